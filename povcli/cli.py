@@ -1,0 +1,289 @@
+"""The command line: thin Typer commands that parse options, call a report, render it.
+
+Nothing here imports pandas at module level: `povcli --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from . import __version__
+from .schema import ENUMS, LEDGERS, normalize_value
+
+app = typer.Typer(
+    name="povcli",
+    help="Figures from poverty-alleviation ledgers (建档立卡台账): the rolls, exits, "
+         "dynamic changes and subsidies, counted as the ledger contract says.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would hold resident ID numbers
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+MAX_SHOWN = 40  # findings printed before the count
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    markdown = "markdown"
+
+
+class By(str, Enum):
+    township = "township"
+    village = "village"
+
+
+DataOpt = Annotated[Optional[Path], typer.Option(
+    "--data", "-d", help="Folder of ledgers. Default: $POVCLI_DATA, else the current folder "
+    "if it holds households.csv, else the bundled sample ledgers.", show_default=False)]
+YearOpt = Annotated[Optional[int], typer.Option(
+    "--year", "-y", help="Report year; figures are taken at 31 December.", show_default=False)]
+TownshipOpt = Annotated[Optional[str], typer.Option(
+    "--township", help="Only households of this township (乡镇).", show_default=False)]
+VillageOpt = Annotated[Optional[str], typer.Option(
+    "--village", help="Only households of this administrative village (行政村).",
+    show_default=False)]
+ByOpt = Annotated[Optional[By], typer.Option(
+    "--by", help="Add a township or village column after year.", show_default=False)]
+FormatOpt = Annotated[Optional[Format], typer.Option(
+    "--format", "-f", help="Output format. Default: table on a terminal, csv when piped, "
+    "or from the extension of -o.", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", help="Write to this file instead of stdout.", show_default=False)]
+EncodingOpt = Annotated[Optional[str], typer.Option(
+    "--encoding", help="Encoding of the ledger files (default: detect UTF-8 or GB18030).",
+    show_default=False)]
+ShowIdsOpt = Annotated[bool, typer.Option(
+    "--show-ids", help="Show resident ID numbers in full (masked by default).")]
+
+
+class State:
+    debug = False
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"povcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show a Python traceback on an internal error.")] = False,
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+):
+    """Figures from poverty-alleviation ledgers (建档立卡台账)."""
+    State.debug = debug or bool(os.environ.get("POVCLI_DEBUG"))
+
+
+# --------------------------------------------------------------------------- plumbing
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def sample_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    inside = here / "sample_data"  # installed wheel
+    return inside if inside.is_dir() else here.parent / "sample_data"  # source checkout
+
+
+def resolve_data(data: Path | None) -> Path:
+    if data is not None:
+        return data
+    env = os.environ.get("POVCLI_DATA")
+    if env:
+        return Path(env)
+    cwd = Path.cwd()
+    names = {LEDGERS["households"].filename.casefold(), LEDGERS["households"].zh_filename}
+    try:
+        if any(p.name.casefold() in names for p in cwd.iterdir()):
+            return cwd
+    except OSError:
+        pass
+    sample = sample_dir()
+    _err(f"povcli: no ledger folder given (--data, $POVCLI_DATA) and no households.csv here: "
+         f"using the bundled sample ledgers in {sample}")
+    return sample
+
+
+def _fail(message: str) -> None:
+    _err(f"povcli: error: {message}")
+    raise typer.Exit(2)
+
+
+def _guard(work: Callable):
+    """Run work(); turn every expected failure into a message on stderr and exit 2."""
+    from .findings import LedgerError, UsageError
+
+    try:
+        return work()
+    except LedgerError as exc:
+        findings = exc.findings
+        for finding in findings[:MAX_SHOWN]:
+            _err(str(finding))
+        more = len(findings) - MAX_SHOWN
+        _err((f"… and {more} more. " if more > 0 else "")
+             + f"povcli: {len(findings)} problem{'s' * (len(findings) != 1)} in the ledgers; "
+             "no figures were computed.")
+        raise typer.Exit(2)
+    except UsageError as exc:
+        _fail(str(exc))
+    except typer.Exit:
+        raise
+    except MemoryError:
+        _fail("out of memory")
+    except Exception as exc:  # noqa: BLE001 - never a traceback for users
+        if State.debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run `povcli --debug ...` for "
+              "the traceback, and please report it)")
+
+
+def _load(data: Path | None, encoding: str | None, names: list[str], need=(),
+          township: str | None = None, village: str | None = None):
+    from .ledgers import open_ledgers
+    from .model import restrict
+
+    folder = resolve_data(data)
+    ledgers = open_ledgers(folder, names, encoding, need=need)
+    return restrict(ledgers, township, village)
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _emit(report, fmt: Format | None, output: Path | None, show_ids: bool = False,
+          table: Callable | None = None) -> None:
+    """Hand a report to the renderer; write it to stdout or -o; notes to stderr."""
+    from . import render
+
+    for note in report.notes:
+        _err(f"povcli: note: {note}")
+    terminal = output is None and _stdout_is_terminal()
+    kind = render.format_for(fmt.value if fmt else None, output, terminal)
+    if kind != "table":
+        text = render.render(report, kind, show_ids=show_ids)
+        if output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            _write(output, text)
+        return
+    renderable = table() if table else render.rich_table(report, show_ids=show_ids)
+    if output is None:
+        render.make_console(sys.stdout, terminal).print(renderable)
+        return
+    import io
+    buf = io.StringIO()
+    render.make_console(buf, False).print(renderable)
+    _write(output, buf.getvalue())
+
+
+def _write(output: Path, text: str) -> None:
+    from .findings import UsageError
+
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _program(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = normalize_value("program", value)
+    if code is None:
+        from .findings import UsageError
+        raise UsageError(f"unknown program '{value}' (programs: "
+                         + ", ".join(ENUMS["program"].codes) + ")")
+    return code
+
+
+# --------------------------------------------------------------------------- commands
+
+@app.command(rich_help_panel="Reports")
+def summary(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None,
+):
+    """The figures of one year: rolls at year end, poor and exited, exits of the year and
+    in total, dynamic changes, subsidies. Without --year: the latest year in the ledgers."""
+    def work():
+        from . import reports, render
+
+        ledgers = _load(data, encoding, ["changes", "exits", "subsidies"], (), township, village)
+        report = reports.summary(ledgers, year)
+        y = int(reports.summary_value(report, "year"))
+
+        def dashboard():
+            ch = reports.changes(ledgers, y) if ledgers.has("changes") else None
+            sub = reports.subsidies(ledgers, y) if ledgers.has("subsidies") else None
+            return render.summary_dashboard(report, ch, sub)
+        _emit(report, fmt, output, table=dashboard)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Reports")
+def exits(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, by: ByOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None,
+):
+    """Households and people exited per year (脱贫退出), verified at home, passed, pass rate."""
+    def work():
+        from . import reports
+
+        ledgers = _load(data, encoding, ["changes", "exits"], ("exits",), township, village)
+        _emit(reports.exits(ledgers, year, by.value if by else None), fmt, output)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Reports")
+def changes(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, by: ByOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None,
+):
+    """People added to and removed from the rolls (动态调整), by direction and reason."""
+    def work():
+        from . import reports
+
+        ledgers = _load(data, encoding, ["changes"], ("changes",), township, village)
+        _emit(reports.changes(ledgers, year, by.value if by else None), fmt, output)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Reports")
+def subsidies(
+    data: DataOpt = None, year: YearOpt = None,
+    program: Annotated[Optional[str], typer.Option(
+        "--program", "-p", help="Only this program: " + ", ".join(ENUMS["program"].codes)
+        + " (or its Chinese label).", show_default=False)] = None,
+    township: TownshipOpt = None, village: VillageOpt = None, by: ByOpt = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+):
+    """Subsidy payments (帮扶资金) per year and program: payments, households, people, amount."""
+    def work():
+        from . import reports
+
+        code = _program(program)
+        ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
+        _emit(reports.subsidies(ledgers, year, by.value if by else None, code), fmt, output)
+    _guard(work)

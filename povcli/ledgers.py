@@ -1,0 +1,521 @@
+"""Reading a ledger folder into typed DataFrames, with every problem as a Finding.
+
+The reading rules of the contract live here and only here: finding the files,
+detecting the encoding, matching headers, parsing dates, amounts, years and
+enumerations, and checking keys and references. Everything downstream gets
+clean, typed frames whose index is the record's position in its file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .findings import Finding, LedgerError
+from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUMS, ID, LEDGERS, TEXT, YEAR,
+                     Ledger, enum_index, header_index, header_key)
+
+ENCODINGS = ("utf-8", "gb18030")
+
+
+# --------------------------------------------------------------------------- files
+
+def find_files(folder: Path) -> tuple[dict[str, Path], list[Finding]]:
+    """Ledger name -> its file in folder, by English or Chinese name, any case."""
+    try:
+        entries = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return {}, [Finding(str(folder), "no such folder")]
+    except NotADirectoryError:
+        return {}, [Finding(str(folder), "not a folder (give the folder that holds the ledgers)")]
+    except OSError as exc:
+        return {}, [Finding(str(folder), f"cannot be read: {exc.strerror or exc}")]
+    by_key: dict[str, list[str]] = {}
+    for entry in entries:
+        by_key.setdefault(unicodedata.normalize("NFC", entry).casefold(), []).append(entry)
+    found: dict[str, Path] = {}
+    findings: list[Finding] = []
+    for ledger in LEDGERS.values():
+        names = by_key.get(ledger.filename.casefold(), []) + by_key.get(
+            ledger.zh_filename.casefold(), [])
+        names = [n for n in names if (folder / n).is_file()]
+        if len(names) > 1:
+            findings.append(Finding(str(folder / names[0]), (
+                f"{' and '.join(names)} are both here and both are the {ledger.name} ledger: "
+                "which one is meant? Move one away")))
+        elif names:
+            found[ledger.name] = folder / names[0]
+    return found, findings
+
+
+def decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    """Bytes -> (text, encoding used). Strict UTF-8 first: GB18030 decodes almost anything."""
+    if encoding:
+        enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        return raw.decode(enc), encoding
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("gb18030"), "gb18030"
+
+
+# --------------------------------------------------------------------------- cells
+
+_DATE_RE = re.compile(
+    r"(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{4})(\d{2})(\d{2})"
+    r"|(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_YEAR_RE = re.compile(r"(\d{4})(?:\s*年|\.0+)?")
+_AMOUNT_RE = re.compile(r"([-+]?)\s*([￥¥]?)\s*([-+]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*元?")
+_COUNT_RE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+
+
+def parse_date(text: str) -> np.datetime64:
+    m = _DATE_RE.fullmatch(text)
+    if not m:
+        raise ValueError("not a date (write it as 2017-07-13, 2017/7/13, 20170713 or 2017年7月13日)")
+    g = m.groups()
+    y, mo, d = (g[0], g[2], g[3]) if g[0] else (g[4], g[5], g[6]) if g[4] else (g[7], g[8], g[9])
+    try:
+        return np.datetime64(date(int(y), int(mo), int(d)), "D")
+    except ValueError:
+        raise ValueError("impossible date") from None
+
+
+def parse_year(text: str) -> int:
+    m = _YEAR_RE.fullmatch(text)
+    if not m:
+        raise ValueError("not a year (write it as 2017 or 2017年)")
+    return int(m.group(1))
+
+
+def parse_amount(text: str) -> float:
+    m = _AMOUNT_RE.fullmatch(text)
+    if not m:
+        raise ValueError("not an amount in yuan (write it as 4000, 4000.50, 4,000.50 or ￥4000)")
+    sign1, _, sign2, digits, frac = m.groups()
+    if sign1 and sign2:
+        raise ValueError("two signs in one amount")
+    value = float(digits.replace(",", "") + (frac or ""))
+    return -value if "-" in (sign1 + sign2) else value
+
+
+def parse_count(text: str) -> int:
+    if not _COUNT_RE.fullmatch(text):
+        raise ValueError("not a whole number of people")
+    return int(text.replace(",", ""))
+
+
+def enum_parser(enum_name: str) -> Callable[[str], str]:
+    enum = ENUMS[enum_name]
+    index = enum_index(enum)
+    codes = enum.codes
+    listed = ", ".join(f"{c} {enum.labels[c]}" for c in codes)
+
+    def parse(text: str) -> str:
+        code = index.get(header_key(text))
+        if code is None:
+            raise ValueError(f"unknown {enum_name.replace('_', ' ')} (use one of: {listed})")
+        return code
+    return parse
+
+
+_TYPED = {DATE: (parse_date, "datetime64[D]"), YEAR: (parse_year, "float64"),
+          AMOUNT: (parse_amount, "float64"), COUNT: (parse_count, "float64")}
+
+
+def _by_unique(values: np.ndarray, parse: Callable, dtype) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Parse each distinct value once: (parsed, bad positions, reason per bad position)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = np.datetime64("NaT") if str(dtype).startswith("datetime") else (
+        np.nan if dtype == "float64" else None)
+    parsed, reasons = [], {}
+    for i, text in enumerate(uniques):
+        try:
+            parsed.append(parse(text))
+        except ValueError as exc:
+            parsed.append(missing)
+            reasons[i] = str(exc)
+    table = np.array(parsed + [missing], dtype=dtype)
+    out = table[codes]  # code -1 (missing cell) takes the trailing missing value
+    if not reasons:
+        return out, np.empty(0, dtype=np.int64), []
+    bad = np.flatnonzero(np.isin(codes, np.fromiter(reasons, dtype=np.int64)))
+    return out, bad, [reasons[c] for c in codes[bad]]
+
+
+# --------------------------------------------------------------------------- records
+
+def _python_records(text: str) -> tuple[list[list[str]], list[int], int | None]:
+    """Every non-blank record with its first line; and the line of a quote never closed."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, lines = [], []
+    last = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        start = last + 1
+        last = reader.line_num
+        if row:
+            rows.append(row)
+            lines.append(start)
+    unclosed = None
+    if text.count('"') % 2 and rows:
+        # csv keeps reading a quoted field to the end of the file: the last record has it
+        unclosed = lines[-1]
+    return rows, lines, unclosed
+
+
+def _fast_lines(data: bytes) -> np.ndarray:
+    """Line of each non-blank line, for text with no quotes (one line per record)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    starts = np.concatenate(([0], ends + 1))
+    ends = np.concatenate((ends, [len(buf)]))
+    length = ends - starts
+    cr = np.zeros(len(starts), dtype=bool)
+    has = length > 0
+    cr[has] = buf[ends[has] - 1] == 13
+    blank = (length - cr) <= 0
+    return np.flatnonzero(~blank) + 1
+
+
+@dataclass
+class LoadedLedger:
+    """One ledger file read and typed. frame.index is the record's position in the file."""
+
+    ledger: Ledger
+    path: Path
+    encoding: str
+    frame: pd.DataFrame
+    headers: dict[str, str] = field(default_factory=dict)  # column -> header as written
+    _text: str | None = None
+    _record_lines: np.ndarray | None = None
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+    @cached_property
+    def record_lines(self) -> np.ndarray:
+        """Line number (header = 1) of every record, computed only when asked."""
+        if self._record_lines is not None:
+            return self._record_lines
+        text = self._text or ""
+        if '"' not in text:
+            return _fast_lines(text.encode("utf-8"))
+        return np.asarray(_python_records(text)[1])
+
+    def line(self, record: int) -> int:
+        # record 0 is the header
+        return int(self.record_lines[record + 1])
+
+
+def _findings_for(loaded_display: str, rows: np.ndarray, lines_of: Callable, column: str,
+                  reasons: list[str], values) -> list[Finding]:
+    return [Finding(loaded_display, reason, lines_of(int(r)), column, None if v is None else str(v))
+            for r, reason, v in zip(rows, reasons, values)]
+
+
+def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
+                ) -> tuple[LoadedLedger | None, list[Finding]]:
+    display = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Finding(display, f"cannot be read: {exc.strerror or exc}")]
+    if not raw.lstrip(b"\xef\xbb\xbf").strip():
+        return None, [Finding(display, "empty file: no header row")]
+    if b"\x00" in raw:
+        return None, [Finding(display, "not a CSV text file (it holds NUL bytes: a binary or "
+                                       "UTF-16 file? Save it as CSV, UTF-8 or GB18030)")]
+    try:
+        text, used = decode(raw, encoding)
+    except LookupError:
+        return None, [Finding(display, f"unknown encoding '{encoding}'")]
+    except UnicodeDecodeError as exc:
+        said = f"not {encoding}" if encoding else "neither UTF-8 nor GB18030"
+        return None, [Finding(display, f"{said} text (byte {exc.start + 1} cannot be decoded); "
+                                       "save it as CSV UTF-8, or pass --encoding, or convert "
+                                       "it with iconv -f GB18030 -t UTF-8")]
+    text = text.lstrip("\ufeff")
+
+    # Header: the first non-blank record.
+    skipped = len(text) - len(text.lstrip("\r\n"))
+    offset_lines = text[:skipped].count("\n")
+    body = text[skipped:]
+    header_reader = csv.reader(io.StringIO(body, newline=""))
+    header = next(header_reader, [])
+    index = header_index(ledger)
+    position: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    findings: list[Finding] = []
+    for i, cell in enumerate(header):
+        name = index.get(header_key(cell))
+        if name is None:
+            continue  # unknown columns are kept in the file and ignored here
+        if name in position:
+            findings.append(Finding(display, (
+                f"headers '{headers[name]}' and '{cell.strip()}' both name column {name}: "
+                "keep one"), 1 + offset_lines))
+            continue
+        position[name] = i
+        headers[name] = cell.strip()
+    for col in ledger.columns:
+        if col.required and col.name not in position:
+            findings.append(Finding(display, (
+                f"required column {col.name} ({col.zh}) is missing; the header row has: "
+                + ", ".join(c.strip() for c in header)[:200])))
+    if findings:
+        return None, findings
+
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    record_lines = None
+    rows_kept = None
+    use_python = body.count('"') % 2 == 1
+    table = None
+    if not use_python:
+        data = body.encode("utf-8")
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                    include_columns=[names[position[c]] for c in position]),
+            )
+        except (pa.ArrowInvalid, pa.ArrowException):
+            use_python = True
+    if use_python:
+        rows, lines, unclosed = _python_records(body)
+        lines = [ln + offset_lines for ln in lines]
+        keep = []
+        for rec, row in enumerate(rows[1:], start=1):
+            if unclosed is not None and rec == len(rows) - 1:
+                findings.append(Finding(display, "a quote opened on this line is never closed",
+                                        lines[rec]))
+            elif len(row) != width:
+                findings.append(Finding(display, (
+                    f"{len(row)} fields, but the header has {width}"
+                    + (" (a comma inside a value that is not quoted?)" if len(row) > width else ""))
+                    , lines[rec]))
+            else:
+                keep.append(rec)
+        record_lines = np.asarray(lines)
+        cols = {names[position[c]]: [rows[r][position[c]] for r in keep] for c in position}
+        table = pa.table({n: pa.array(v, pa.string()) for n, v in cols.items()}) if cols else None
+        rows_kept = np.asarray(keep, dtype=np.int64) - 1
+    loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _text=body,
+                          _record_lines=record_lines)
+    if offset_lines and record_lines is None:
+        loaded._record_lines = loaded.record_lines + offset_lines
+    n = table.num_rows if table is not None else 0
+    frame_index = rows_kept if rows_kept is not None else np.arange(n)
+
+    def line_of(pos: int) -> int:
+        return loaded.line(int(frame_index[pos]))
+
+    data_cols: dict[str, object] = {}
+    for col in ledger.columns:
+        if col.name not in position:
+            data_cols[col.name] = _empty_column(col, n)
+            continue
+        arr = pc.utf8_trim_whitespace(table.column(names[position[col.name]]))
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        present = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+        values = arr.to_numpy(zero_copy_only=False)
+        if col.required:
+            missing = np.flatnonzero(~present)
+            findings += [Finding(display, "required, but empty", line_of(r), col.name)
+                         for r in missing]
+        if '"' in body:
+            multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
+            findings += [Finding(display, "the cell runs over several lines (a quote left open?)",
+                                 line_of(r), col.name, values[r])
+                         for r in np.flatnonzero(multiline.to_numpy(zero_copy_only=False))]
+        if col.type in (ID, TEXT):
+            data_cols[col.name] = pd.Series(values, dtype="object")
+            continue
+        if col.type in _TYPED:
+            parse, dtype = _TYPED[col.type]
+        else:  # ENUM, BOOL
+            parse, dtype = enum_parser(col.enum), "object"
+        parsed, bad, reasons = _by_unique(values, parse, dtype)
+        findings += _findings_for(display, bad, line_of, col.name, reasons, values[bad])
+        data_cols[col.name] = _finish(col, parsed)
+    frame = pd.DataFrame(data_cols, index=pd.RangeIndex(n))
+    frame.index = pd.Index(frame_index, name="record")
+    loaded.frame = frame
+    return loaded, findings
+
+
+def _finish(col, parsed: np.ndarray):
+    if col.type == DATE:
+        return pd.Series(parsed.astype("datetime64[s]"))
+    if col.type in (YEAR, COUNT):
+        return pd.Series(parsed).astype("Int64")
+    if col.type == AMOUNT:
+        series = pd.Series(parsed, dtype="float64")
+        return series.fillna(col.default) if col.default is not None else series
+    if col.type == BOOL:
+        return pd.Series(parsed).map({"yes": True, "no": False}).astype("boolean")
+    return pd.Categorical(parsed, categories=ENUMS[col.enum].codes)
+
+
+def _empty_column(col, n: int):
+    if col.type == DATE:
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"))
+    if col.type in (YEAR, COUNT):
+        return pd.Series([pd.NA] * n, dtype="Int64")
+    if col.type == AMOUNT:
+        return pd.Series(np.full(n, np.nan if col.default is None else col.default))
+    if col.type == BOOL:
+        return pd.Series([pd.NA] * n, dtype="boolean")
+    if col.type == ENUM:
+        return pd.Categorical([None] * n, categories=ENUMS[col.enum].codes)
+    return pd.Series([None] * n, dtype="object")
+
+
+# --------------------------------------------------------------------------- ledger sets
+
+@dataclass
+class LedgerSet:
+    """The ledgers of one folder, read and typed."""
+
+    folder: Path
+    loaded: dict[str, LoadedLedger]
+    files: dict[str, Path]  # every ledger file found, read or not
+
+    def has(self, name: str) -> bool:
+        return name in self.loaded
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.loaded[name].frame
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.loaded[name].frame if name in self.loaded else None
+
+
+def _missing(folder: Path, ledger: Ledger) -> Finding:
+    return Finding(str(folder / ledger.filename), (
+        f"not found: the {ledger.name} ledger is needed here (name the file "
+        f"{ledger.filename} or {ledger.zh_filename})"))
+
+
+def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
+                 need: tuple[str, ...] = ()) -> tuple[LedgerSet, list[Finding]]:
+    """Read the named ledgers (all found ones when None) of folder.
+
+    households and members are always read. Ledgers in `need` must exist.
+    Returns the set and the findings that make the data unusable as read.
+    """
+    files, findings = find_files(folder)
+    if findings and not files and not folder.is_dir():
+        return LedgerSet(folder, {}, {}), findings
+    wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
+        ["households", "members", *names]))
+    for name in ("households", "members", *need):
+        if name not in files:
+            findings.append(_missing(folder, LEDGERS[name]))
+    loaded: dict[str, LoadedLedger] = {}
+    for name in wanted:
+        if name not in files:
+            continue
+        one, problems = read_ledger(files[name], LEDGERS[name], encoding)
+        findings += problems
+        if one is not None:
+            loaded[name] = one
+    return LedgerSet(folder, loaded, files), findings
+
+
+def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
+    """Unique keys and references between ledgers, as the contract declares them."""
+    findings: list[Finding] = []
+    for name, one in ledgers.loaded.items():
+        ledger = one.ledger
+        frame = one.frame
+        for key in ledger.keys:
+            sub = frame[list(key)].dropna()
+            if len(key) == 1:
+                dup = sub[key[0]].duplicated(keep=False)
+            else:
+                dup = sub.duplicated(keep=False)
+            if not dup.any():
+                continue
+            rows = sub[dup]
+            first = rows.groupby(list(key), sort=False, observed=True).head(1)
+            first_line = {tuple(r): one.line(i) for i, r in zip(first.index, first.itertuples(index=False))}
+            for i, r in zip(rows.index, rows.itertuples(index=False)):
+                line = one.line(i)
+                if first_line[tuple(r)] == line:
+                    continue
+                findings.append(Finding(one.display, (
+                    f"duplicate {' + '.join(key)}: line {first_line[tuple(r)]} has it already"),
+                    line, key[0], " / ".join(str(v) for v in r)))
+        for ref in ledger.references:
+            target = ledgers.get(ref.target)
+            if target is None and ref.target in ledgers.files:
+                continue  # the target could not be read; its own findings say why
+            if target is None:
+                findings.append(Finding(one.display, (
+                    f"refers to the {ref.target} ledger, which is not here "
+                    f"({LEDGERS[ref.target].filename})")))
+                continue
+            findings += _reference_findings(one, ref, target)
+    return findings
+
+
+def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Finding]:
+    cols = list(ref.columns)
+    sub = one.frame[cols].dropna()
+    if sub.empty:
+        return []
+    have = pd.MultiIndex.from_frame(target[list(ref.target_columns)].dropna().astype(str))
+    keys = pd.MultiIndex.from_frame(sub.astype(str))
+    bad = sub[~keys.isin(have)]
+    out = []
+    if len(cols) == 1:
+        for i, value in zip(bad.index, bad[cols[0]]):
+            out.append(Finding(one.display, f"not in {LEDGERS[ref.target].filename}",
+                               one.line(i), cols[0], value))
+        return out
+    # (person_id, household_id) -> name which of the two is wrong
+    first, second = cols
+    owner = target.dropna(subset=list(ref.target_columns)).drop_duplicates(ref.target_columns[0])
+    owner = dict(zip(owner[ref.target_columns[0]].astype(str), owner[ref.target_columns[1]].astype(str)))
+    for i, a, b in zip(bad.index, bad[first], bad[second]):
+        if a in owner:
+            reason = (f"belongs to {second} {owner[a]} in {LEDGERS[ref.target].filename}, "
+                      f"not to {b}")
+        else:
+            reason = f"not in {LEDGERS[ref.target].filename}"
+        out.append(Finding(one.display, reason, one.line(i), first, a))
+    return out
+
+
+def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
+                 need: tuple[str, ...] = ()) -> LedgerSet:
+    """Read and validate; raise LedgerError with every finding if anything is wrong."""
+    ledgers, findings = read_ledgers(folder, names, encoding, need)
+    findings += integrity_findings(ledgers)
+    if findings:
+        raise LedgerError(findings)
+    return ledgers

@@ -1,0 +1,260 @@
+"""Render reports: Rich tables, csv, tsv, json, markdown. The one place that decides
+formats, number display and masking of resident ID numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import TextIO
+
+FORMATS = ("table", "csv", "tsv", "json", "markdown")
+EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".md": "markdown",
+              ".markdown": "markdown", ".txt": "table"}
+
+COUNT, AMOUNT, RATE, YEAR, TEXT = "count", "amount", "rate", "year", "text"
+COLUMN_KINDS = {
+    "year": YEAR, "households": COUNT, "people": COUNT, "verified_people": COUNT,
+    "passed_people": COUNT, "payments": COUNT, "pass_rate": RATE, "amount": AMOUNT,
+}
+ID_COLUMNS = {"person_id", "head_id"}
+UNIT_NOTE = "amounts in yuan (元); rates as per cent"
+
+
+def metric_kind(metric: str) -> str:
+    if metric == "year":
+        return YEAR
+    if "amount" in metric:
+        return AMOUNT
+    if "rate" in metric:
+        return RATE
+    return COUNT
+
+
+def mask_id(value: str) -> str:
+    """Region (first six) and last four stay visible: 220503********0015."""
+    if not isinstance(value, str) or not value:
+        return value
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        type(value).__name__ in ("NAType", "NaTType"))
+
+
+def raw_value(value, kind: str):
+    """A value for csv/json: plain numbers, no grouping, two decimals for amounts."""
+    if _missing(value):
+        return None
+    if kind in (COUNT, YEAR):
+        return int(value)
+    if kind == AMOUNT:
+        return round(float(value), 2)
+    if kind == RATE:
+        return round(float(value), 10)
+    return str(value)
+
+
+def csv_text(value, kind: str) -> str:
+    value = raw_value(value, kind)
+    if value is None:
+        return ""
+    if kind == AMOUNT:
+        return f"{value:.2f}"
+    return str(value)
+
+
+def display_text(value, kind: str) -> str:
+    """A value for people: thousands separators, amounts in yuan, rates in per cent."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if kind == COUNT:
+        return f"{int(value):,}"
+    if kind == AMOUNT:
+        return f"{float(value):,.2f}"
+    if kind == RATE:
+        return f"{float(value):.1%}"
+    if kind == YEAR:
+        return str(int(value))
+    return str(value)
+
+
+def _kinds(report) -> list[str]:
+    return [COLUMN_KINDS.get(c, TEXT) for c in report.frame.columns]
+
+
+def _row_kinds(report, row: dict) -> dict[str, str]:
+    """Per-cell kinds; a metric/value table takes the kind from the metric."""
+    kinds = dict(zip(report.frame.columns, _kinds(report)))
+    if "metric" in row and "value" in row:
+        kinds["value"] = metric_kind(str(row["metric"]))
+    return kinds
+
+
+def _records(report, show_ids: bool) -> list[dict]:
+    frame = report.frame
+    rows = frame.to_dict(orient="records")
+    if not show_ids:
+        for row in rows:
+            for col in ID_COLUMNS.intersection(row):
+                row[col] = mask_id(row[col])
+    return rows
+
+
+def to_csv(report, delimiter: str = ",", show_ids: bool = False) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(list(report.frame.columns))
+    for row in _records(report, show_ids):
+        kinds = _row_kinds(report, row)
+        writer.writerow([csv_text(v, kinds[c]) for c, v in row.items()])
+    return out.getvalue()
+
+
+def to_json(report, show_ids: bool = False) -> str:
+    rows = []
+    for row in _records(report, show_ids):
+        kinds = _row_kinds(report, row)
+        rows.append({c: raw_value(v, kinds[c]) for c, v in row.items()})
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def _display_rows(report, show_ids: bool) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    columns = list(report.frame.columns)
+    body = []
+    for row in _records(report, show_ids):
+        kinds = _row_kinds(report, row)
+        body.append([display_text(row[c], kinds[c]) for c in columns])
+    kinds = dict(zip(columns, _kinds(report)))
+    totals = [[display_text(t.get(c), kinds[c]) for c in columns] for t in report.totals]
+    return columns, body, totals
+
+
+def to_markdown(report, show_ids: bool = False) -> str:
+    from tabulate import tabulate
+
+    columns, body, totals = _display_rows(report, show_ids)
+    kinds = _kinds(report)
+    align = ["right" if k in (COUNT, AMOUNT, RATE) or c == "value" else "left"
+             for c, k in zip(columns, kinds)]
+    return tabulate(body + totals, headers=columns, tablefmt="pipe", colalign=align,
+                    disable_numparse=True) + "\n"
+
+
+def rich_table(report, show_ids: bool = False):
+    from rich.table import Table
+
+    columns, body, totals = _display_rows(report, show_ids)
+    kinds = _kinds(report)
+    table = Table(title=report.title, caption=UNIT_NOTE, title_justify="left",
+                  caption_justify="left", show_edge=True)
+    for col, kind in zip(columns, kinds):
+        numeric = kind in (COUNT, AMOUNT, RATE) or col == "value"
+        table.add_column(col, justify="right" if numeric else "left",
+                         overflow="fold", no_wrap=numeric)
+    for row in body:
+        table.add_row(*row)
+    if totals:
+        table.add_section()
+        for row in totals:
+            table.add_row(*row, style="bold")
+    return table
+
+
+def make_console(file: TextIO, terminal: bool):
+    from rich.console import Console
+
+    # Off a terminal: no colour codes, and a width wide enough not to fold columns.
+    if terminal:
+        return Console(file=file, highlight=False)
+    return Console(file=file, width=160, color_system=None, highlight=False,
+                   force_terminal=False, soft_wrap=False)
+
+
+def render(report, fmt: str, show_ids: bool = False) -> str | None:
+    """Text for the non-table formats (None for table: it needs a console)."""
+    if fmt == "csv":
+        return to_csv(report, show_ids=show_ids)
+    if fmt == "tsv":
+        return to_csv(report, delimiter="\t", show_ids=show_ids)
+    if fmt == "json":
+        return to_json(report, show_ids=show_ids)
+    if fmt == "markdown":
+        return to_markdown(report, show_ids=show_ids)
+    return None
+
+
+def format_for(fmt: str | None, output: Path | None, stdout_is_terminal: bool) -> str:
+    """--format wins; else the extension of -o; else table on a terminal, csv in a pipe."""
+    if fmt:
+        return fmt
+    if output is not None:
+        ext = output.suffix.lower()
+        if ext not in EXTENSIONS:
+            from .findings import UsageError
+            raise UsageError(f"cannot tell the format from '{output.name}': give --format "
+                             f"({', '.join(FORMATS)}) or a name ending in "
+                             + ", ".join(EXTENSIONS))
+        return EXTENSIONS[ext]
+    return "table" if stdout_is_terminal else "csv"
+
+
+def summary_dashboard(summary, changes=None, subsidies=None):
+    """The terminal view of `summary`: the rolls, exits, changes and subsidies of a year."""
+    from rich.columns import Columns
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    values = dict(zip(summary.frame["metric"], summary.frame["value"]))
+    year = values["year"]
+
+    def grid(rows):
+        table = Table.grid(padding=(0, 2))
+        table.add_column()
+        table.add_column(justify="right")
+        for label, metric in rows:
+            table.add_row(label, display_text(values.get(metric), metric_kind(metric)))
+        return table
+
+    rolls = grid([("households", "households"), ("people", "people"),
+                  ("poor households", "poor_households"), ("poor people", "poor_people")])
+    exits = grid([(f"people exited in {year}", "exited_people_year"),
+                  (f"households exited in {year}", "exited_households_year"),
+                  (f"people exited up to {year}", "exited_people_total"),
+                  ("people verified at home", "verified_people_year"),
+                  ("people passed", "passed_people_year"), ("pass rate", "pass_rate_year")])
+    panels = [Panel(rolls, title=f"On the rolls at {year}-12-31 (建档立卡)", title_align="left"),
+              Panel(exits, title=f"Exits {year} (脱贫退出)", title_align="left")]
+    if changes is not None:
+        table = Table.grid(padding=(0, 2))
+        table.add_column()
+        table.add_column()
+        table.add_column(justify="right")
+        for row in changes.frame.itertuples(index=False):
+            table.add_row("+ added" if row.direction == "in" else "− removed", row.reason,
+                          display_text(row.people, COUNT))
+        table.add_row("added in all", "", display_text(values["added_people_year"], COUNT),
+                      style="bold")
+        table.add_row("removed in all", "", display_text(values["removed_people_year"], COUNT),
+                      style="bold")
+        panels.append(Panel(table, title=f"Dynamic changes {year} (动态调整), people",
+                            title_align="left"))
+    if subsidies is not None:
+        table = Table(box=None, padding=(0, 1), show_edge=False)
+        for col in ("program", "payments", "households", "amount"):
+            table.add_column(col, justify="left" if col == "program" else "right")
+        for row in subsidies.frame.itertuples(index=False):
+            table.add_row(row.program, display_text(row.payments, COUNT),
+                          display_text(row.households, COUNT), display_text(row.amount, AMOUNT))
+        table.add_row("all programs", display_text(values.get("subsidy_payments_year"), COUNT),
+                      "", display_text(values.get("subsidy_amount_year"), AMOUNT), style="bold")
+        panels.append(Panel(table, title=f"Subsidies {year} (帮扶资金), yuan", title_align="left"))
+    return Group(f"[bold]{summary.title}[/bold]", Columns(panels, equal=False, expand=False))
