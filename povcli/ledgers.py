@@ -346,7 +346,7 @@ def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
             missing = np.flatnonzero(~present)
             findings += [Finding(display, "required, but empty", line_of(r), col.name)
                          for r in missing]
-        if '"' in body:
+        if '"' in body and col.type == ID:  # names may hold a line break; ids never do
             multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
             findings += [Finding(display, "the cell runs over several lines (a quote left open?)",
                                  line_of(r), col.name, values[r])

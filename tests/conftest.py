@@ -1,0 +1,84 @@
+"""Shared helpers: tiny hand-made ledger folders and a CLI runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from povcli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+
+HOUSEHOLD_HEADER = ["household_id", "township", "village", "head_name", "head_id", "category",
+                    "cause", "identified_on", "housing_grade"]
+MEMBER_HEADER = ["person_id", "household_id", "name", "relation", "sex", "birth_date"]
+
+
+def pid(n: int) -> str:
+    """A resident-ID-shaped text for person n (the loader does not check digits)."""
+    return f"22050319800101{n:04d}"
+
+
+def household(hid: str, identified: str = "2014-06-01", township: str = "二道江乡",
+              village: str = "样子沟村", head: int = 1, grade: str = "") -> list[str]:
+    return [hid, township, village, f"户主{hid}", pid(head), "general", "illness", identified,
+            grade]
+
+
+def member(n: int, hid: str, relation: str = "head") -> list[str]:
+    return [pid(n), hid, f"成员{n}", relation, "M", "1980-01-01"]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def make_ledgers(folder: Path, households=(), members=(), changes=None, exits=None,
+                 subsidies=None) -> Path:
+    """A ledger folder from rows; None leaves a ledger out."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "households.csv", HOUSEHOLD_HEADER, list(households))
+    write_csv(folder / "members.csv", MEMBER_HEADER, list(members))
+    if changes is not None:
+        write_csv(folder / "changes.csv", ["date", "household_id", "person_id", "direction",
+                                           "reason"], list(changes))
+    if exits is not None:
+        write_csv(folder / "exits.csv", ["household_id", "exit_year", "verification",
+                                         "verified_on", "per_capita_income"], list(exits))
+    if subsidies is not None:
+        write_csv(folder / "subsidies.csv", ["date", "household_id", "person_id", "program",
+                                             "amount", "source", "voucher"], list(subsidies))
+    return folder
+
+
+class Run:
+    def __init__(self):
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict | None = None, **kw):
+        return self.runner.invoke(app, [str(a) for a in args], env=env or {}, **kw)
+
+    def rows(self, *args: str, env: dict | None = None) -> list[dict]:
+        """Run with --format csv and parse stdout back into dicts."""
+        result = self(*args, "--format", "csv", env=env)
+        assert result.exit_code == 0, result.stderr
+        return list(csv.DictReader(io.StringIO(result.stdout)))
+
+    def json(self, *args: str) -> list[dict]:
+        result = self(*args, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def run() -> Run:
+    return Run()
