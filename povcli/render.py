@@ -154,7 +154,7 @@ def rich_table(report, show_ids: bool = False):
     columns, body, totals = _display_rows(report, show_ids)
     kinds = _kinds(report)
     table = Table(title=report.title, caption=UNIT_NOTE, title_justify="left",
-                  caption_justify="left", show_edge=True)
+                  caption_justify="left", title_style="bold cyan", show_edge=True)
     for col, kind in zip(columns, kinds):
         numeric = kind in (COUNT, AMOUNT, RATE) or col == "value"
         table.add_column(col, justify="right" if numeric else "left",
@@ -257,4 +257,5 @@ def summary_dashboard(summary, changes=None, subsidies=None):
         table.add_row("all programs", display_text(values.get("subsidy_payments_year"), COUNT),
                       "", display_text(values.get("subsidy_amount_year"), AMOUNT), style="bold")
         panels.append(Panel(table, title=f"Subsidies {year} (帮扶资金), yuan", title_align="left"))
-    return Group(f"[bold]{summary.title}[/bold]", Columns(panels, equal=False, expand=False))
+    return Group(f"[bold cyan]{summary.title}[/bold cyan]",
+                 Columns(panels, equal=False, expand=False))

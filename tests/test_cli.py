@@ -1,0 +1,278 @@
+"""Every command and format through the CLI, on the sample ledgers and tiny ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from rich.cells import cell_len
+
+import povcli.cli as cli
+from povcli.reports import CHANGE_COLUMNS, EXIT_COLUMNS, SUBSIDY_COLUMNS
+
+from conftest import SAMPLE, household, make_ledgers, member
+
+COMMANDS = ["summary", "exits", "changes", "subsidies"]
+CONTRACT = {"exits": EXIT_COLUMNS, "changes": CHANGE_COLUMNS, "subsidies": SUBSIDY_COLUMNS,
+            "summary": ["metric", "value"]}
+D = ["--data", str(SAMPLE)]
+
+
+def metrics(run, *args):
+    return {r["metric"]: r["value"] for r in run.rows("summary", *D, *args)}
+
+
+# ---- the source document's figures F1-F4, from the sample ledgers
+
+def test_f1_rolls_at_end_of_2017(run):
+    m = metrics(run, "--year", "2017")
+    assert (m["households"], m["people"]) == ("233", "404")
+
+
+def test_f2_people_exited_2016_2017_and_together(run):
+    rows = {r["year"]: r for r in run.rows("exits", *D)}
+    assert (rows["2016"]["people"], rows["2017"]["people"]) == ("220", "90")
+    assert set(rows) == {"2016", "2017"}  # no exits before 2016
+    assert metrics(run, "--year", "2017")["exited_people_total"] == "310"
+    assert metrics(run, "--year", "2017")["exited_people_year"] == "90"
+
+
+def test_f3_2017_exits_verified_at_home_all_passed(run):
+    (row,) = run.rows("exits", *D, "--year", "2017")
+    assert (row["verified_people"], row["passed_people"], row["pass_rate"]) == ("90", "90", "1.0")
+
+
+def test_f4_2017_dynamic_changes(run):
+    m = metrics(run)  # without --year: the latest year in the ledgers, 2017
+    assert (m["year"], m["added_people_year"], m["removed_people_year"]) == ("2017", "3", "5")
+    rows = run.rows("changes", *D, "--year", "2017")
+    added = sum(int(r["people"]) for r in rows if r["direction"] == "in")
+    removed = sum(int(r["people"]) for r in rows if r["direction"] == "out")
+    assert (added, removed) == (3, 5)
+
+
+# ---- formats and the contract's columns
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_csv_has_the_contract_columns_in_order(run, command):
+    result = run(command, *D, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[:len(CONTRACT[command])] == CONTRACT[command]
+
+
+def test_summary_csv_has_every_contract_metric(run):
+    m = metrics(run)
+    for key in ["year", "households", "people", "poor_households", "poor_people",
+                "exited_people_year", "exited_people_total", "added_people_year",
+                "removed_people_year", "subsidy_amount_year"]:
+        assert m[key] != "", key
+    assert m["subsidy_amount_year"].endswith(".00") or "." in m["subsidy_amount_year"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_json_rows_equal_csv_rows(run, command):
+    rows = run.rows(command, *D)
+    data = run.json(command, *D)
+    assert [list(r) for r in data] == [list(r) for r in rows]
+    assert len(data) == len(rows)
+    for r_json, r_csv in zip(data, rows):
+        for key, value in r_json.items():
+            if value is None:
+                assert r_csv[key] == ""
+            else:
+                assert float(value) == pytest.approx(float(r_csv[key])) if isinstance(
+                    value, (int, float)) else value == r_csv[key]
+
+
+def test_csv_amounts_have_two_decimals_and_no_separators(run):
+    rows = run.rows("subsidies", *D)
+    for r in rows:
+        assert "," not in r["amount"] and r["amount"].split(".")[1].__len__() == 2
+    data = run.json("subsidies", *D)
+    assert all(isinstance(r["amount"], float) and isinstance(r["payments"], int) for r in data)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("fmt", ["table", "tsv", "markdown"])
+def test_every_command_in_every_format(run, command, fmt):
+    result = run(command, *D, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip()
+    if fmt == "tsv":
+        assert result.stdout.splitlines()[0].split("\t")[:len(CONTRACT[command])] == \
+            CONTRACT[command]
+    if fmt == "markdown":
+        assert result.stdout.splitlines()[1].startswith("|")
+
+
+def test_table_has_title_units_separators_and_totals(run):
+    out = run("subsidies", *D, "--format", "table").stdout
+    assert "Subsidy payments" in out and "yuan" in out
+    assert "308,000.00" in out  # photovoltaic 2017
+    assert "total" in out
+
+
+def test_piped_output_defaults_to_csv(run):
+    result = run("exits", *D)
+    assert result.stdout.splitlines()[0] == ",".join(EXIT_COLUMNS)
+
+
+def test_terminal_output_defaults_to_a_table(run, monkeypatch):
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    result = run("exits", *D)
+    assert "┃" in result.stdout or "│" in result.stdout
+
+
+def test_summary_dashboard_on_a_terminal(run, monkeypatch):
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    out = run("summary", *D, env={"COLUMNS": "140"}).stdout
+    for text in ["On the rolls at 2017-12-31", "233", "404", "Exits 2017", "310", "100.0%",
+                 "Dynamic changes 2017", "misidentified", "Subsidies 2017", "photovoltaic"]:
+        assert text in out, text
+
+
+def test_no_color_is_honoured(run, monkeypatch):
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    coloured = run("exits", *D, env={"FORCE_COLOR": "1", "COLUMNS": "120"}).stdout
+    assert ";36m" in coloured  # the cyan title
+    plain = run("exits", *D, env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "120"}).stdout
+    assert ";36m" not in plain and "Exits from poverty" in plain
+
+
+def test_tables_line_up_with_chinese_text(run):
+    out = run("changes", *D, "--by", "village", "--format", "table").stdout
+    lines = [ln for ln in out.splitlines() if ln.startswith(("┃", "│", "┡", "├", "└", "┏"))]
+    assert any("样子沟村" in ln or "菇园村" in ln for ln in lines)
+    assert len({cell_len(ln) for ln in lines}) == 1
+
+
+# ---- output files
+
+@pytest.mark.parametrize("name,first", [("x.csv", "year,households"), ("x.json", "["),
+                                        ("x.md", "| year"), ("x.tsv", "year\thouseholds"),
+                                        ("x.txt", "Exits")])
+def test_output_file_format_from_extension(run, tmp_path, name, first):
+    target = tmp_path / name
+    result = run("exits", *D, "-o", target)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert target.read_text(encoding="utf-8").lstrip().startswith(first)
+
+
+def test_format_option_wins_over_extension(run, tmp_path):
+    target = tmp_path / "x.txt"
+    run("exits", *D, "-o", target, "--format", "json")
+    assert json.loads(target.read_text())[0]["year"] == 2016
+
+
+def test_unknown_extension_is_a_usage_error(run, tmp_path):
+    result = run("exits", *D, "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 2 and "cannot tell the format" in result.stderr
+    assert result.stdout == ""
+
+
+# ---- filters and grouping
+
+def test_township_and_village_filters(run):
+    whole = metrics(run)
+    parts = [metrics(run, "--township", t) for t in ["二道江乡", "五道江镇", "鸭园镇", "铁厂镇"]]
+    for key in ["households", "people", "poor_people", "exited_people_total"]:
+        assert sum(int(p[key]) for p in parts) == int(whole[key]), key
+    one = run.rows("exits", *D, "--village", "样子沟村")
+    assert 0 < sum(int(r["people"]) for r in one) < 310
+
+
+def test_unknown_village_says_which_exist(run):
+    result = run("exits", *D, "--village", "不存在村")
+    assert result.exit_code == 2 and "no household is in village '不存在村'" in result.stderr
+    assert "样子沟村" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["exits", "changes", "subsidies"])
+def test_by_township_sums_to_the_whole(run, command):
+    whole = run.rows(command, *D)
+    by = run.rows(command, *D, "--by", "township")
+    assert list(by[0])[:2] == ["year", "township"]
+    column = {"exits": "people", "changes": "people", "subsidies": "payments"}[command]
+    assert sum(int(r[column]) for r in by) == sum(int(r[column]) for r in whole)
+
+
+def test_subsidies_program_filter_english_or_chinese(run):
+    a = run.rows("subsidies", *D, "--program", "photovoltaic")
+    b = run.rows("subsidies", *D, "--program", "光伏收益")
+    assert a == b and {r["program"] for r in a} == {"photovoltaic"}
+    assert a[0]["households"] == "77" and a[0]["amount"] == "308000.00"
+    result = run("subsidies", *D, "--program", "lottery")
+    assert result.exit_code == 2 and "unknown program" in result.stderr
+
+
+def test_year_without_rows_gives_only_the_header(run):
+    result = run("exits", *D, "--year", "2012", "--format", "csv")
+    assert result.exit_code == 0 and result.stdout.strip() == ",".join(EXIT_COLUMNS)
+
+
+# ---- where the data is
+
+def test_data_from_environment(run):
+    assert run.rows("exits", env={"POVCLI_DATA": str(SAMPLE)}) == run.rows("exits", *D)
+
+
+def test_data_from_current_folder(run, tmp_path, monkeypatch):
+    make_ledgers(tmp_path, households=[household("H1")], members=[member(1, "H1")],
+                 exits=[["H1", "2016", "pass", "", ""]])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("POVCLI_DATA", raising=False)
+    assert run.rows("exits")[0]["people"] == "1"
+
+
+def test_bundled_sample_when_nothing_else(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("POVCLI_DATA", raising=False)
+    result = run("summary", "--format", "csv")
+    assert result.exit_code == 0 and "bundled sample ledgers" in result.stderr
+    assert "people,404" in result.stdout
+
+
+def test_command_that_needs_a_missing_ledger(run, tmp_path):
+    make_ledgers(tmp_path, households=[household("H1")], members=[member(1, "H1")])
+    result = run("exits", "-d", tmp_path)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"{tmp_path / 'exits.csv'}: not found" in result.stderr
+    # summary does without it and says so
+    result = run("summary", "-d", tmp_path, "--format", "csv", "--year", "2017")
+    assert result.exit_code == 0 and "no exits ledger" in result.stderr
+
+
+# ---- start-up, pipes, help
+
+def _modules_after(args: list[str]) -> bool:
+    code = ("import sys\nfrom povcli.cli import app\ntry:\n    app(%r, prog_name='povcli')\n"
+            "except SystemExit:\n    pass\nprint('pandas' in sys.modules)" % (args,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1] == "True"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["summary", "--help"], ["exits", "--help"]])
+def test_help_does_not_import_pandas(args):
+    assert _modules_after(args) is False
+    assert _modules_after(["summary", "-d", str(SAMPLE), "-f", "csv"]) is True  # the probe works
+
+
+def test_closed_pipe_ends_quietly():
+    proc = subprocess.run(f"'{sys.executable}' -m povcli exits -d '{SAMPLE}' -f csv | head -1",
+                          shell=True, capture_output=True, text=True)
+    assert proc.stdout == ",".join(EXIT_COLUMNS) + "\n"
+    assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("povcli ")
+
+
+def test_unknown_option_is_a_usage_error(run):
+    result = run("exits", "--colour")
+    assert result.exit_code == 2 and result.stdout == ""
