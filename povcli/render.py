@@ -20,7 +20,6 @@ COLUMN_KINDS = {
     "passed_people": COUNT, "payments": COUNT, "pass_rate": RATE, "amount": AMOUNT,
 }
 ID_COLUMNS = {"person_id", "head_id"}
-UNIT_NOTE = "amounts in yuan (元); rates as per cent"
 
 
 def metric_kind(metric: str) -> str:
@@ -153,7 +152,9 @@ def rich_table(report, show_ids: bool = False):
 
     columns, body, totals = _display_rows(report, show_ids)
     kinds = _kinds(report)
-    table = Table(title=report.title, caption=UNIT_NOTE, title_justify="left",
+    units = {AMOUNT: "amounts in yuan (元)", RATE: "rates in per cent"}
+    caption = "; ".join(units[k] for k in units if k in kinds) or None
+    table = Table(title=report.title, caption=caption, title_justify="left",
                   caption_justify="left", title_style="bold cyan", show_edge=True)
     for col, kind in zip(columns, kinds):
         numeric = kind in (COUNT, AMOUNT, RATE) or col == "value"

@@ -117,7 +117,7 @@ def changes(ledgers: LedgerSet, year: int | None = None, by: str | None = None) 
     frame = _finish(frame, keys, CHANGE_COLUMNS, by)
     totals = [{"year": "total", "direction": d, "people": int((rows["direction"] == d).sum())}
               for d in ("in", "out") if (rows["direction"] == d).any()]
-    return Report("changes", "Dynamic changes of the rolls (动态调整), people", frame, totals)
+    return Report("changes", "Dynamic changes (动态调整), people", frame, totals)
 
 
 # --------------------------------------------------------------------------- subsidies
