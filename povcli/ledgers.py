@@ -488,25 +488,25 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
     sub = one.frame[cols].dropna()
     if sub.empty:
         return []
-    have = pd.MultiIndex.from_frame(target[list(ref.target_columns)].dropna().astype(str))
-    keys = pd.MultiIndex.from_frame(sub.astype(str))
-    bad = sub[~keys.isin(have)]
-    out = []
+    wanted = target[list(ref.target_columns)].dropna()
     if len(cols) == 1:
-        for i, value in zip(bad.index, bad[cols[0]]):
-            out.append(Finding(one.display, f"not in {LEDGERS[ref.target].filename}",
-                               one.line(i), cols[0], value))
-        return out
-    # (person_id, household_id) -> name which of the two is wrong
+        found = sub[cols[0]].isin(wanted.iloc[:, 0]).to_numpy()
+    else:
+        have = pd.MultiIndex.from_arrays([wanted[c].to_numpy() for c in wanted.columns])
+        found = pd.MultiIndex.from_arrays([sub[c].to_numpy() for c in cols]).isin(have)
+    bad = sub[~found]
+    filename = LEDGERS[ref.target].filename
+    if len(cols) == 1:
+        return [Finding(one.display, f"not in {filename}", one.line(i), cols[0], value)
+                for i, value in zip(bad.index, bad[cols[0]])]
+    # (person_id, household_id): say which of the two is wrong
     first, second = cols
-    owner = target.dropna(subset=list(ref.target_columns)).drop_duplicates(ref.target_columns[0])
-    owner = dict(zip(owner[ref.target_columns[0]].astype(str), owner[ref.target_columns[1]].astype(str)))
+    owner = wanted.drop_duplicates(ref.target_columns[0])
+    owner = dict(zip(owner.iloc[:, 0], owner.iloc[:, 1]))
+    out = []
     for i, a, b in zip(bad.index, bad[first], bad[second]):
-        if a in owner:
-            reason = (f"belongs to {second} {owner[a]} in {LEDGERS[ref.target].filename}, "
-                      f"not to {b}")
-        else:
-            reason = f"not in {LEDGERS[ref.target].filename}"
+        reason = (f"belongs to {second} {owner[a]} in {filename}, not to {b}" if a in owner
+                  else f"not in {filename}")
         out.append(Finding(one.display, reason, one.line(i), first, a))
     return out
 
