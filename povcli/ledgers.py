@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .findings import Finding, LedgerError
-from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUMS, ID, LEDGERS, TEXT, YEAR,
+from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUMS, ID, LEDGERS, RID, TEXT, YEAR,
                      Ledger, enum_index, header_index, header_key)
 
 ENCODINGS = ("utf-8", "gb18030")
@@ -340,18 +340,20 @@ def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
             continue
         arr = pc.utf8_trim_whitespace(table.column(names[position[col.name]]))
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        if col.type == RID:
+            arr = pc.utf8_upper(arr)
         present = pc.is_valid(arr).to_numpy(zero_copy_only=False)
         values = arr.to_numpy(zero_copy_only=False)
         if col.required:
             missing = np.flatnonzero(~present)
             findings += [Finding(display, "required, but empty", line_of(r), col.name)
                          for r in missing]
-        if '"' in body and col.type == ID:  # names may hold a line break; ids never do
+        if '"' in body and col.type in (ID, RID):  # names may hold a line break; ids never do
             multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
             findings += [Finding(display, "the cell runs over several lines (a quote left open?)",
                                  line_of(r), col.name, values[r])
                          for r in np.flatnonzero(multiline.to_numpy(zero_copy_only=False))]
-        if col.type in (ID, TEXT):
+        if col.type in (ID, RID, TEXT):
             data_cols[col.name] = pd.Series(values, dtype="object")
             continue
         if col.type in _TYPED:

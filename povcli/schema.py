@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Column types the reader knows how to parse.
-ID, TEXT, DATE, YEAR, AMOUNT, ENUM, BOOL, COUNT = (
-    "id", "text", "date", "year", "amount", "enum", "bool", "count",
+# Column types the reader knows how to parse. A resident ID (RID) is an id whose
+# check character is read in upper case: 22050319800101001x and ...001X are one person.
+ID, RID, TEXT, DATE, YEAR, AMOUNT, ENUM, BOOL, COUNT = (
+    "id", "resident_id", "text", "date", "year", "amount", "enum", "bool", "count",
 )
 
 
@@ -179,14 +180,14 @@ LEDGERS: dict[str, Ledger] = {
             _c("township", "乡镇", TEXT, True),
             _c("village", "行政村", TEXT, True),
             _c("head_name", "户主姓名", TEXT, True),
-            _c("head_id", "户主身份证号", ID, True),
+            _c("head_id", "户主身份证号", RID, True),
             _c("category", "贫困户属性", ENUM, True, "category"),
             _c("cause", "主要致贫原因", ENUM, True, "cause"),
             _c("identified_on", "识别日期", DATE, True),
             _c("housing_grade", "住房安全等级", ENUM, False, "housing_grade"),
         ), required=True, keys=(HH,), what="one registered household"),
         Ledger("members", "家庭成员台账", (
-            _c("person_id", "身份证号", ID, True),
+            _c("person_id", "身份证号", RID, True),
             _c("household_id", "户编号", ID, True),
             _c("name", "姓名", TEXT, True),
             _c("relation", "与户主关系", ENUM, True, "relation"),
@@ -201,7 +202,7 @@ LEDGERS: dict[str, Ledger] = {
         Ledger("changes", "动态调整台账", (
             _c("date", "调整日期", DATE, True),
             _c("household_id", "户编号", ID, True),
-            _c("person_id", "身份证号", ID, True),
+            _c("person_id", "身份证号", RID, True),
             _c("direction", "调整方向", ENUM, True, "direction"),
             _c("reason", "调整原因", ENUM, True, "reason"),
         ), references=(
@@ -219,7 +220,7 @@ LEDGERS: dict[str, Ledger] = {
         Ledger("subsidies", "帮扶资金发放台账", (
             _c("date", "发放日期", DATE, True),
             _c("household_id", "户编号", ID, True),
-            _c("person_id", "身份证号", ID),
+            _c("person_id", "身份证号", RID),
             _c("program", "项目类别", ENUM, True, "program"),
             _c("amount", "金额", AMOUNT, True),
             _c("source", "资金来源", ENUM, False, "source"),

@@ -336,3 +336,12 @@ def test_reading_never_writes_to_the_ledger_folder(tmp_path):
 def test_write_csv_helper_roundtrip(tmp_path):
     path = write_csv(tmp_path / "x.csv", ["a"], [["1"]])
     assert path.read_text() == "a\n1\n"
+
+
+def test_resident_id_check_character_in_any_case(tmp_path):
+    folder = make_ledgers(tmp_path, households=[household("H1")],
+                          members=[["22050319800101001x", "H1", "a", "head", "M", ""]],
+                          changes=[["2017-01-01", "H1", "22050319800101001X", "out", "death"]])
+    ledgers, findings = read_ledgers(folder)
+    assert findings == [] and integrity_findings(ledgers) == []
+    assert ledgers.frame("members")["person_id"].tolist() == ["22050319800101001X"]
