@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+# Columns holding resident ID numbers: personal data, masked unless asked for.
+ID_COLUMNS = frozenset({"person_id", "head_id"})
+
+
+def mask_id(value):
+    """Region (first six) and last four stay visible: 220503********0015."""
+    if not isinstance(value, str) or not value:
+        return value
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 @dataclass(frozen=True)
@@ -13,6 +25,10 @@ class Finding:
     column: str | None = None
     value: str | None = None
     severity: str = "error"
+    code: str | None = None  # the check rule, when a rule found it
+    household: str | None = None
+    person: str | None = None
+    year: int | None = None  # the year of the row's date, for `check --year`
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -20,6 +36,11 @@ class Finding:
         if self.value is not None:
             what += f" (value '{_short(self.value)}')"
         return f"{where}: {what}"
+
+    def masked(self) -> "Finding":
+        """The same finding with resident ID numbers masked."""
+        value = mask_id(self.value) if self.column in ID_COLUMNS else self.value
+        return replace(self, value=value, person=mask_id(self.person))
 
     def sort_key(self):
         return (self.file, self.line or 0, self.column or "", self.reason)

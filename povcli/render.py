@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import TextIO
 
+from .findings import ID_COLUMNS, mask_id
+
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".md": "markdown",
               ".markdown": "markdown", ".txt": "table"}
@@ -19,7 +21,6 @@ COLUMN_KINDS = {
     "year": YEAR, "households": COUNT, "people": COUNT, "verified_people": COUNT,
     "passed_people": COUNT, "payments": COUNT, "pass_rate": RATE, "amount": AMOUNT,
 }
-ID_COLUMNS = {"person_id", "head_id"}
 
 
 def metric_kind(metric: str) -> str:
@@ -30,15 +31,6 @@ def metric_kind(metric: str) -> str:
     if "rate" in metric:
         return RATE
     return COUNT
-
-
-def mask_id(value: str) -> str:
-    """Region (first six) and last four stay visible: 220503********0015."""
-    if not isinstance(value, str) or not value:
-        return value
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def _missing(value) -> bool:

@@ -103,7 +103,7 @@ class District:
         while True:
             seq = self.rng.randrange(0, 500) * 2 + (1 if sex == "M" else 0)
             body = f"{AREA}{birth:%Y%m%d}{seq:03d}"
-            number = body + ric.calc_check_digit(body)
+            number = body + ric.calc_check_digit(body + "0")  # it skips the last character
             if number not in self.ids:
                 self.ids.add(number)
                 return number

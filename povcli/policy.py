@@ -1,0 +1,31 @@
+"""Yearly policy parameters: the national poverty line, overridable by policy.csv.
+
+The built-in lines are the national rural poverty line in current prices (yuan per
+person a year), as collected in shared/guides/domain.md §3.1: 2010 2300 (the standard
+itself), 2011 2536, 2013 2736 (the 建档立卡 identification standard), 2014 2800,
+2015 2855, 2016 2952, 2017 2952, 2018 2995, 2019 3218, 2020 about 4000. 2014-2018
+are commonly cited figures that the guide could not confirm; an office that knows
+better (or a province with a higher line) writes its own in policy.csv.
+"""
+
+from __future__ import annotations
+
+NATIONAL_POVERTY_LINE = {
+    2010: 2300.0, 2011: 2536.0, 2013: 2736.0, 2014: 2800.0, 2015: 2855.0, 2016: 2952.0,
+    2017: 2952.0, 2018: 2995.0, 2019: 3218.0, 2020: 4000.0,
+}
+
+
+def poverty_lines(policy_frame=None) -> dict[int, float]:
+    """year -> line in force: built in, with policy.csv rows on top."""
+    lines = dict(NATIONAL_POVERTY_LINE)
+    if policy_frame is not None:
+        rows = policy_frame.dropna(subset=["year", "poverty_line"])
+        lines.update({int(y): float(v) for y, v in zip(rows["year"], rows["poverty_line"])})
+    return lines
+
+
+def line_for(lines: dict[int, float], year: int) -> float | None:
+    """The line of that year, else of the latest earlier year that has one."""
+    known = [y for y in lines if y <= year]
+    return lines[max(known)] if known else None
