@@ -743,7 +743,8 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
 
 
 def rules_frame() -> pd.DataFrame:
-    return pd.DataFrame({"code": [r.code for r in RULES.values()],
-                         "severity": [r.severity for r in RULES.values()],
-                         "rule": [r.summary for r in RULES.values()],
-                         "source": [r.source for r in RULES.values()]})
+    rules = sorted(RULES.values(), key=lambda r: ("LIHECSPVD".index(r.code[0]), r.code))
+    return pd.DataFrame({"code": [r.code for r in rules],
+                         "severity": [r.severity for r in rules],
+                         "rule": [r.summary for r in rules],
+                         "source": [r.source for r in rules]})

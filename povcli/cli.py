@@ -287,3 +287,132 @@ def subsidies(
         ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
         _emit(reports.subsidies(ledgers, year, by.value if by else None, code), fmt, output)
     _guard(work)
+
+
+# --------------------------------------------------------------------------- checks
+
+def _split_codes(values: list[str] | None) -> list[str]:
+    return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
+
+
+def _age_range(text: str) -> tuple[int, int]:
+    from .findings import UsageError
+
+    try:
+        low, high = (int(x) for x in text.replace("–", "-").split("-"))
+    except ValueError:
+        raise UsageError(f"--school-age takes a range such as 6-22 (not '{text}')") from None
+    if not 0 <= low <= high:
+        raise UsageError(f"--school-age: {text} is not a range of ages")
+    return low, high
+
+
+@app.command(rich_help_panel="Checks")
+def check(
+    data: DataOpt = None, year: YearOpt = None,
+    select: Annotated[Optional[list[str]], typer.Option(
+        "--select", "-s", help="Run only rules with these codes or prefixes (I01, I, S0...); "
+        "repeat it or separate with commas.", show_default=False)] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(
+        "--ignore", "-i", help="Skip rules with these codes or prefixes.",
+        show_default=False)] = None,
+    list_rules: Annotated[bool, typer.Option(
+        "--list-rules", help="List the rules: code, severity, what, where it comes from.")]
+    = False,
+    school_age: Annotated[str, typer.Option(
+        "--school-age", help="Ages (at payment) for which education aid is plausible.")]
+    = "6-22",
+    duplicate_window: Annotated[int, typer.Option(
+        "--duplicate-window", help="Days within which equal payments to one payee look "
+        "duplicated.", min=0)] = 30,
+    cadre_load: Annotated[int, typer.Option(
+        "--cadre-load", help="Households one cadre may be paired with.", min=1)] = 5,
+    incidence: Annotated[float, typer.Option(
+        "--incidence", help="A poor village exits below this poverty incidence (0.02 = 2 %; "
+        "0.03 in the west).", min=0.0, max=1.0)] = 0.02,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    show_ids: ShowIdsOpt = False,
+):
+    """Audit the ledgers before reporting: identity, households, exits, changes, payments,
+    pairing, villages. Exit 0 clean, 1 errors found, 2 unreadable."""
+    def work():
+        from . import checks
+        from .findings import LedgerError
+        from .ledgers import read_ledgers
+        from .reports import Report
+
+        if list_rules:
+            frame = checks.rules_frame()
+            _emit(Report("rules", "Rules of povcli check", frame), fmt, output)
+            return 0
+        params = checks.Params(school_age=_age_range(school_age),
+                               duplicate_window=duplicate_window, cadre_load=cadre_load,
+                               incidence=incidence)
+        rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
+        folder = resolve_data(data)
+        ledgers, read_findings = read_ledgers(folder, None, encoding)
+        fatal = [f for f in read_findings if f.line is None]
+        if fatal:
+            raise LedgerError(fatal)
+        findings = checks.run_checks(ledgers, read_findings, rules, params, year)
+        if not show_ids:
+            findings = [f.masked() for f in findings]
+        if findings or output is not None:
+            report = Report("check", f"Findings of povcli check in {folder}",
+                            checks.findings_frame(findings))
+            _emit(report, fmt, output, show_ids=show_ids)
+        errors = sum(f.severity == "error" for f in findings)
+        if findings:
+            _err(f"povcli check: {errors} error{'s' * (errors != 1)}, "
+                 f"{len(findings) - errors} warning{'s' * (len(findings) - errors != 1)}")
+        return 1 if errors else 0
+    raise typer.Exit(_guard(work))
+
+
+@app.command(rich_help_panel="Dossiers")
+def show(
+    household_id: Annotated[str, typer.Argument(help="The household's id (户编号).")],
+    data: DataOpt = None, year: YearOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+):
+    """One household's dossier: members, timeline, subsidies, cadres, projects."""
+    def work():
+        from . import dossier, render
+        from .findings import UsageError
+
+        ledgers = _load(data, encoding, None)
+        d = dossier.dossier(ledgers, household_id.strip(), year)
+        terminal = output is None and _stdout_is_terminal()
+        kind = render.format_for(fmt.value if fmt else None, output, terminal)
+        if kind == "json":
+            text = render.dossier_json(d, show_ids)
+        elif kind == "table":
+            import io
+            buf = io.StringIO() if output else None
+            console = render.make_console(buf or sys.stdout, terminal)
+            console.print(render.dossier_view(d, show_ids))
+            if output is None:
+                return
+            text = buf.getvalue()
+        else:
+            raise UsageError("show prints a table or json (--format table|json)")
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            _write(output, text)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Dossiers")
+def find(
+    text: Annotated[str, typer.Argument(help="A name, part of an id, or a village.")],
+    data: DataOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None,
+):
+    """Households by head or member name, id fragment or village; open one with show."""
+    def work():
+        from . import dossier
+
+        ledgers = _load(data, encoding, [])
+        _emit(dossier.find(ledgers, text), fmt, output)
+    _guard(work)

@@ -20,6 +20,7 @@ COUNT, AMOUNT, RATE, YEAR, TEXT = "count", "amount", "rate", "year", "text"
 COLUMN_KINDS = {
     "year": YEAR, "households": COUNT, "people": COUNT, "verified_people": COUNT,
     "passed_people": COUNT, "payments": COUNT, "pass_rate": RATE, "amount": AMOUNT,
+    "members": COUNT, "line": YEAR,  # a line number is shown plain, like a year
 }
 
 
@@ -252,3 +253,75 @@ def summary_dashboard(summary, changes=None, subsidies=None):
         panels.append(Panel(table, title=f"Subsidies {year} (帮扶资金), yuan", title_align="left"))
     return Group(f"[bold cyan]{summary.title}[/bold cyan]",
                  Columns(panels, equal=False, expand=False))
+
+
+def mask_dossier(d: dict, show_ids: bool = False) -> dict:
+    """A copy of a dossier with resident ID numbers masked (unless show_ids)."""
+    import copy
+
+    d = copy.deepcopy(d)
+    if show_ids:
+        return d
+    d["head_id"] = mask_id(d["head_id"])
+    for row in d["members"] + d["timeline"]:
+        row["person_id"] = mask_id(row["person_id"])
+    return d
+
+
+def dossier_json(d: dict, show_ids: bool = False) -> str:
+    return json.dumps(mask_dossier(d, show_ids), ensure_ascii=False, indent=2) + "\n"
+
+
+def dossier_view(d: dict, show_ids: bool = False):
+    """One household on one screen."""
+    from rich.console import Group
+    from rich.table import Table
+
+    d = mask_dossier(d, show_ids)
+    status = ("on the rolls" if d["on_rolls"] else "not on the rolls") + (
+        ", poor" if d["poor"] else (", exited" if d["on_rolls"] else ""))
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    for label, value in [
+            ("household", d["household_id"]), ("area", f"{d['township']} {d['village']}"),
+            ("head", f"{d['head_name']}  {d['head_id']}"),
+            ("category / cause", f"{d['category']} / {d['cause']}"),
+            ("housing grade", d["housing_grade"] or ""),
+            ("identified", d["identified_on"] or ""),
+            (f"status at {d['as_of']}", status)]:
+        head.add_row(label, str(value))
+    parts = [f"[bold cyan]Dossier of household {d['household_id']} (建档立卡户)[/bold cyan]", head]
+
+    def table(title, columns, rows, numeric=()):
+        t = Table(title=title, title_justify="left", title_style="bold")
+        for col in columns:
+            t.add_column(col, justify="right" if col in numeric else "left", overflow="fold")
+        for row in rows:
+            t.add_row(*row)
+        return t
+
+    parts.append(table("Members (家庭成员)", ["name", "person_id", "relation", "sex", "age",
+                                           "on the rolls"],
+                       [[m["name"], m["person_id"], m["relation"] or "", m["sex"] or "",
+                         "" if m["age"] is None else str(m["age"]),
+                         "yes" if m["on_rolls"] else "no"] for m in d["members"]], ("age",)))
+    parts.append(table("Timeline", ["date", "event", "person_id", "detail"],
+                       [[t["date"] or "", t["event"], t["person_id"] or "", t["detail"]]
+                        for t in d["timeline"]]))
+    if d["subsidies"]:
+        rows = [[str(p["year"]), p["program"], display_text(p["payments"], COUNT),
+                 display_text(p["amount"], AMOUNT)] for p in d["subsidies"]]
+        rows.append(["total", "", display_text(sum(p["payments"] for p in d["subsidies"]),
+                                               COUNT), display_text(d["subsidy_total"], AMOUNT)])
+        parts.append(table("Subsidies (帮扶资金), yuan", ["year", "program", "payments",
+                                                      "amount"], rows, ("payments", "amount")))
+    if d["cadres"]:
+        parts.append(table("Cadres (帮扶责任人)", ["cadre", "id", "unit", "leader", "since"],
+                           [[c["cadre_name"], c["cadre_id"] or "", c["unit"], c["leader"],
+                             c["since"] or ""] for c in d["cadres"]]))
+    if d["projects"]:
+        parts.append(table("Projects (扶贫项目)", ["project", "name", "kind", "year"],
+                           [[p["project_id"], p["name"], p["kind"] or "", str(p["year"] or "")]
+                            for p in d["projects"]]))
+    return Group(*parts)
