@@ -308,7 +308,8 @@ def _exits(ctx: Context) -> pd.DataFrame | None:
         rows = exit_rows(ctx.ledgers, ctx.rolls)
         hh = ctx.frame("households").drop_duplicates("household_id").set_index("household_id")
         rows["identified_on"] = rows["household_id"].map(hh["identified_on"])
-        ctx._exit_rows = rows
+        # an exit of a household that is not there is L03's finding, not these rules'
+        ctx._exit_rows = rows[rows["household_id"].isin(hh.index)]
     return ctx._exit_rows
 
 
@@ -340,7 +341,7 @@ def _income_below_line(ctx: Context):
                      f" is not above the {int(rows.at[i, 'exit_year'])} poverty line "
                      f"{line[i]:,.0f}: the household does not meet the exit standard, or the "
                      "income is wrong", rows.at[i, "household_id"],
-                     value=rows.at[i, "per_capita_income"],
+                     value=f"{rows.at[i, 'per_capita_income']:.2f}",
                      when=year_end(rows.at[i, "exit_year"])) for i in rows.index[bad]]
 
 
@@ -352,10 +353,10 @@ def _still_pending(ctx: Context):
         return []
     pending = ~rows["verification"].isin(["pass", "fail"])
     bad = pending & (rows["exit_year"] < ctx.as_of.year)
+    # undated: it is a finding as of the check's date, whatever the exit's year
     return [ctx.find("E03", "exits", i, f"the {int(rows.at[i, 'exit_year'])} exit is still "
                      "not verified: record the home visit's result (pass or fail)",
-                     rows.at[i, "household_id"], when=year_end(rows.at[i, "exit_year"]))
-            for i in rows.index[bad]]
+                     rows.at[i, "household_id"]) for i in rows.index[bad]]
 
 
 @rule("E04", ERROR, "two exits of one household without a return to poverty between them",
@@ -632,8 +633,8 @@ def _no_cadre(ctx: Context):
         return []
     hh = ctx.frame("households")
     poor = ctx.rolls.poor_households(ctx.as_of)
-    since = pairs["since"].fillna(pd.Timestamp.min)
-    covered = set(pairs.loc[since <= ctx.as_of, "household_id"])
+    started = pairs["since"].isna() | (pairs["since"] <= ctx.as_of)
+    covered = set(pairs.loc[started, "household_id"])
     bad = poor & ~hh["household_id"].isin(covered)
     return [ctx.find("P01", "households", i, f"poor on {ctx.as_of:%Y-%m-%d} and no cadre is "
                      "paired with it in pairings.csv: assign one", hh.at[i, "household_id"])

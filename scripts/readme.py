@@ -27,12 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
-RUN = re.compile(r"(<!-- run(?P<fail> \(exit 2\))?: (?P<cmd>[^>]*?) -->\n```[a-z]*\n)"
+RUN = re.compile(r"(<!-- run(?: \(exit (?P<code>\d)\))?: (?P<cmd>[^>]*?) -->\n```[a-z]*\n)"
                  r"(?P<body>.*?)(```)", re.S)
 SCHEMA = re.compile(r"(<!-- schema -->\n)(?P<body>.*?)(<!-- /schema -->)", re.S)
 
 
-def run_command(cmd: str, fails: bool = False) -> str:
+def run_command(cmd: str, code: int = 0) -> str:
     """stdout of a run on the sample ledgers; stderr of a run that must exit 2."""
     import os
 
@@ -50,9 +50,9 @@ def run_command(cmd: str, fails: bool = False) -> str:
         result = CliRunner().invoke(app, args[1:], env={"COLUMNS": "100", "NO_COLOR": "1"})
     finally:
         os.chdir(here)
-    if result.exit_code != (2 if fails else 0):
+    if result.exit_code != code:
         raise SystemExit(f"{cmd}: exit {result.exit_code}\n{result.stderr}")
-    text = result.stderr if fails else result.stdout
+    text = result.stderr if code == 2 else result.stdout
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
@@ -81,7 +81,7 @@ def schema_table() -> str:
 
 
 def updated(text: str) -> str:
-    text = RUN.sub(lambda m: m.group(1) + run_command(m.group("cmd"), bool(m.group("fail")))
+    text = RUN.sub(lambda m: m.group(1) + run_command(m.group("cmd"), int(m.group("code") or 0))
                    + m.group(5), text)
     return SCHEMA.sub(lambda m: m.group(1) + schema_table() + m.group(3), text)
 

@@ -1,0 +1,187 @@
+"""check, show and find through the CLI; resident IDs masked unless asked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+
+import pytest
+
+import povcli.cli as cli
+from povcli.checks import RULES
+
+from conftest import SAMPLE
+
+D = ["--data", str(SAMPLE)]
+FINDING_COLUMNS = ["code", "severity", "file", "line", "household_id", "person_id", "message",
+                   "value"]
+
+
+@pytest.fixture
+def faulty(tmp_path):
+    """The sample with two faults: a payment after a death (error, S01) and a payment
+    repeated within days (warning, S04)."""
+    folder = tmp_path / "faulty"
+    shutil.copytree(SAMPLE, folder)
+    path = folder / "帮扶资金发放台账.csv"
+    changes = list(csv.DictReader(open(folder / "changes.csv", encoding="utf-8")))
+    dead = [c for c in changes if c["reason"] == "death" and c["date"].startswith("2017")][0]
+    text = path.read_bytes().decode("gb18030")
+    rows = text.rstrip("\r\n").split("\r\n")
+    dibao = [r for r in rows if "低保金" in r][0].split(",")
+    rows.append(f"2017/12/1,{dead['household_id']},{dead['person_id']},健康扶贫,800,市级,")
+    rows.append(f"2016/3/30,{dibao[1]},,低保金,{dibao[4]},市级,")
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
+    return folder, dead, len(rows)
+
+
+def test_clean_ledgers_check_silently(run):
+    result = run("check", *D)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_findings_exit_1_with_stable_columns_and_masked_ids(run, faulty):
+    folder, dead, n = faulty
+    result = run("check", "-d", folder, "--format", "csv")
+    assert result.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == FINDING_COLUMNS
+    got = {(r["code"], r["severity"], r["line"]) for r in rows}
+    assert got == {("S01", "error", str(n - 1)), ("S04", "warning", str(n))}
+    s01 = [r for r in rows if r["code"] == "S01"][0]
+    assert s01["file"].endswith("帮扶资金发放台账.csv")
+    assert s01["household_id"] == dead["household_id"]
+    assert s01["person_id"] == dead["person_id"][:6] + "********" + dead["person_id"][-4:]
+    assert "death on" in s01["message"]
+    assert dead["person_id"] not in result.stdout + result.stderr
+    assert "1 error, 1 warning" in result.stderr
+
+
+def test_show_ids_reveals_them(run, faulty):
+    folder, dead, _ = faulty
+    result = run("check", "-d", folder, "--format", "json", "--show-ids")
+    data = json.loads(result.stdout)
+    assert dead["person_id"] in {r["person_id"] for r in data}
+
+
+def test_select_and_ignore(run, faulty):
+    folder, _, _ = faulty
+    only = run("check", "-d", folder, "--format", "csv", "--select", "S04")
+    assert only.exit_code == 0  # a warning alone is no failure
+    assert {r["code"] for r in csv.DictReader(io.StringIO(only.stdout))} == {"S04"}
+    both = run("check", "-d", folder, "-f", "csv", "--select", "S0", "--ignore", "S04,I")
+    assert {r["code"] for r in csv.DictReader(io.StringIO(both.stdout))} == {"S01"}
+    assert both.exit_code == 1
+
+
+def test_list_rules_lists_every_rule(run):
+    rows = run.rows("check", "--list-rules")
+    assert sorted(r["code"] for r in rows) == sorted(RULES)
+    assert all(r["severity"] in ("error", "warning") and r["rule"] and r["source"]
+               for r in rows)
+
+
+def test_check_still_runs_on_broken_references(run, tmp_path):
+    folder = tmp_path / "broken"
+    shutil.copytree(SAMPLE, folder)
+    with open(folder / "exits.csv", "a", encoding="utf-8") as f:
+        f.write("NOSUCH,2017,pass,2017-11-01,5000.00\n")
+    result = run("check", "-d", folder, "-f", "csv")
+    assert result.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["code"], r["value"]) for r in rows] == [("L03", "NOSUCH")]
+    assert run("exits", "-d", folder).exit_code == 2  # the reports refuse it
+
+
+def test_check_exit_2_when_files_cannot_be_read(run, tmp_path):
+    (tmp_path / "households.csv").write_bytes(b"")
+    (tmp_path / "members.csv").write_text("person_id,household_id,name,relation\n")
+    result = run("check", "-d", tmp_path)
+    assert result.exit_code == 2 and result.stdout == "" and "empty file" in result.stderr
+
+
+def test_check_parameters_are_validated(run):
+    result = run("check", *D, "--school-age", "twelve")
+    assert result.exit_code == 2 and "--school-age" in result.stderr
+    assert run("check", *D, "--cadre-load", "0").exit_code == 2
+
+
+def test_show_table_and_json(run, monkeypatch):
+    data = run.json("find", *D, "样子沟村")
+    hid = data[0]["household_id"]
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    table = run("show", hid, *D, env={"COLUMNS": "120"})
+    assert table.exit_code == 0 and f"Dossier of household {hid}" in table.stdout
+    for part in ["Members", "Timeline", "identified"]:
+        assert part in table.stdout
+    d = json.loads(run("show", hid, *D, "--format", "json").stdout)
+    assert d["household_id"] == hid and d["village"] == "样子沟村"
+    assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", d["head_id"])
+    assert all(re.fullmatch(r"\d{6}\*{8}[\dX]{4}", m["person_id"]) for m in d["members"])
+    full = json.loads(run("show", hid, *D, "--format", "json", "--show-ids").stdout)
+    assert re.fullmatch(r"\d{17}[\dX]", full["head_id"])
+
+
+def test_show_of_a_household_with_everything(run):
+    # the household that failed in 2016 and passed in 2017: two exits in its timeline
+    exits = list(csv.DictReader(open(SAMPLE / "exits.csv", encoding="utf-8")))
+    failed = [e for e in exits if e["verification"] == "fail"][0]["household_id"]
+    d = run.json("show", failed, *D) if False else json.loads(
+        run("show", failed, *D, "-f", "json").stdout)
+    details = [t["detail"] for t in d["timeline"] if t["event"] == "exit"]
+    assert any("2016, verification fail" in x for x in details)
+    assert any("2017, verification pass" in x for x in details)
+    assert d["cadres"] and d["subsidy_total"] == sum(p["amount"] for p in d["subsidies"])
+
+
+def test_show_unknown_household(run):
+    result = run("show", "NOPE", *D)
+    assert result.exit_code == 2 and "no household 'NOPE'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_find_by_name_id_fragment_and_village(run):
+    members = list(csv.DictReader(open(SAMPLE / "members.csv", encoding="utf-8")))
+    child = [m for m in members if m["relation"] == "child"][0]
+    by_name = run.rows("find", *D, child["name"])
+    assert child["household_id"] in {r["household_id"] for r in by_name}
+    by_id = run.rows("find", *D, child["person_id"][-8:])
+    assert [r["household_id"] for r in by_id] == [child["household_id"]]
+    assert by_id[0]["matched"] == "resident id"
+    by_village = run.rows("find", *D, "菇园村")
+    assert by_village and all(r["village"] == "菇园村" for r in by_village)
+    assert run("find", *D, "   ").exit_code == 2
+
+
+def test_no_command_prints_an_unmasked_id(run, faulty):
+    folder, _, _ = faulty
+    ids = {m["person_id"] for m in csv.DictReader(open(SAMPLE / "members.csv",
+                                                       encoding="utf-8"))}
+    hid = next(iter(csv.DictReader(open(SAMPLE / "exits.csv", encoding="utf-8"))))["household_id"]
+    outputs = []
+    for args in (["summary"], ["exits"], ["changes"], ["subsidies"], ["check"],
+                 ["show", hid], ["find", "样子沟村"], ["find", "2205"]):
+        for fmt in ("csv", "json", "table"):
+            if args[0] == "show" and fmt == "csv":
+                continue
+            result = run(*args, "-d", folder, "--format", fmt)
+            outputs.append(result.stdout + result.stderr)
+    text = "\n".join(outputs)
+    assert not any(i in text for i in ids)
+    found = set(re.findall(r"\d{17}[\dX]", text))
+    assert not found & ids
+
+
+def test_the_audit_example_finds_what_its_readme_lists(run):
+    from conftest import ROOT
+    folder = ROOT / "examples" / "audit"
+    table = (folder / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| ([A-Z]\d\d) \| ([\w.]+:\d+) \|", table, re.M))
+    result = run("check", "-d", folder, "--year", "2017", "-f", "csv")
+    assert result.exit_code == 1
+    found = {(r["code"], f"{r['file'].rsplit('/', 1)[-1]}:{r['line']}")
+             for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert len(listed) == 7 and found == listed
