@@ -132,7 +132,7 @@ def _guard(work: Callable):
     except LedgerError as exc:
         findings = exc.findings
         for finding in findings[:MAX_SHOWN]:
-            _err(str(finding))
+            _err(str(finding.masked()))  # resident IDs are personal data, here too
         more = len(findings) - MAX_SHOWN
         _err((f"… and {more} more. " if more > 0 else "")
              + f"povcli: {len(findings)} problem{'s' * (len(findings) != 1)} in the ledgers; "

@@ -59,7 +59,7 @@ CASES = {
         "changes.csv", f"date,household_id,person_id,direction,reason\n"
         f"2017-01-01,H2,{pid(1)},out,death\n",
         f"changes.csv:2: column person_id: belongs to household_id H1 in members.csv, not to "
-        f"H2 (value '{pid(1)}')"),
+        f"H2 (value '{pid(1)[:6]}********{pid(1)[-4:]}')"),
     "subsidy for an unknown household": (
         "subsidies.csv", "date,household_id,program,amount\n2017-01-01,H9,dibao,5\n",
         "subsidies.csv:2: column household_id: not in households.csv (value 'H9')"),
