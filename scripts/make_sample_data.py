@@ -373,11 +373,13 @@ def build(seed: int) -> dict:
     kids = [p for h in d.households for p in h.members
             if p.relation in ("child", "grandchild") and school(p, 2016) and school(p, 2017)]
     kids.sort(key=lambda p: p.person_id)
+    # 62 students in all, 70,000 yuan: 30 aided in 2016 (1,000 each), 32 others in 2017
+    # (1,250 each), so a count per year and a count over both years agree
     students = rng.sample(kids, 62)
-    for p in students[:34]:
+    for p in students[:30]:
         pay(day(rng, 2016, 9, 10), p.household, p, "education", 1000, "provincial")
-    for p in students[22:]:
-        pay(day(rng, 2017, 9, 10), p.household, p, "education", 900, "provincial")
+    for p in students[30:]:
+        pay(day(rng, 2017, 9, 10), p.household, p, "education", 1250, "provincial")
     for i, h in enumerate(renovated):
         year = 2016 if i % 2 == 0 else 2017
         if h.housing_grade == "C":
