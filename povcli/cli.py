@@ -64,6 +64,9 @@ EncodingOpt = Annotated[Optional[str], typer.Option(
     show_default=False)]
 ShowIdsOpt = Annotated[bool, typer.Option(
     "--show-ids", help="Show resident ID numbers in full (masked by default).")]
+ListOpt = Annotated[bool, typer.Option(
+    "--list", help="Instead of the counts, list the rows that make them (people, households "
+    "or payments, with the keys of the figure they fall under).")]
 
 
 class State:
@@ -220,17 +223,21 @@ def _program(value: str | None) -> str | None:
 @app.command(rich_help_panel="Reports")
 def summary(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None,
+    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """The figures of one year: rolls at year end, poor and exited, exits of the year and
-    in total, dynamic changes, subsidies. Without --year: the latest year in the ledgers."""
+    in total, dynamic changes, subsidies, and projects, pairing, villages, education,
+    housing and policy where their ledgers are. Without --year: the latest year."""
     def work():
-        from . import reports, render
+        from . import render, reports
+        from .summary import summary as build
 
-        ledgers = _load(data, encoding, ["changes", "exits", "subsidies"], (), township, village)
-        report = reports.summary(ledgers, year)
-        y = int(reports.summary_value(report, "year"))
+        ledgers = _load(data, encoding, None, (), township, village)
+        report = build(ledgers, year, listing)
+        if listing:
+            return _emit(report, fmt, output, show_ids)
+        y = int(reports.metric_value(report, "year"))
 
         def dashboard():
             ch = reports.changes(ledgers, y) if ledgers.has("changes") else None
@@ -243,30 +250,34 @@ def summary(
 @app.command(rich_help_panel="Reports")
 def exits(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, by: ByOpt = None, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None,
+    village: VillageOpt = None, by: ByOpt = None, listing: ListOpt = False,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    show_ids: ShowIdsOpt = False,
 ):
     """Households and people exited per year (脱贫退出), verified at home, passed, pass rate."""
     def work():
         from . import reports
 
         ledgers = _load(data, encoding, ["changes", "exits"], ("exits",), township, village)
-        _emit(reports.exits(ledgers, year, by.value if by else None), fmt, output)
+        _emit(reports.exits(ledgers, year, by.value if by else None, listing=listing), fmt,
+              output, show_ids)
     _guard(work)
 
 
 @app.command(rich_help_panel="Reports")
 def changes(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, by: ByOpt = None, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None,
+    village: VillageOpt = None, by: ByOpt = None, listing: ListOpt = False,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    show_ids: ShowIdsOpt = False,
 ):
     """People added to and removed from the rolls (动态调整), by direction and reason."""
     def work():
         from . import reports
 
         ledgers = _load(data, encoding, ["changes"], ("changes",), township, village)
-        _emit(reports.changes(ledgers, year, by.value if by else None), fmt, output)
+        _emit(reports.changes(ledgers, year, by.value if by else None, listing), fmt, output,
+              show_ids)
     _guard(work)
 
 
@@ -277,15 +288,152 @@ def subsidies(
         "--program", "-p", help="Only this program: " + ", ".join(ENUMS["program"].codes)
         + " (or its Chinese label).", show_default=False)] = None,
     township: TownshipOpt = None, village: VillageOpt = None, by: ByOpt = None,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
 ):
-    """Subsidy payments (帮扶资金) per year and program: payments, households, people, amount."""
+    """Subsidy payments (帮扶资金) per year and program: payments, households, people, amount,
+    and amount per household (the yearly photovoltaic income of a household, for one)."""
     def work():
         from . import reports
 
         code = _program(program)
         ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
-        _emit(reports.subsidies(ledgers, year, by.value if by else None, code), fmt, output)
+        _emit(reports.subsidies(ledgers, year, by.value if by else None, code, listing), fmt,
+              output, show_ids)
+    _guard(work)
+
+
+class ProjectBy(str, Enum):
+    kind = "kind"
+    year = "year"
+    village = "village"
+
+
+@app.command(rich_help_panel="Programs")
+def projects(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None,
+    by: Annotated[Optional[ProjectBy], typer.Option(
+        "--by", help="Group the projects by kind, year or village.", show_default=False)]
+    = None,
+    key: Annotated[bool, typer.Option("--key", help="Only key projects (重点项目).")] = False,
+    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+):
+    """Projects (扶贫项目): funds from higher levels, local and other; beneficiary households
+    and people (on the rolls at the end of the project's year)."""
+    def work():
+        from . import programs
+
+        ledgers = _load(data, encoding, ["changes", "projects", "project_beneficiaries"],
+                        ("projects",))
+        _emit(programs.projects(ledgers, year, by.value if by else None, township, village,
+                                key, listing), fmt, output, show_ids)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Programs")
+def pairing(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None,
+    uncovered: Annotated[bool, typer.Option(
+        "--uncovered", help="List the households on the rolls with no cadre.")] = False,
+    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None,
+):
+    """Pairing (包保帮扶): households covered, leaders, units, cadres, households per cadre."""
+    def work():
+        from . import programs
+
+        ledgers = _load(data, encoding, ["changes", "exits", "pairings"], ("pairings",),
+                        township, village)
+        _emit(programs.pairing(ledgers, year, uncovered, listing), fmt, output)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Programs")
+def villages(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None,
+    incidence: Annotated[float, typer.Option(
+        "--incidence", help="Exit threshold of poverty incidence (0.02 = 2 %; 0.03 in the "
+        "west).", min=0.0, max=1.0)] = 0.02,
+    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+):
+    """Villages (行政村) at year end: rural population, people on the rolls, poor people,
+    poverty incidence, exit year and threshold, paired enterprise."""
+    def work():
+        from . import programs
+
+        ledgers = _load(data, encoding, ["changes", "exits", "villages"], (), township, village)
+        _emit(programs.villages(ledgers, year, incidence, listing), fmt, output, show_ids)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Programs")
+def housing(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None,
+):
+    """Dangerous-house renovations (危房改造) by year and grade: households, amount."""
+    def work():
+        from . import programs
+
+        ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
+        _emit(programs.housing(ledgers, year, listing), fmt, output)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Programs")
+def education(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+):
+    """Education aid (教育扶贫) by year: students, payments, amount."""
+    def work():
+        from . import programs
+
+        ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
+        _emit(programs.education(ledgers, year, listing), fmt, output, show_ids)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Programs")
+def policy(
+    data: DataOpt = None, year: YearOpt = None, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None,
+):
+    """Parameters in force by year: the national poverty line and the rural dibao
+    standard, built in or from policy.csv (which one applies is shown)."""
+    def work():
+        from . import programs
+
+        ledgers = _load(data, encoding, ["policy"])
+        _emit(programs.policy(ledgers, year), fmt, output)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Reports")
+def flow(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+):
+    """The year's movement of the rolls, which must balance: start + additions - removals
+    = end, for people on the rolls and for poor people (exits subtracted)."""
+    def work():
+        from .flow import flow as build
+        from .model import latest_year
+
+        ledgers = _load(data, encoding, ["changes", "exits"], (), township, village)
+        y = year or latest_year(ledgers)
+        report = build(ledgers, y, listing)
+        if not year:
+            report.notes.append(f"year {y}: the latest year in the ledgers")
+        _emit(report, fmt, output, show_ids)
     _guard(work)
 
 
@@ -359,7 +507,7 @@ def check(
             findings = [f.masked() for f in findings]
         if findings or output is not None:
             report = Report("check", f"Findings of povcli check in {folder}",
-                            checks.findings_frame(findings))
+                            checks.findings_frame(findings), kinds={"line": "year"})
             _emit(report, fmt, output, show_ids=show_ids)
         errors = sum(f.severity == "error" for f in findings)
         if findings:

@@ -29,3 +29,14 @@ def line_for(lines: dict[int, float], year: int) -> float | None:
     """The line of that year, else of the latest earlier year that has one."""
     known = [y for y in lines if y <= year]
     return lines[max(known)] if known else None
+
+
+# The rural minimum living guarantee (农村低保) standard is set locally; as a reference
+# povcli carries the national average of the local rural standards, yuan per person a
+# year, from the Ministry of Civil Affairs' yearly statistical bulletins (2013 2,434 ...
+# 2020 5,962; recalled, not checked against the bulletins here). An office puts its
+# own standard in policy.csv: the sample's 3,600 yuan for 2017 is the source document's.
+DIBAO_STANDARD = {
+    2013: 2434.0, 2014: 2777.0, 2015: 3178.0, 2016: 3744.0, 2017: 4301.0, 2018: 4833.0,
+    2019: 5336.0, 2020: 5962.0,
+}

@@ -20,17 +20,27 @@ COUNT, AMOUNT, RATE, YEAR, TEXT = "count", "amount", "rate", "year", "text"
 COLUMN_KINDS = {
     "year": YEAR, "households": COUNT, "people": COUNT, "verified_people": COUNT,
     "passed_people": COUNT, "payments": COUNT, "pass_rate": RATE, "amount": AMOUNT,
-    "members": COUNT, "line": YEAR,  # a line number is shown plain, like a year
+    "members": COUNT,
+    "amount_per_household": AMOUNT, "funds_higher": AMOUNT, "funds_local": AMOUNT,
+    "funds_other": AMOUNT, "funds_total": AMOUNT, "projects": COUNT, "key_projects": COUNT,
+    "students": COUNT, "rural_population": COUNT, "poor_people": COUNT, "incidence": RATE,
+    "exit_year": YEAR, "poverty_line": AMOUNT, "dibao_standard": AMOUNT,
 }
 
 
+NUMBER = "number"  # a plain number with decimals (a median)
+
+
 def metric_kind(metric: str) -> str:
+    """How the value of a metric/value row is shown, from the metric's name."""
     if metric == "year":
         return YEAR
-    if "amount" in metric:
+    if any(w in metric for w in ("amount", "funds", "poverty_line", "dibao_standard")):
         return AMOUNT
     if "rate" in metric:
         return RATE
+    if "median" in metric:
+        return NUMBER
     return COUNT
 
 
@@ -47,7 +57,7 @@ def raw_value(value, kind: str):
         return int(value)
     if kind == AMOUNT:
         return round(float(value), 2)
-    if kind == RATE:
+    if kind in (RATE, NUMBER):
         return round(float(value), 10)
     return str(value)
 
@@ -73,13 +83,16 @@ def display_text(value, kind: str) -> str:
         return f"{float(value):,.2f}"
     if kind == RATE:
         return f"{float(value):.1%}"
+    if kind == NUMBER:
+        return f"{float(value):,.1f}"
     if kind == YEAR:
         return str(int(value))
     return str(value)
 
 
 def _kinds(report) -> list[str]:
-    return [COLUMN_KINDS.get(c, TEXT) for c in report.frame.columns]
+    own = getattr(report, "kinds", {}) or {}
+    return [own.get(c, COLUMN_KINDS.get(c, TEXT)) for c in report.frame.columns]
 
 
 def _row_kinds(report, row: dict) -> dict[str, str]:
@@ -134,7 +147,7 @@ def to_markdown(report, show_ids: bool = False) -> str:
 
     columns, body, totals = _display_rows(report, show_ids)
     kinds = _kinds(report)
-    align = ["right" if k in (COUNT, AMOUNT, RATE) or c == "value" else "left"
+    align = ["right" if k in (COUNT, AMOUNT, RATE, NUMBER) or c == "value" else "left"
              for c, k in zip(columns, kinds)]
     return tabulate(body + totals, headers=columns, tablefmt="pipe", colalign=align,
                     disable_numparse=True) + "\n"
@@ -150,7 +163,7 @@ def rich_table(report, show_ids: bool = False):
     table = Table(title=report.title, caption=caption, title_justify="left",
                   caption_justify="left", title_style="bold cyan", show_edge=True)
     for col, kind in zip(columns, kinds):
-        numeric = kind in (COUNT, AMOUNT, RATE) or col == "value"
+        numeric = kind in (COUNT, AMOUNT, RATE, NUMBER) or col == "value"
         table.add_column(col, justify="right" if numeric else "left",
                          overflow="fold", no_wrap=numeric)
     for row in body:
@@ -251,6 +264,30 @@ def summary_dashboard(summary, changes=None, subsidies=None):
         table.add_row("all programs", display_text(values.get("subsidy_payments_year"), COUNT),
                       "", display_text(values.get("subsidy_amount_year"), AMOUNT), style="bold")
         panels.append(Panel(table, title=f"Subsidies {year} (帮扶资金), yuan", title_align="left"))
+    more = [
+        (f"Projects up to {year} (扶贫项目), yuan", [
+            ("projects", "projects_total"), ("key projects", "key_projects_total"),
+            ("funds from higher levels", "project_funds_higher_total"),
+            ("funds of the district", "project_funds_local_total"),
+            ("other funds", "project_funds_other_total"), ("funds in all", "project_funds_total"),
+            ("people in photovoltaic households", "photovoltaic_people")]),
+        (f"Programs {year}", [
+            ("students aided", "education_students_year"),
+            ("education aid", "education_amount_year"),
+            ("dangerous houses renovated", "housing_households_year"),
+            ("photovoltaic income a household", "photovoltaic_amount_per_household_year")]),
+        (f"Pairing at {year}-12-31 (包保帮扶)", [
+            ("households covered", "pairing_households_covered"),
+            ("leaders", "pairing_leaders"), ("units", "pairing_units"),
+            ("cadres", "pairing_cadres")]),
+        ("Villages and policy", [
+            ("villages", "villages"), ("paired with an enterprise", "villages_with_enterprise"),
+            (f"poverty line {year}", "poverty_line"), (f"rural dibao {year}", "dibao_standard")]),
+    ]
+    for title, rows in more:
+        rows = [(label, metric) for label, metric in rows if values.get(metric) is not None]
+        if rows:
+            panels.append(Panel(grid(rows), title=title, title_align="left"))
     return Group(f"[bold cyan]{summary.title}[/bold cyan]",
                  Columns(panels, equal=False, expand=False))
 

@@ -25,6 +25,8 @@ class Report:
     frame: pd.DataFrame
     totals: list[dict] = field(default_factory=list)  # rows shown under a table, never in csv/json
     notes: list[str] = field(default_factory=list)  # said on stderr
+    kinds: dict[str, str] = field(default_factory=dict)  # column -> display kind, where
+    # the column's name alone does not say (render.COLUMN_KINDS)
 
 
 def _group_keys(by: str | None) -> list[str]:
@@ -86,12 +88,14 @@ def _exit_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
-          rolls: Rolls | None = None) -> Report:
+          rolls: Rolls | None = None, listing: bool = False) -> Report:
     """Households and people exited per year, and their home-visit verification."""
     keys = _group_keys(by)
     rolls = rolls or Rolls(ledgers)
     rows = exit_rows(ledgers, rolls)
     rows = with_area(_rows_of_year(rows, rows["exit_year"], year), ledgers)
+    if listing:
+        return _exit_people(rows, rolls, keys, by)
     frame = _exit_aggregate(rows, _with_township(keys, by))
     frame = _finish(frame, keys, EXIT_COLUMNS, by)
     totals = []
@@ -101,17 +105,43 @@ def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
     return Report("exits", "Exits from poverty (脱贫退出) and their verification", frame, totals)
 
 
+def _exit_people(rows: pd.DataFrame, rolls: Rolls, keys: list[str], by: str | None) -> Report:
+    """The people of exited rows: members on the rolls on 31 December of the exit year."""
+    done = rows[rows["exited"]]
+    members = rolls.members
+    parts = []
+    for year in done["year"].unique():
+        on = members[rolls.members_on(year_end(year))][["household_id", "person_id", "name"]]
+        parts.append(done[done["year"] == year].merge(on, on="household_id"))
+    cols = [*keys, "household_id", "person_id", "name", "verification"] + (
+        ["township"] if by == "village" else [])
+    listed = (pd.concat(parts, ignore_index=True) if parts else
+              done.assign(person_id=None, name=None).iloc[:0])
+    listed = listed.assign(verification=listed["verification"].astype(object).fillna("pending"))
+    return Report("exits", "Exits from poverty (脱贫退出), the people",
+                  listed[cols].sort_values([*keys, "household_id"], kind="stable")
+                  .reset_index(drop=True))
+
+
 # --------------------------------------------------------------------------- changes
 
 CHANGE_COLUMNS = ["year", "direction", "reason", "people"]
 
 
-def changes(ledgers: LedgerSet, year: int | None = None, by: str | None = None) -> Report:
+def changes(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
+            listing: bool = False) -> Report:
     """People added to and removed from the rolls (动态调整), by direction and reason."""
     keys = _group_keys(by) + ["direction", "reason"]
     rows = ledgers.frame("changes")
     rows = with_area(_rows_of_year(rows, rows["date"].dt.year, year), ledgers)
     rows = rows.assign(direction=rows["direction"].astype(str), reason=rows["reason"].astype(str))
+    if listing:
+        names = ledgers.frame("members").drop_duplicates("person_id").set_index("person_id")
+        listed = rows.assign(name=rows["person_id"].map(names["name"]))[
+            [*keys, "date", "household_id", "person_id", "name"]
+            + (["township"] if by == "village" else [])]
+        return Report("changes", "Dynamic changes (动态调整), the people",
+                      listed.sort_values([*keys, "date"], kind="stable").reset_index(drop=True))
     frame = rows.groupby(_with_township(keys, by), dropna=False).size().rename(
         "people").reset_index()
     frame = _finish(frame, keys, CHANGE_COLUMNS, by)
@@ -136,7 +166,7 @@ def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
-              program: str | None = None) -> Report:
+              program: str | None = None, listing: bool = False) -> Report:
     """Payments, households and people paid, and amounts (reversals subtract)."""
     keys = _group_keys(by) + ["program"]
     rows = ledgers.frame("subsidies")
@@ -144,81 +174,31 @@ def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None
     rows = rows.assign(program=rows["program"].astype(str))
     if program is not None:
         rows = rows[rows["program"] == program]
+    if listing:
+        listed = rows.assign(source=rows["source"].astype(object))[
+            [*keys, "date", "household_id", "person_id", "amount", "source", "voucher"]
+            + (["township"] if by == "village" else [])]
+        return Report("subsidies", "Subsidy payments (帮扶资金发放), the rows",
+                      listed.sort_values([*keys, "date"], kind="stable").reset_index(drop=True))
     frame = _subsidy_aggregate(rows, _with_township(keys, by))
-    frame = _finish(frame, keys, SUBSIDY_COLUMNS, by)
+    # photovoltaic income per household, and the like for every program
+    frame["amount_per_household"] = frame["amount"] / frame["households"].where(
+        frame["households"] > 0)
+    frame = _finish(frame, keys, SUBSIDY_COLUMNS + ["amount_per_household"], by)
     totals = []
     if len(frame) > 1:
         totals.append({"year": "total", **_subsidy_aggregate(rows, []).iloc[0].to_dict()})
     return Report("subsidies", "Subsidy payments (帮扶资金发放), yuan", frame, totals)
 
 
-# --------------------------------------------------------------------------- summary
-
-SUMMARY_METRICS = [
-    "year", "households", "people", "poor_households", "poor_people",
-    "exited_people_year", "exited_people_total", "added_people_year", "removed_people_year",
-    "subsidy_amount_year",
-    # beyond the contract's list
-    "exited_households_year", "verified_people_year", "passed_people_year", "pass_rate_year",
-    "subsidy_payments_year",
-]
+def metric_frame(values: dict) -> pd.DataFrame:
+    """A metric/value table from a dict, values kept as they are."""
+    return pd.DataFrame({"metric": list(values),
+                         "value": pd.Series(list(values.values()), dtype=object)})
 
 
-def summary(ledgers: LedgerSet, year: int | None = None) -> Report:
-    """The figures of one year, at 31 December: rolls, exits, changes, subsidies."""
-    notes = []
-    if year is None:
-        year = latest_year(ledgers)
-        if year is None:
-            raise UsageError("the ledgers hold no dated row: give --year")
-        notes.append(f"year {year}: the latest year in the ledgers (give --year for another)")
-    rolls = Rolls(ledgers)
-    end = year_end(year)
-    values: dict[str, object] = {m: None for m in SUMMARY_METRICS}
-    values.update(
-        year=year,
-        households=int(rolls.households_on(end).sum()),
-        people=int(rolls.people_on(end).sum()),
-        poor_households=int(rolls.poor_households(end).sum()),
-        poor_people=int(rolls.poor_people(end).sum()),
-    )
-    if ledgers.has("exits"):
-        rows = exit_rows(ledgers, rolls)
-        upto = rows[rows["exit_year"] <= year]
-        this = rows[rows["exit_year"] == year]
-        values.update(
-            exited_people_year=int(this.loc[this["exited"], "people"].sum()),
-            exited_people_total=int(upto.loc[upto["exited"], "people"].sum()),
-            exited_households_year=int(this["exited"].sum()),
-            verified_people_year=int(this.loc[this["verified"], "people"].sum()),
-            passed_people_year=int(this.loc[this["passed"], "people"].sum()),
-        )
-        verified = values["verified_people_year"]
-        values["pass_rate_year"] = values["passed_people_year"] / verified if verified else None
-    else:
-        notes.append("no exits ledger: exit figures are left empty")
-    if ledgers.has("changes"):
-        ch = ledgers.frame("changes")
-        ch = ch[ch["date"].dt.year == year]
-        values.update(added_people_year=int((ch["direction"] == "in").sum()),
-                      removed_people_year=int((ch["direction"] == "out").sum()))
-    else:
-        values.update(added_people_year=0, removed_people_year=0)
-        notes.append("no changes ledger: nobody was added or removed")
-    if ledgers.has("subsidies"):
-        pay = ledgers.frame("subsidies")
-        pay = pay[pay["date"].dt.year == year]
-        values.update(subsidy_amount_year=float(pay["amount"].sum()),
-                      subsidy_payments_year=int(len(pay)))
-    else:
-        notes.append("no subsidies ledger: subsidy figures are left empty")
-    frame = pd.DataFrame({"metric": list(values), "value": pd.Series(list(values.values()),
-                                                                     dtype=object)})
-    return Report("summary", f"Summary for {year}, at {end.date()}", frame, notes=notes)
-
-
-def summary_value(report: Report, metric: str):
-    """One metric of a summary report."""
+def metric_value(report: Report, metric: str):
+    """One metric of a metric/value report."""
     frame = report.frame
     return frame.loc[frame["metric"] == metric, "value"].iloc[0]
 

@@ -30,6 +30,32 @@ README = ROOT / "README.md"
 RUN = re.compile(r"(<!-- run(?: \(exit (?P<code>\d)\))?: (?P<cmd>[^>]*?) -->\n```[a-z]*\n)"
                  r"(?P<body>.*?)(```)", re.S)
 SCHEMA = re.compile(r"(<!-- schema -->\n)(?P<body>.*?)(<!-- /schema -->)", re.S)
+COLUMNS = re.compile(r"(<!-- columns -->\n)(?P<body>.*?)(<!-- /columns -->)", re.S)
+
+
+def columns_table() -> str:
+    from povcli import checks, flow, programs, reports, summary
+
+    rows = [
+        ("summary", "metric, value: " + ", ".join(summary.SUMMARY_METRICS) + ", then the "
+         "other areas' metrics where their ledgers are"),
+        ("exits", ", ".join(reports.EXIT_COLUMNS)),
+        ("changes", ", ".join(reports.CHANGE_COLUMNS)),
+        ("subsidies", ", ".join(reports.SUBSIDY_COLUMNS + ["amount_per_household"])),
+        ("projects", ", ".join(programs.PROJECT_COLUMNS) + " (grouped: the group key, then "
+         "the funds, households, people, projects, key_projects)"),
+        ("pairing", "metric, value"),
+        ("villages", ", ".join(programs.VILLAGE_COLUMNS)),
+        ("housing", ", ".join(programs.HOUSING_COLUMNS)),
+        ("education", ", ".join(programs.EDUCATION_COLUMNS)),
+        ("policy", ", ".join(programs.POLICY_COLUMNS)),
+        ("flow", ", ".join(flow.FLOW_COLUMNS) + ", section"),
+        ("check", ", ".join(checks.findings_frame([]).columns)),
+        ("find", ", ".join(__import__("povcli.dossier", fromlist=["x"]).FIND_COLUMNS)),
+    ]
+    lines = ["| command | columns |", "|---|---|"]
+    lines += [f"| `povcli {c}` | {cols} |" for c, cols in rows]
+    return "\n".join(lines) + "\n"
 
 
 def run_command(cmd: str, code: int = 0) -> str:
@@ -83,6 +109,7 @@ def schema_table() -> str:
 def updated(text: str) -> str:
     text = RUN.sub(lambda m: m.group(1) + run_command(m.group("cmd"), int(m.group("code") or 0))
                    + m.group(5), text)
+    text = COLUMNS.sub(lambda m: m.group(1) + columns_table() + m.group(3), text)
     return SCHEMA.sub(lambda m: m.group(1) + schema_table() + m.group(3), text)
 
 

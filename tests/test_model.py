@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from povcli import reports
+from povcli.summary import summary
 from povcli.ledgers import open_ledgers
 from povcli.model import Rolls, latest_year, year_end
 
@@ -13,7 +14,7 @@ from conftest import household, make_ledgers, member, pid
 
 
 def summary_of(folder, year):
-    report = reports.summary(open_ledgers(folder), year)
+    report = summary(open_ledgers(folder), year)
     return dict(zip(report.frame["metric"], report.frame["value"]))
 
 
@@ -145,7 +146,9 @@ def test_subsidy_reversal_subtracts_but_counts_as_a_payment(tmp_path):
                    ["2017-09-01", "H2", pid(3), "education", "500", "", ""],
                    ["2016-09-01", "H2", pid(3), "education", "￥500", "", ""]])
     ledgers = open_ledgers(folder)
-    rows = reports.subsidies(ledgers).frame.to_dict("records")
+    frame = reports.subsidies(ledgers).frame
+    assert frame["amount_per_household"].tolist() == [500.0, 500.0, 1000.0]
+    rows = frame[reports.SUBSIDY_COLUMNS].to_dict("records")
     assert rows == [
         {"year": 2016, "program": "education", "payments": 1, "households": 1, "people": 1,
          "amount": 500.0},

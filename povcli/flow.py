@@ -1,0 +1,170 @@
+"""`povcli flow`: the year's movement of the rolls, which must balance.
+
+People on the rolls at the start of the year, plus each kind of recorded addition,
+minus each kind of recorded removal, is what should be on the rolls at its end; the
+same for poor people, with exits subtracted and returns to poverty added. What the
+records do not explain is shown as a difference, never hidden.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .ledgers import LedgerSet
+from .model import Rolls, exit_rows, year_end
+from .reports import Report
+from .schema import ENUMS
+
+IN_REASONS = ["identified", "returned", "birth", "marriage_in", "other_in"]
+OUT_REASONS = ["death", "marriage_out", "moved", "misidentified", "enlisted", "imprisoned",
+               "other_out"]
+FLOW_COLUMNS = ["line", "people", "households"]  # and `section`: rolls or poor
+
+
+def _poor_before(ledgers: LedgerSet, rolls: Rolls, year: int) -> set:
+    """Households poor by exit status before this year's exits: not exited in an earlier
+    year, or returned to poverty since (by the end of this year)."""
+    hh = ledgers.frame("households")
+    exits = ledgers.get("exits")
+    if exits is None:
+        return set(hh["household_id"])
+    done = exits[(exits["verification"] != "fail") & (exits["exit_year"] < year)]
+    latest = done.groupby("household_id")["exit_year"].max()
+    ch = rolls.changes
+    ret = ch[(ch["reason"] == "returned") & (ch["date"] <= year_end(year))]
+    back = set(ret.loc[ret["date"].dt.year > ret["household_id"].map(latest).astype("float64")
+                       .fillna(float("inf")), "household_id"])
+    return (set(hh["household_id"]) - set(latest.index)) | back
+
+
+def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
+    rolls = Rolls(ledgers)
+    start, end = year_end(year - 1), year_end(year)
+    members = rolls.members
+    hh = ledgers.frame("households")
+    ch = rolls.changes
+    rows = ch[ch["date"].dt.year == year].copy()
+    # the state of each person just before each change: a `returned` row for someone
+    # already on the rolls changes their poverty, not the rolls
+    prev = ch.groupby("person_id")["direction"].shift(1).astype(object)
+    identified = pd.Series(rolls.identified.to_numpy(), index=members["person_id"])
+    identified = identified[~identified.index.duplicated()]
+    joins = pd.Series(rolls.joins_later, index=members["person_id"])
+    joins = joins[~joins.index.duplicated()]
+    default = (ch["date"] >= ch["person_id"].map(identified)) & ~ch["person_id"].map(
+        joins).fillna(False).astype(bool)
+    was_on = prev.eq("in").where(prev.notna(), default)
+    rows["was_on"] = was_on.reindex(rows.index).astype(bool)
+    rows["direction"] = rows["direction"].astype(str)
+    rows["reason"] = rows["reason"].astype(str)
+
+    people_start = rolls.people_on(start)
+    people_end = rolls.people_on(end)
+    hh_start = rolls.households_on(start)
+    hh_end = rolls.households_on(end)
+    # members who came on with their household's identification this year, no row needed
+    came_on = people_end & ~people_start & ~members["person_id"].isin(set(rows["person_id"]))
+    new_hh = set(hh.loc[hh["identified_on"].dt.year == year, "household_id"])
+    by_identification = came_on & members["household_id"].isin(new_hh)
+
+    poor_before = _poor_before(ledgers, rolls, year)
+    exited = exit_rows(ledgers, rolls) if ledgers.has("exits") else None
+    if exited is not None:
+        exited = exited[(exited["exit_year"] == year) & exited["exited"]]
+
+    lines: list[dict] = []
+    listed: list[pd.DataFrame] = []
+    section = "rolls"
+
+    def add(line, people, households, who=None):
+        lines.append({"line": line, "people": int(people), "households": households,
+                      "section": section})
+        if listing and who is not None:
+            listed.append(who.assign(line=line, section=section))
+
+    def names(frame):
+        return frame[["household_id", "person_id"]].merge(
+            members[["person_id", "name"]].drop_duplicates("person_id"), on="person_id",
+            how="left")
+
+    # ---- the rolls
+    add(f"on the rolls at {start.date()}", people_start.sum(), int(hh_start.sum()))
+    expected = int(people_start.sum())
+    for reason in IN_REASONS:
+        r = rows[(rows["direction"] == "in") & (rows["reason"] == reason)]
+        if reason == "returned":
+            r = r[~r["was_on"]]
+        if len(r):
+            add(f"+ {reason} ({ENUMS['reason'].labels[reason]})", len(r),
+                r["household_id"].nunique(), names(r))
+            expected += len(r)
+    if by_identification.any():
+        who = members[by_identification]
+        add("+ identified with their household (no change row)", len(who),
+            who["household_id"].nunique(), names(who))
+        expected += len(who)
+    for reason in OUT_REASONS:
+        r = rows[(rows["direction"] == "out") & (rows["reason"] == reason)]
+        if len(r):
+            add(f"- {reason} ({ENUMS['reason'].labels[reason]})", len(r),
+                r["household_id"].nunique(), names(r))
+            expected -= len(r)
+    add(f"= on the rolls at {end.date()}", expected, None)
+    add(f"on the rolls at {end.date()}, counted", people_end.sum(), int(hh_end.sum()))
+    add("difference (counted - recorded)", int(people_end.sum()) - expected, None)
+
+    # ---- poor people: exits leave, returns come back
+    section = "poor"
+    poor_start = rolls.poor_people(start)
+    poor_end = rolls.poor_people(end)
+    add(f"poor at {start.date()}", poor_start.sum(),
+        int(rolls.poor_households(start).sum()))
+    expected = int(poor_start.sum())
+    in_poor = rows["household_id"].isin(poor_before)
+    for reason in IN_REASONS:
+        r = rows[(rows["direction"] == "in") & (rows["reason"] == reason) & in_poor]
+        if len(r):
+            add(f"+ {reason} ({ENUMS['reason'].labels[reason]})", len(r),
+                r["household_id"].nunique(), names(r))
+            expected += len(r)
+    poor_new = by_identification & members["household_id"].isin(poor_before)
+    if poor_new.any():
+        who = members[poor_new]
+        add("+ identified with their household (no change row)", len(who),
+            who["household_id"].nunique(), names(who))
+        expected += len(who)
+    returned_hh = set(rows.loc[rows["reason"] == "returned", "household_id"])
+    with_row = set(rows.loc[rows["direction"] == "in", "person_id"])
+    along = (poor_end & ~poor_start & members["household_id"].isin(returned_hh)
+             & ~members["person_id"].isin(with_row))
+    if along.any():
+        who = members[along]
+        add("+ returned with their household (no row of their own)", len(who),
+            who["household_id"].nunique(), names(who))
+        expected += len(who)
+    for reason in OUT_REASONS:
+        r = rows[(rows["direction"] == "out") & (rows["reason"] == reason) & in_poor]
+        if len(r):
+            add(f"- {reason} ({ENUMS['reason'].labels[reason]})", len(r),
+                r["household_id"].nunique(), names(r))
+            expected -= len(r)
+    if exited is not None and len(exited):
+        n = int(exited["people"].sum())
+        who = None
+        if listing:
+            on = members[rolls.members_on(end)]
+            who = names(on[on["household_id"].isin(set(exited["household_id"]))])
+        add(f"- exited in {year} (脱贫)", n, len(exited), who)
+        expected -= n
+    add(f"= poor at {end.date()}", expected, None)
+    add(f"poor at {end.date()}, counted", poor_end.sum(), int(rolls.poor_households(end).sum()))
+    add("difference (counted - recorded)", int(poor_end.sum()) - expected, None)
+
+    title = f"The movement of the rolls in {year} (people, households)"
+    if listing:
+        cols = ["section", "line", "household_id", "person_id", "name"]
+        frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=cols)
+        return Report("flow", title + " — the people behind each line", frame[cols])
+    frame = pd.DataFrame(lines, columns=FLOW_COLUMNS + ["section"])
+    frame["households"] = frame["households"].astype("Int64")
+    return Report("flow", title, frame)

@@ -1,0 +1,304 @@
+"""Reports on the rest of an office's work: projects and funds, pairing, villages,
+housing, education and the policy parameters. Pure functions to Reports, each with
+a `listing` form that gives the rows behind its figures (`--list`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .findings import UsageError
+from .ledgers import LedgerSet
+from .model import Rolls, latest_year, year_end
+from .policy import DIBAO_STANDARD, NATIONAL_POVERTY_LINE
+from .reports import Report, _finish, _rows_of_year, with_area
+
+
+def _year_or_latest(ledgers: LedgerSet, year: int | None) -> int:
+    year = year or latest_year(ledgers)
+    if year is None:
+        raise UsageError("the ledgers hold no dated row: give --year")
+    return year
+
+
+def _people_of(rolls: Rolls, pairs: pd.DataFrame, year_col: str = "year") -> pd.DataFrame:
+    """(row of pairs, person) for members on the rolls on 31 Dec of each row's year."""
+    members = rolls.members
+    parts = []
+    for year in pairs[year_col].dropna().unique():
+        on = members[rolls.members_on(year_end(year))][["household_id", "person_id", "name"]]
+        rows = pairs[pairs[year_col] == year]
+        parts.append(rows.merge(on, on="household_id", how="inner"))
+    if not parts:
+        return pairs.iloc[:0].assign(person_id=pd.Series(dtype=object),
+                                     name=pd.Series(dtype=object))
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- projects
+
+PROJECT_COLUMNS = ["project_id", "name", "kind", "year", "funds_higher", "funds_local",
+                   "funds_other", "funds_total", "households", "people"]
+FUNDS = ["funds_higher", "funds_local", "funds_other"]
+PROJECT_BY = ("kind", "year", "village")
+
+
+def _projects(ledgers: LedgerSet, year, township, village, key_only):
+    projects = ledgers.frame("projects").copy()
+    if year is not None:
+        projects = projects[projects["year"] == year]
+    if township:
+        projects = projects[projects["township"] == township]
+    if village:
+        projects = projects[projects["village"] == village]
+    if key_only:
+        projects = projects[projects["key_project"].fillna(False).astype(bool)]
+    projects["kind"] = projects["kind"].astype(str)
+    projects["funds_total"] = projects[FUNDS].sum(axis=1)
+    ben = ledgers.get("project_beneficiaries")
+    ben = ben if ben is not None else pd.DataFrame(columns=["project_id", "household_id"])
+    hh_ids = set(ledgers.frame("households")["household_id"])  # after any area filter
+    ben = ben[ben["project_id"].isin(projects["project_id"]) & ben["household_id"].isin(hh_ids)]
+    ben = ben.merge(projects[["project_id", "year", "kind", "village"]].rename(
+        columns={"village": "project_village"}), on="project_id")
+    people = _people_of(Rolls(ledgers), ben)
+    return projects, ben, people
+
+
+def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
+             township: str | None = None, village: str | None = None,
+             key_only: bool = False, listing: bool = False) -> Report:
+    """Funds by source and beneficiaries, per project or per kind, year or village."""
+    if by is not None and by not in PROJECT_BY:
+        raise UsageError(f"projects --by takes one of: {', '.join(PROJECT_BY)} (not '{by}')")
+    plist, ben, people = _projects(ledgers, year, township, village, key_only)
+    title = "Poverty-alleviation projects (扶贫项目): funds in yuan, beneficiaries"
+    if listing:
+        frame = people.rename(columns={"project_village": "village"})[
+            ["project_id", "year", "kind", "household_id", "person_id", "name"]]
+        return Report("projects", title + " — the people behind them",
+                      frame.sort_values(["project_id", "household_id", "person_id"])
+                      .reset_index(drop=True))
+    if by is None:
+        households = ben.groupby("project_id")["household_id"].nunique()
+        persons = people.groupby("project_id")["person_id"].nunique()
+        frame = plist.assign(households=plist["project_id"].map(households).fillna(0).astype(int),
+                             people=plist["project_id"].map(persons).fillna(0).astype(int))
+        frame = frame.sort_values(["year", "project_id"]).reset_index(drop=True)
+        frame = frame[PROJECT_COLUMNS + ["key_project", "township", "village"]]
+        frame["key_project"] = frame["key_project"].map({True: "yes", False: "no"})
+    else:
+        key = by
+        plist = plist.assign(village=plist["village"].fillna("").astype(object))
+        ben = ben.assign(village=ben["project_village"].fillna("").astype(object))
+        people = people.assign(village=people["project_village"].fillna("").astype(object))
+        funds = plist.groupby(key)[FUNDS + ["funds_total"]].sum()
+        counts = plist.groupby(key).agg(
+            projects=("project_id", "size"),
+            key_projects=("key_project", lambda s: int(s.fillna(False).astype(bool).sum())))
+        frame = funds.join(counts)
+        frame["households"] = ben.groupby(key)["household_id"].nunique()
+        frame["people"] = people.groupby(key)["person_id"].nunique()
+        frame = frame.fillna({"households": 0, "people": 0}).astype(
+            {"households": int, "people": int}).reset_index().sort_values(key)
+        frame = frame[[key, *FUNDS, "funds_total", "households", "people", "projects",
+                       "key_projects"]].reset_index(drop=True)
+    total = {c: plist[c].sum() for c in FUNDS + ["funds_total"]}
+    total.update(households=ben["household_id"].nunique(), people=people["person_id"].nunique())
+    first = frame.columns[0]
+    return Report("projects", title, frame, [{first: "total (distinct)", **total}])
+
+
+# --------------------------------------------------------------------------- pairing
+
+def _pairing_rows(ledgers: LedgerSet, year: int):
+    end = year_end(year)
+    rolls = Rolls(ledgers)
+    hh = ledgers.frame("households")
+    on = hh[rolls.households_on(end)]
+    poor = set(hh.loc[rolls.poor_households(end), "household_id"])
+    pairs = ledgers.frame("pairings")
+    pairs = pairs[pairs["household_id"].isin(set(on["household_id"]))
+                  & (pairs["since"].isna() | (pairs["since"] <= end))]
+    cadre = pairs["cadre_id"].astype(object).where(
+        pairs["cadre_id"].notna(),
+        pairs["cadre_name"].astype(object) + " / " + pairs["unit"].astype(object))
+    return on, poor, pairs.assign(cadre=cadre)
+
+
+def pairing(ledgers: LedgerSet, year: int | None = None, uncovered: bool = False,
+            listing: bool = False) -> Report:
+    """Who is paired with whom (包保帮扶): coverage, leaders, units, cadres, load."""
+    year = _year_or_latest(ledgers, year)
+    on, poor, pairs = _pairing_rows(ledgers, year)
+    covered = set(pairs["household_id"])
+    if uncovered:
+        rows = on[~on["household_id"].isin(covered)]
+        frame = pd.DataFrame({"household_id": rows["household_id"], "township": rows["township"],
+                              "village": rows["village"], "head_name": rows["head_name"],
+                              "poor": rows["household_id"].isin(poor).map(
+                                  {True: "yes", False: "no"})}).reset_index(drop=True)
+        return Report("pairing", f"Households on the rolls at {year}-12-31 with no cadre", frame)
+    if listing:
+        frame = pairs.assign(poor=pairs["household_id"].isin(poor).map(
+            {True: "yes", False: "no"}))[["household_id", "cadre_name", "cadre_id", "unit",
+                                         "leader", "poor"]]
+        return Report("pairing", f"Pairings of households on the rolls at {year}-12-31",
+                      frame.sort_values(["household_id", "cadre_name"]).reset_index(drop=True))
+    load = pairs.drop_duplicates(["cadre", "household_id"]).groupby("cadre").size()
+    is_poor = on["household_id"].isin(poor)
+    metrics = {
+        "year": year, "households": len(on), "households_covered": len(covered),
+        "households_not_covered": int((~on["household_id"].isin(covered)).sum()),
+        "poor_households": int(is_poor.sum()),
+        "poor_households_covered": int((is_poor & on["household_id"].isin(covered)).sum()),
+        "poor_households_not_covered": int((is_poor & ~on["household_id"].isin(covered)).sum()),
+        "leaders": pairs["leader"].nunique(), "units": pairs["unit"].nunique(),
+        "cadres": pairs["cadre"].nunique(),
+        "households_per_cadre_min": int(load.min()) if len(load) else None,
+        "households_per_cadre_median": float(load.median()) if len(load) else None,
+        "households_per_cadre_max": int(load.max()) if len(load) else None,
+    }
+    frame = pd.DataFrame({"metric": list(metrics), "value": pd.Series(list(metrics.values()),
+                                                                      dtype=object)})
+    return Report("pairing", f"Pairing (包保帮扶) at {year}-12-31", frame)
+
+
+# --------------------------------------------------------------------------- villages
+
+VILLAGE_COLUMNS = ["township", "village", "rural_population", "people", "poor_people",
+                   "incidence", "poor_village", "exit_year", "meets_exit_threshold", "enterprise"]
+
+
+def villages(ledgers: LedgerSet, year: int | None = None, threshold: float = 0.02,
+             listing: bool = False) -> Report:
+    """Per village at year end: people on the rolls, poor people, poverty incidence."""
+    year = _year_or_latest(ledgers, year)
+    end = year_end(year)
+    rolls = Rolls(ledgers)
+    members = with_area(rolls.members, ledgers)
+    people = members[rolls.people_on(end).to_numpy()]
+    poor = members[rolls.poor_people(end).to_numpy()]
+    if listing:
+        frame = poor[["township", "village", "household_id", "person_id", "name"]]
+        return Report("villages", f"Poor people by village at {year}-12-31",
+                      frame.sort_values(["township", "village", "household_id"])
+                      .reset_index(drop=True))
+    table = ledgers.get("villages")
+    if table is None:
+        table = pd.DataFrame(columns=["township", "village", "rural_population", "poor_village",
+                                      "exit_year", "enterprise"])
+    hh = ledgers.frame("households")
+    known = set(zip(table["township"], table["village"]))
+    extra = hh[["township", "village"]].drop_duplicates()
+    extra = extra[[(t, v) not in known for t, v in zip(extra["township"], extra["village"])]]
+    table = pd.concat([table, extra], ignore_index=True)
+    key = list(zip(table["township"], table["village"]))
+    n_people = people.groupby(["township", "village"]).size()
+    n_poor = poor.groupby(["township", "village"]).size()
+    frame = table.assign(
+        people=[int(n_people.get(k, 0)) for k in key],
+        poor_people=[int(n_poor.get(k, 0)) for k in key])
+    population = pd.to_numeric(frame["rural_population"], errors="coerce")
+    frame["incidence"] = frame["poor_people"] / population.where(population > 0)
+    frame["meets_exit_threshold"] = np.where(frame["incidence"].isna(), None, np.where(
+        frame["incidence"] < threshold, "yes", "no"))
+    frame["poor_village"] = frame["poor_village"].map({True: "yes", False: "no"})
+    frame = frame.sort_values(["township", "village"]).reset_index(drop=True)[VILLAGE_COLUMNS]
+    total_pop = population.sum()
+    totals = [{"township": "total", "rural_population": total_pop,
+               "people": frame["people"].sum(), "poor_people": frame["poor_people"].sum(),
+               "incidence": frame["poor_people"].sum() / total_pop if total_pop else None,
+               "enterprise": f"{int(frame['enterprise'].notna().sum())} of {len(frame)} "
+                             "villages paired"}]
+    return Report("villages", f"Villages (行政村) at {year}-12-31: poverty incidence "
+                  f"(exit threshold {threshold:.0%})", frame, totals)
+
+
+# --------------------------------------------------------------------------- housing
+
+HOUSING_COLUMNS = ["year", "grade", "households", "amount"]
+
+
+def housing(ledgers: LedgerSet, year: int | None = None, listing: bool = False) -> Report:
+    """Dangerous-house renovations (危房改造) by year and the house's grade."""
+    pay = ledgers.frame("subsidies")
+    pay = pay[pay["program"] == "housing"]
+    rows = _rows_of_year(pay, pay["date"].dt.year, year)
+    hh = ledgers.frame("households").drop_duplicates("household_id").set_index("household_id")
+    rows = rows.assign(grade=rows["household_id"].map(hh["housing_grade"]).astype(object)
+                       .fillna("unknown"))
+    title = "Dangerous-house renovations (危房改造), yuan"
+    if listing:
+        listed = rows.groupby(["year", "grade", "household_id"]).agg(
+            amount=("amount", "sum"), payments=("amount", "size")).reset_index()
+        listed["head_name"] = listed["household_id"].map(hh["head_name"])
+        return Report("housing", title + " — the households", listed[
+            ["year", "grade", "household_id", "head_name", "payments", "amount"]])
+    frame = rows.groupby(["year", "grade"]).agg(households=("household_id", "nunique"),
+                                                amount=("amount", "sum")).reset_index()
+    frame = _finish(frame, ["year", "grade"], HOUSING_COLUMNS, None)
+    totals = [{"year": "total", "grade": grade, "households": g["household_id"].nunique(),
+               "amount": g["amount"].sum()} for grade, g in rows.groupby("grade")]
+    if len(totals) > 1:
+        totals.append({"year": "total", "grade": "all",
+                       "households": rows["household_id"].nunique(),
+                       "amount": rows["amount"].sum()})
+    return Report("housing", title, frame, totals)
+
+
+# --------------------------------------------------------------------------- education
+
+EDUCATION_COLUMNS = ["year", "students", "payments", "amount"]
+
+
+def education(ledgers: LedgerSet, year: int | None = None, listing: bool = False) -> Report:
+    """Students aided (教育扶贫) and amounts, by year."""
+    pay = ledgers.frame("subsidies")
+    pay = pay[pay["program"] == "education"]
+    rows = _rows_of_year(pay, pay["date"].dt.year, year)
+    title = "Education aid (教育扶贫): students and yuan"
+    if listing:
+        names = ledgers.frame("members").drop_duplicates("person_id").set_index("person_id")
+        frame = rows.assign(name=rows["person_id"].map(names["name"]))[
+            ["year", "date", "household_id", "person_id", "name", "amount"]]
+        return Report("education", title + " — the payments",
+                      frame.sort_values(["year", "date", "household_id"]).reset_index(drop=True))
+    frame = rows.groupby("year").agg(students=("person_id", "nunique"),
+                                     payments=("amount", "size"),
+                                     amount=("amount", "sum")).reset_index()
+    frame = _finish(frame, ["year"], EDUCATION_COLUMNS, None)
+    totals = [{"year": "total (distinct)", "students": rows["person_id"].nunique(),
+               "payments": len(rows), "amount": rows["amount"].sum()}] if len(frame) > 1 else []
+    return Report("education", title, frame, totals)
+
+
+# --------------------------------------------------------------------------- policy
+
+POLICY_COLUMNS = ["year", "poverty_line", "poverty_line_from", "dibao_standard",
+                  "dibao_standard_from"]
+
+
+def policy(ledgers: LedgerSet, year: int | None = None) -> Report:
+    """The parameters in force each year: built in, or from policy.csv where it says."""
+    own = ledgers.get("policy")
+    rows = {}
+    for y in sorted(set(NATIONAL_POVERTY_LINE) | set(DIBAO_STANDARD)):
+        rows[y] = {"year": y, "poverty_line": NATIONAL_POVERTY_LINE.get(y),
+                   "poverty_line_from": "built-in" if y in NATIONAL_POVERTY_LINE else None,
+                   "dibao_standard": DIBAO_STANDARD.get(y),
+                   "dibao_standard_from": "built-in" if y in DIBAO_STANDARD else None}
+    if own is not None:
+        for r in own.dropna(subset=["year"]).itertuples(index=False):
+            row = rows.setdefault(int(r.year), {"year": int(r.year), "poverty_line": None,
+                                                "poverty_line_from": None,
+                                                "dibao_standard": None,
+                                                "dibao_standard_from": None})
+            if pd.notna(r.poverty_line):
+                row.update(poverty_line=r.poverty_line, poverty_line_from="policy.csv")
+            if pd.notna(r.dibao_standard):
+                row.update(dibao_standard=r.dibao_standard, dibao_standard_from="policy.csv")
+    frame = pd.DataFrame(sorted(rows.values(), key=lambda r: r["year"]), columns=POLICY_COLUMNS)
+    if year is not None:
+        frame = frame[frame["year"] == year].reset_index(drop=True)
+    return Report("policy", "Policy parameters in force (yuan per person a year)", frame)

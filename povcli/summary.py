@@ -1,0 +1,133 @@
+"""`povcli summary`: the figures of one year, at 31 December, from every ledger present."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import programs
+from .findings import UsageError
+from .ledgers import LedgerSet
+from .model import Rolls, exit_rows, latest_year, with_area, year_end
+from .policy import DIBAO_STANDARD, line_for, poverty_lines
+from .reports import Report, metric_frame, metric_value
+
+SUMMARY_METRICS = [
+    "year", "households", "people", "poor_households", "poor_people",
+    "exited_people_year", "exited_people_total", "added_people_year", "removed_people_year",
+    "subsidy_amount_year",
+    # beyond the contract's list
+    "exited_households_year", "verified_people_year", "passed_people_year", "pass_rate_year",
+    "subsidy_payments_year",
+]
+
+
+def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) -> Report:
+    """The figures of one year, at 31 December: rolls, exits, changes, subsidies, and the
+    projects, pairing, villages, education, housing and policy where their ledgers are."""
+    notes = []
+    if year is None:
+        year = latest_year(ledgers)
+        if year is None:
+            raise UsageError("the ledgers hold no dated row: give --year")
+        notes.append(f"year {year}: the latest year in the ledgers (give --year for another)")
+    rolls = Rolls(ledgers)
+    end = year_end(year)
+    if listing:
+        members = with_area(rolls.members, ledgers)
+        on = rolls.people_on(end).to_numpy()
+        poor = rolls.poor_people(end).to_numpy()
+        frame = members[on].assign(year=year, poor=pd.Series(poor[on], index=members.index[on])
+                                   .map({True: "yes", False: "no"}))
+        frame = frame[["year", "township", "village", "household_id", "person_id", "name",
+                       "poor"]].sort_values(["township", "village", "household_id"])
+        return Report("summary", f"People on the rolls at {end.date()}",
+                      frame.reset_index(drop=True), notes=notes)
+    values: dict[str, object] = {m: None for m in SUMMARY_METRICS}
+    values.update(
+        year=year,
+        households=int(rolls.households_on(end).sum()),
+        people=int(rolls.people_on(end).sum()),
+        poor_households=int(rolls.poor_households(end).sum()),
+        poor_people=int(rolls.poor_people(end).sum()),
+    )
+    if ledgers.has("exits"):
+        rows = exit_rows(ledgers, rolls)
+        upto = rows[rows["exit_year"] <= year]
+        this = rows[rows["exit_year"] == year]
+        values.update(
+            exited_people_year=int(this.loc[this["exited"], "people"].sum()),
+            exited_people_total=int(upto.loc[upto["exited"], "people"].sum()),
+            exited_households_year=int(this["exited"].sum()),
+            verified_people_year=int(this.loc[this["verified"], "people"].sum()),
+            passed_people_year=int(this.loc[this["passed"], "people"].sum()),
+        )
+        verified = values["verified_people_year"]
+        values["pass_rate_year"] = values["passed_people_year"] / verified if verified else None
+    else:
+        notes.append("no exits ledger: exit figures are left empty")
+    if ledgers.has("changes"):
+        ch = ledgers.frame("changes")
+        ch = ch[ch["date"].dt.year == year]
+        values.update(added_people_year=int((ch["direction"] == "in").sum()),
+                      removed_people_year=int((ch["direction"] == "out").sum()))
+    else:
+        values.update(added_people_year=0, removed_people_year=0)
+        notes.append("no changes ledger: nobody was added or removed")
+    if ledgers.has("subsidies"):
+        pay = ledgers.frame("subsidies")
+        pay = pay[pay["date"].dt.year == year]
+        values.update(subsidy_amount_year=float(pay["amount"].sum()),
+                      subsidy_payments_year=int(len(pay)))
+        values.update(_subsidy_areas(ledgers, year, pay))
+    else:
+        notes.append("no subsidies ledger: subsidy figures are left empty")
+    values.update(_other_areas(ledgers, year))
+    return Report("summary", f"Summary for {year}, at {end.date()}", metric_frame(values),
+                  notes=notes)
+
+
+def _subsidy_areas(ledgers: LedgerSet, year: int, pay: pd.DataFrame) -> dict:
+    pv = pay[pay["program"] == "photovoltaic"]
+    edu = pay[pay["program"] == "education"]
+    houses = programs.housing(ledgers, year).frame
+    return {
+        "photovoltaic_amount_per_household_year":
+            float(pv["amount"].sum() / pv["household_id"].nunique()) if len(pv) else None,
+        "education_students_year": int(edu["person_id"].nunique()),
+        "education_amount_year": float(edu["amount"].sum()),
+        "housing_households_year": int(houses["households"].sum()),
+    }
+
+
+def _other_areas(ledgers: LedgerSet, year: int) -> dict:
+    out: dict[str, object] = {}
+    if ledgers.has("projects"):
+        plist = ledgers.frame("projects")
+        upto = plist[plist["year"] <= year]
+        out.update({
+            "projects_total": len(upto),
+            "key_projects_total": int(upto["key_project"].fillna(False).astype(bool).sum()),
+            "project_funds_higher_total": float(upto["funds_higher"].sum()),
+            "project_funds_local_total": float(upto["funds_local"].sum()),
+            "project_funds_other_total": float(upto["funds_other"].sum()),
+            "project_funds_total": float(upto[programs.FUNDS].sum().sum()),
+        })
+        by_kind = programs.projects(ledgers, by="kind").frame.set_index("kind")
+        if "photovoltaic" in by_kind.index:
+            out["photovoltaic_people"] = int(by_kind.at["photovoltaic", "people"])
+    if ledgers.has("pairings"):
+        pairing = programs.pairing(ledgers, year)
+        for metric in ("households_covered", "leaders", "units", "cadres"):
+            out[f"pairing_{metric}"] = metric_value(pairing, metric)
+    if ledgers.has("villages"):
+        v = ledgers.frame("villages")
+        out.update(villages=len(v), villages_with_enterprise=int(v["enterprise"].notna().sum()))
+    lines = poverty_lines(ledgers.get("policy"))
+    out["poverty_line"] = line_for(lines, year)
+    dibao = dict(DIBAO_STANDARD)
+    own = ledgers.get("policy")
+    if own is not None:
+        rows = own.dropna(subset=["year", "dibao_standard"])
+        dibao.update({int(y): float(v) for y, v in zip(rows["year"], rows["dibao_standard"])})
+    out["dibao_standard"] = line_for(dibao, year)
+    return out
