@@ -34,32 +34,73 @@ ENCODINGS = ("utf-8", "gb18030")
 
 # --------------------------------------------------------------------------- files
 
-def find_files(folder: Path) -> tuple[dict[str, Path], list[Finding]]:
-    """Ledger name -> its file in folder, by English or Chinese name, any case."""
-    try:
-        entries = sorted(os.listdir(folder))
-    except FileNotFoundError:
-        return {}, [Finding(str(folder), "no such folder")]
-    except NotADirectoryError:
-        return {}, [Finding(str(folder), "not a folder (give the folder that holds the ledgers)")]
-    except OSError as exc:
-        return {}, [Finding(str(folder), f"cannot be read: {exc.strerror or exc}")]
-    by_key: dict[str, list[str]] = {}
-    for entry in entries:
-        by_key.setdefault(unicodedata.normalize("NFC", entry).casefold(), []).append(entry)
-    found: dict[str, Path] = {}
-    findings: list[Finding] = []
+def _ledger_by_name() -> dict[str, str]:
+    """A file stem or sheet name (any case, English or Chinese) -> ledger name."""
+    names = {}
     for ledger in LEDGERS.values():
-        names = by_key.get(ledger.filename.casefold(), []) + by_key.get(
-            ledger.zh_filename.casefold(), [])
-        names = [n for n in names if (folder / n).is_file()]
-        if len(names) > 1:
-            findings.append(Finding(str(folder / names[0]), (
-                f"{' and '.join(names)} are both here and both are the {ledger.name} ledger: "
-                "which one is meant? Move one away")))
-        elif names:
-            found[ledger.name] = folder / names[0]
-    return found, findings
+        names[ledger.name.casefold()] = ledger.name
+        names[unicodedata.normalize("NFC", ledger.zh).casefold()] = ledger.name
+    return names
+
+
+def _sheets(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception:  # not a readable workbook: it names no ledger
+        return []
+
+
+def find_files(folder: Path) -> tuple[dict[str, "Source"], list[Finding]]:
+    """Ledger name -> where it is: a CSV file or workbook named after it (English or
+    Chinese, any case), or a sheet so named in a workbook. `folder` may be a workbook."""
+    by_name = _ledger_by_name()
+    found: dict[str, list[Source]] = {}
+    if folder.is_file() and folder.suffix.lower() in EXCEL_SUFFIXES:
+        for sheet in _sheets(folder):
+            name = by_name.get(unicodedata.normalize("NFC", sheet.strip()).casefold())
+            if name:
+                found.setdefault(name, []).append(Source(folder, sheet))
+        if not found:
+            return {}, [Finding(str(folder), "no sheet of this workbook is named after a ledger "
+                                             "(households, 贫困户台账, members, ...)")]
+        entries = []
+    else:
+        try:
+            entries = sorted(os.listdir(folder))
+        except FileNotFoundError:
+            return {}, [Finding(str(folder), "no such folder")]
+        except NotADirectoryError:
+            return {}, [Finding(str(folder), "not a folder (give the folder that holds the "
+                                             "ledgers, or a workbook)")]
+        except OSError as exc:
+            return {}, [Finding(str(folder), f"cannot be read: {exc.strerror or exc}")]
+    for entry in entries:
+        path = folder / entry
+        stem, suffix = os.path.splitext(unicodedata.normalize("NFC", entry))
+        suffix = suffix.lower()
+        if suffix not in (".csv", *EXCEL_SUFFIXES) or not path.is_file():
+            continue
+        name = by_name.get(stem.strip().casefold())
+        if name:
+            found.setdefault(name, []).append(Source(path))
+        elif suffix in EXCEL_SUFFIXES:
+            for sheet in _sheets(path):
+                sheet_name = by_name.get(unicodedata.normalize("NFC", sheet.strip()).casefold())
+                if sheet_name:
+                    found.setdefault(sheet_name, []).append(Source(path, sheet))
+    findings: list[Finding] = []
+    sources: dict[str, Source] = {}
+    for name in LEDGERS:
+        places = found.get(name, [])
+        if len(places) > 1:
+            findings.append(Finding(places[0].display, (
+                f"{' and '.join(p.display for p in places)} are all the {name} ledger: which "
+                "one is meant? Move the others away")))
+        elif places:
+            sources[name] = places[0]
+    return sources, findings
 
 
 def decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
@@ -207,10 +248,11 @@ class LoadedLedger:
     headers: dict[str, str] = field(default_factory=dict)  # column -> header as written
     _text: str | None = None
     _record_lines: np.ndarray | None = None
+    sheet: str | None = None  # the workbook sheet it was read from
 
     @property
     def display(self) -> str:
-        return str(self.path)
+        return f"{self.path}[{self.sheet}]" if self.sheet else str(self.path)
 
     @cached_property
     def record_lines(self) -> np.ndarray:
@@ -233,9 +275,67 @@ def _findings_for(loaded_display: str, rows: np.ndarray, lines_of: Callable, col
             for r, reason, v in zip(rows, reasons, values)]
 
 
-def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a ledger is: a CSV file, or one sheet of a workbook."""
+
+    path: Path
+    sheet: str | None = None  # None for a CSV, or for a workbook's first sheet
+
+    @property
+    def is_excel(self) -> bool:
+        return self.path.suffix.lower() in EXCEL_SUFFIXES
+
+    @property
+    def display(self) -> str:
+        return f"{self.path}[{self.sheet}]" if self.sheet else str(self.path)
+
+
+def _match_header(header: list[str], ledger: Ledger, display: str, line: int):
+    """Header cells -> {column: position}, {column: header as written}, findings."""
+    index = header_index(ledger)
+    position: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    findings: list[Finding] = []
+    for i, cell in enumerate(header):
+        name = index.get(header_key(cell))
+        if name is None:
+            continue  # unknown columns are kept in the file and ignored here
+        if name in position:
+            findings.append(Finding(display, (
+                f"headers '{headers[name]}' and '{cell.strip()}' both name column {name}: "
+                "keep one"), line))
+            continue
+        position[name] = i
+        headers[name] = cell.strip()
+    for col in ledger.columns:
+        if col.required and col.name not in position:
+            findings.append(Finding(display, (
+                f"required column {col.name} ({col.zh}) is missing; the header row has: "
+                + ", ".join(c.strip() for c in header)[:200])))
+    return position, headers, findings
+
+
+def read_ledger(path, ledger: Ledger, encoding: str | None = None
                 ) -> tuple[LoadedLedger | None, list[Finding]]:
-    display = str(path)
+    """Read one ledger from a CSV file or a workbook sheet (a Path or a Source)."""
+    source = path if isinstance(path, Source) else Source(Path(path))
+    if source.is_excel:
+        raw = _read_excel(source, ledger)
+    else:
+        raw = _read_csv(source, ledger, encoding)
+    if raw[0] is None:
+        return None, raw[1]
+    loaded, columns, frame_index, findings = raw
+    return loaded, findings + _type_columns(loaded, columns, frame_index)
+
+
+def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
+    path = source.path
+    display = source.display
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -260,28 +360,8 @@ def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
     skipped = len(text) - len(text.lstrip("\r\n"))
     offset_lines = text[:skipped].count("\n")
     body = text[skipped:]
-    header_reader = csv.reader(io.StringIO(body, newline=""))
-    header = next(header_reader, [])
-    index = header_index(ledger)
-    position: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    findings: list[Finding] = []
-    for i, cell in enumerate(header):
-        name = index.get(header_key(cell))
-        if name is None:
-            continue  # unknown columns are kept in the file and ignored here
-        if name in position:
-            findings.append(Finding(display, (
-                f"headers '{headers[name]}' and '{cell.strip()}' both name column {name}: "
-                "keep one"), 1 + offset_lines))
-            continue
-        position[name] = i
-        headers[name] = cell.strip()
-    for col in ledger.columns:
-        if col.required and col.name not in position:
-            findings.append(Finding(display, (
-                f"required column {col.name} ({col.zh}) is missing; the header row has: "
-                + ", ".join(c.strip() for c in header)[:200])))
+    header = next(csv.reader(io.StringIO(body, newline="")), [])
+    position, headers, findings = _match_header(header, ledger, display, 1 + offset_lines)
     if findings:
         return None, findings
 
@@ -320,25 +400,110 @@ def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
             else:
                 keep.append(rec)
         record_lines = np.asarray(lines)
-        cols = {names[position[c]]: [rows[r][position[c]] for r in keep] for c in position}
-        table = pa.table({n: pa.array(v, pa.string()) for n, v in cols.items()}) if cols else None
+        cols = {c: pa.array([rows[r][position[c]] for r in keep], pa.string()) for c in position}
         rows_kept = np.asarray(keep, dtype=np.int64) - 1
+    else:
+        cols = {c: table.column(names[position[c]]) for c in position}
     loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _text=body,
                           _record_lines=record_lines)
     if offset_lines and record_lines is None:
         loaded._record_lines = loaded.record_lines + offset_lines
-    n = table.num_rows if table is not None else 0
+    n = table.num_rows if table is not None else len(rows_kept)
     frame_index = rows_kept if rows_kept is not None else np.arange(n)
+    return loaded, cols, frame_index, findings
+
+
+# --------------------------------------------------------------------------- Excel
+
+EXCEL_EPOCH = np.datetime64("1899-12-30")
+
+
+def _excel_text(value, type_: str) -> tuple[str, str | None]:
+    """An Excel cell as the text a CSV would hold, and a problem where it is not certain."""
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, bool):
+        return ("true" if value else "false"), None
+    if isinstance(value, float):
+        if type_ == RID and value >= 1e15:
+            return (f"{value:.6E}", "Excel stored this resident ID as a number and lost its "
+                    "last digits: format the column as text and enter it again")
+        if type_ == DATE and value.is_integer():
+            n = int(value)
+            if 19000101 <= n <= 29991231:  # 20170713 typed as a number
+                return str(n), None
+            if 1 <= n < 2958466:  # a date serial whose cell lost its date format
+                return str(EXCEL_EPOCH + np.timedelta64(n, "D")), None
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value)), None
+        return repr(value), None
+    if isinstance(value, int):
+        return str(value), None
+    if hasattr(value, "isoformat"):  # date, datetime, time
+        text = value.isoformat()
+        return (text[:10] if type_ == DATE and len(text) >= 10 else text), None
+    return str(value), None
+
+
+def _read_excel(source: Source, ledger: Ledger):
+    from python_calamine import CalamineWorkbook
+
+    display = source.display
+    try:
+        book = CalamineWorkbook.from_path(str(source.path))
+        sheet = book.get_sheet_by_name(source.sheet) if source.sheet else \
+            book.get_sheet_by_index(0)
+        rows = sheet.to_python()
+        first = sheet.start[0] + 1 if sheet.start else 1
+    except Exception as exc:  # calamine raises its own kinds for every broken workbook
+        return None, [Finding(display, f"not a workbook povcli can read ({type(exc).__name__}: "
+                                       f"{str(exc)[:120]})")]
+    if source.sheet is None:
+        source = Source(source.path, sheet.name)
+        display = source.display
+    numbered = [(first + i, r) for i, r in enumerate(rows)
+                if any(v != "" and v is not None for v in r)]
+    if not numbered:
+        return None, [Finding(display, "empty sheet: no header row")]
+    header_line, header_row = numbered[0]
+    header = ["" if v is None else str(v) for v in header_row]
+    position, headers, findings = _match_header(header, ledger, display, header_line)
+    if findings:
+        return None, findings
+    body = numbered[1:]
+    types = {c.name: c.type for c in ledger.columns}
+    cols = {}
+    for name, i in position.items():
+        texts = []
+        for line, row in body:
+            value = row[i] if i < len(row) else ""
+            text, problem = _excel_text(value, types[name])
+            if problem:
+                findings.append(Finding(display, problem, line, name))
+            texts.append(text)
+        cols[name] = pa.array(texts, pa.string())
+    loaded = LoadedLedger(ledger, source.path, "xlsx", pd.DataFrame(), headers,
+                          _record_lines=np.asarray([header_line] + [ln for ln, _ in body]),
+                          sheet=source.sheet)
+    return loaded, cols, np.arange(len(body)), findings
+
+
+def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> list[Finding]:
+    """Trim, check and parse each column; set loaded.frame; return the cell findings."""
+    ledger = loaded.ledger
+    display = loaded.display
+    n = len(frame_index)
+    findings: list[Finding] = []
 
     def line_of(pos: int) -> int:
         return loaded.line(int(frame_index[pos]))
 
     data_cols: dict[str, object] = {}
     for col in ledger.columns:
-        if col.name not in position:
+        if col.name not in cols:
             data_cols[col.name] = _empty_column(col, n)
             continue
-        arr = pc.utf8_trim_whitespace(table.column(names[position[col.name]]))
+        arr = pc.utf8_trim_whitespace(cols[col.name])
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         if col.type == RID:
             arr = pc.utf8_upper(arr)
@@ -348,7 +513,7 @@ def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
             missing = np.flatnonzero(~present)
             findings += [Finding(display, "required, but empty", line_of(r), col.name)
                          for r in missing]
-        if '"' in body and col.type in (ID, RID):  # names may hold a line break; ids never do
+        if col.type in (ID, RID):  # names may hold a line break; ids never do
             multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
             findings += [Finding(display, "the cell runs over several lines (a quote left open?)",
                                  line_of(r), col.name, values[r])
@@ -366,7 +531,7 @@ def read_ledger(path: Path, ledger: Ledger, encoding: str | None = None
     frame = pd.DataFrame(data_cols, index=pd.RangeIndex(n))
     frame.index = pd.Index(frame_index, name="record")
     loaded.frame = frame
-    return loaded, findings
+    return findings
 
 
 def _finish(col, parsed: np.ndarray):
@@ -404,7 +569,7 @@ class LedgerSet:
 
     folder: Path
     loaded: dict[str, LoadedLedger]
-    files: dict[str, Path]  # every ledger file found, read or not
+    files: dict[str, "Source"]  # where every ledger found is, read or not
 
     def has(self, name: str) -> bool:
         return name in self.loaded
@@ -430,7 +595,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     Returns the set and the findings that make the data unusable as read.
     """
     files, findings = find_files(folder)
-    if findings and not files and not folder.is_dir():
+    if findings and not files and not folder.exists():
         return LedgerSet(folder, {}, {}), findings
     wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
         ["households", "members", *names]))

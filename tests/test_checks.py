@@ -33,7 +33,7 @@ class Ledgers:
         return self.loaded.frame(name)
 
     def _read(self, name):
-        raw = self.files[name].read_bytes()
+        raw = self.files[name].path.read_bytes()
         text, encoding = decode(raw, None)
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
         return rows, encoding, raw.startswith(b"\xef\xbb\xbf")
@@ -42,7 +42,7 @@ class Ledgers:
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(rows)
         data = out.getvalue().encode(encoding)
-        self.files[name].write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+        self.files[name].path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
 
     def _col(self, header, column):
         from povcli.schema import LEDGERS, header_key
@@ -73,7 +73,7 @@ class Ledgers:
         return len(rows)
 
     def file(self, name) -> str:
-        return str(self.files[name])
+        return self.files[name].display
 
     def check(self, **params):
         ledgers, findings = read_ledgers(self.folder)

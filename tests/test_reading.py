@@ -84,8 +84,8 @@ def test_file_names_english_any_case_or_chinese(tmp_path):
     (tmp_path / "家庭成员台账.csv").write_text("x")
     files, findings = find_files(tmp_path)
     assert findings == []
-    assert files["households"].name == "HOUSEHOLDS.CSV"
-    assert files["members"].name == "家庭成员台账.csv"
+    assert files["households"].path.name == "HOUSEHOLDS.CSV"
+    assert files["members"].path.name == "家庭成员台账.csv"
 
 
 def test_both_names_of_one_ledger_is_an_error(tmp_path):
