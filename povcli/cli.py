@@ -35,6 +35,8 @@ class Format(str, Enum):
     tsv = "tsv"
     json = "json"
     markdown = "markdown"
+    xlsx = "xlsx"
+    html = "html"  # `report` only
 
 
 class By(str, Enum):
@@ -64,6 +66,10 @@ EncodingOpt = Annotated[Optional[str], typer.Option(
     show_default=False)]
 ShowIdsOpt = Annotated[bool, typer.Option(
     "--show-ids", help="Show resident ID numbers in full (masked by default).")]
+LangOpt = Annotated[Optional[str], typer.Option(
+    "--lang", help="Language of titles, headers and labels in table, markdown and xlsx "
+    "output: en or zh (default $POVCLI_LANG, else en). csv and json keys never change.",
+    show_default=False)]
 ListOpt = Annotated[bool, typer.Option(
     "--list", help="Instead of the counts, list the rows that make them (people, households "
     "or payments, with the keys of the figure they fall under).")]
@@ -171,24 +177,46 @@ def _stdout_is_terminal() -> bool:
         return False
 
 
-def _emit(report, fmt: Format | None, output: Path | None, show_ids: bool = False,
-          table: Callable | None = None) -> None:
-    """Hand a report to the renderer; write it to stdout or -o; notes to stderr."""
-    from . import render
+def _lang(lang: str | None) -> str:
+    from . import i18n
+    from .findings import UsageError
 
+    lang = (lang or i18n.default_lang()).strip().lower()
+    if lang not in i18n.LANGS:
+        raise UsageError(f"--lang takes one of: {', '.join(i18n.LANGS)} (not '{lang}')")
+    return lang
+
+
+def _emit(report, fmt: Format | None, output: Path | None, show_ids: bool = False,
+          table: Callable | None = None, lang: str | None = None) -> None:
+    """Hand a report to the renderer; write it to stdout or -o; notes to stderr."""
+    from . import i18n, render
+    from .findings import UsageError
+
+    lang = _lang(lang)
     for note in report.notes:
-        _err(f"povcli: note: {note}")
+        template, params = note if isinstance(note, tuple) else (note, {})
+        _err(f"povcli: note: {i18n.word(template, lang, **params)}")
     terminal = output is None and _stdout_is_terminal()
     kind = render.format_for(fmt.value if fmt else None, output, terminal)
+    if kind == "xlsx":
+        if output is None:
+            raise UsageError("xlsx is written to a file: give -o FILE.xlsx")
+        try:
+            render.to_xlsx(report, output, show_ids=show_ids, lang=lang)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
     if kind != "table":
-        text = render.render(report, kind, show_ids=show_ids)
+        text = render.render(report, kind, show_ids=show_ids, lang=lang)
         if output is None:
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
             _write(output, text)
         return
-    renderable = table() if table else render.rich_table(report, show_ids=show_ids)
+    renderable = table(lang) if table else render.rich_table(report, show_ids=show_ids,
+                                                             lang=lang)
     if output is None:
         render.make_console(sys.stdout, terminal).print(renderable)
         return
@@ -224,7 +252,7 @@ def _program(value: str | None) -> str | None:
 def summary(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
     village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """The figures of one year: rolls at year end, poor and exited, exits of the year and
     in total, dynamic changes, subsidies, and projects, pairing, villages, education,
@@ -236,14 +264,14 @@ def summary(
         ledgers = _load(data, encoding, None, (), township, village)
         report = build(ledgers, year, listing)
         if listing:
-            return _emit(report, fmt, output, show_ids)
+            return _emit(report, fmt, output, show_ids, lang=lang)
         y = int(reports.metric_value(report, "year"))
 
-        def dashboard():
+        def dashboard(lang):
             ch = reports.changes(ledgers, y) if ledgers.has("changes") else None
             sub = reports.subsidies(ledgers, y) if ledgers.has("subsidies") else None
-            return render.summary_dashboard(report, ch, sub)
-        _emit(report, fmt, output, table=dashboard)
+            return render.summary_dashboard(report, ch, sub, lang)
+        _emit(report, fmt, output, table=dashboard, lang=lang)
     _guard(work)
 
 
@@ -251,7 +279,7 @@ def summary(
 def exits(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
     village: VillageOpt = None, by: ByOpt = None, listing: ListOpt = False,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
     show_ids: ShowIdsOpt = False,
 ):
     """Households and people exited per year (脱贫退出), verified at home, passed, pass rate."""
@@ -260,7 +288,7 @@ def exits(
 
         ledgers = _load(data, encoding, ["changes", "exits"], ("exits",), township, village)
         _emit(reports.exits(ledgers, year, by.value if by else None, listing=listing), fmt,
-              output, show_ids)
+              output, show_ids, lang=lang)
     _guard(work)
 
 
@@ -268,7 +296,7 @@ def exits(
 def changes(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
     village: VillageOpt = None, by: ByOpt = None, listing: ListOpt = False,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
     show_ids: ShowIdsOpt = False,
 ):
     """People added to and removed from the rolls (动态调整), by direction and reason."""
@@ -277,7 +305,7 @@ def changes(
 
         ledgers = _load(data, encoding, ["changes"], ("changes",), township, village)
         _emit(reports.changes(ledgers, year, by.value if by else None, listing), fmt, output,
-              show_ids)
+              show_ids, lang=lang)
     _guard(work)
 
 
@@ -289,7 +317,7 @@ def subsidies(
         + " (or its Chinese label).", show_default=False)] = None,
     township: TownshipOpt = None, village: VillageOpt = None, by: ByOpt = None,
     listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """Subsidy payments (帮扶资金) per year and program: payments, households, people, amount,
     and amount per household (the yearly photovoltaic income of a household, for one)."""
@@ -299,7 +327,7 @@ def subsidies(
         code = _program(program)
         ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
         _emit(reports.subsidies(ledgers, year, by.value if by else None, code, listing), fmt,
-              output, show_ids)
+              output, show_ids, lang=lang)
     _guard(work)
 
 
@@ -318,7 +346,7 @@ def projects(
     = None,
     key: Annotated[bool, typer.Option("--key", help="Only key projects (重点项目).")] = False,
     listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """Projects (扶贫项目): funds from higher levels, local and other; beneficiary households
     and people (on the rolls at the end of the project's year)."""
@@ -328,7 +356,7 @@ def projects(
         ledgers = _load(data, encoding, ["changes", "projects", "project_beneficiaries"],
                         ("projects",))
         _emit(programs.projects(ledgers, year, by.value if by else None, township, village,
-                                key, listing), fmt, output, show_ids)
+                                key, listing), fmt, output, show_ids, lang=lang)
     _guard(work)
 
 
@@ -339,7 +367,7 @@ def pairing(
     uncovered: Annotated[bool, typer.Option(
         "--uncovered", help="List the households on the rolls with no cadre.")] = False,
     listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None,
+    encoding: EncodingOpt = None, lang: LangOpt = None,
 ):
     """Pairing (包保帮扶): households covered, leaders, units, cadres, households per cadre."""
     def work():
@@ -347,7 +375,7 @@ def pairing(
 
         ledgers = _load(data, encoding, ["changes", "exits", "pairings"], ("pairings",),
                         township, village)
-        _emit(programs.pairing(ledgers, year, uncovered, listing), fmt, output)
+        _emit(programs.pairing(ledgers, year, uncovered, listing), fmt, output, lang=lang)
     _guard(work)
 
 
@@ -359,7 +387,7 @@ def villages(
         "--incidence", help="Exit threshold of poverty incidence (0.02 = 2 %; 0.03 in the "
         "west).", min=0.0, max=1.0)] = 0.02,
     listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """Villages (行政村) at year end: rural population, people on the rolls, poor people,
     poverty incidence, exit year and threshold, paired enterprise."""
@@ -367,7 +395,7 @@ def villages(
         from . import programs
 
         ledgers = _load(data, encoding, ["changes", "exits", "villages"], (), township, village)
-        _emit(programs.villages(ledgers, year, incidence, listing), fmt, output, show_ids)
+        _emit(programs.villages(ledgers, year, incidence, listing), fmt, output, show_ids, lang=lang)
     _guard(work)
 
 
@@ -375,14 +403,14 @@ def villages(
 def housing(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
     village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
 ):
     """Dangerous-house renovations (危房改造) by year and grade: households, amount."""
     def work():
         from . import programs
 
         ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
-        _emit(programs.housing(ledgers, year, listing), fmt, output)
+        _emit(programs.housing(ledgers, year, listing), fmt, output, lang=lang)
     _guard(work)
 
 
@@ -390,21 +418,21 @@ def housing(
 def education(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
     village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """Education aid (教育扶贫) by year: students, payments, amount."""
     def work():
         from . import programs
 
         ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
-        _emit(programs.education(ledgers, year, listing), fmt, output, show_ids)
+        _emit(programs.education(ledgers, year, listing), fmt, output, show_ids, lang=lang)
     _guard(work)
 
 
 @app.command(rich_help_panel="Programs")
 def policy(
     data: DataOpt = None, year: YearOpt = None, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None,
+    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
 ):
     """Parameters in force by year: the national poverty line and the rural dibao
     standard, built in or from policy.csv (which one applies is shown)."""
@@ -412,7 +440,7 @@ def policy(
         from . import programs
 
         ledgers = _load(data, encoding, ["policy"])
-        _emit(programs.policy(ledgers, year), fmt, output)
+        _emit(programs.policy(ledgers, year), fmt, output, lang=lang)
     _guard(work)
 
 
@@ -420,7 +448,7 @@ def policy(
 def flow(
     data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
     village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """The year's movement of the rolls, which must balance: start + additions - removals
     = end, for people on the rolls and for poor people (exits subtracted)."""
@@ -432,8 +460,47 @@ def flow(
         y = year or latest_year(ledgers)
         report = build(ledgers, y, listing)
         if not year:
-            report.notes.append(f"year {y}: the latest year in the ledgers")
-        _emit(report, fmt, output, show_ids)
+            report.notes.append(("year {year}: the latest year in the ledgers", {"year": y}))
+        _emit(report, fmt, output, show_ids, lang=lang)
+    _guard(work)
+
+
+@app.command(rich_help_panel="Reports")
+def report(
+    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
+    village: VillageOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+    encoding: EncodingOpt = None, lang: LangOpt = None,
+):
+    """The annual report: the year's figures in sentences, the tables behind them and
+    charts, as one HTML file (charts inline) or markdown (charts as SVG files beside it)."""
+    def work():
+        from . import document
+        from .annual import annual_figures
+        from .findings import UsageError
+        from .model import latest_year
+
+        language = _lang(lang)
+        ledgers = _load(data, encoding, None, (), township, village)
+        y = year or latest_year(ledgers)
+        kind = (fmt.value if fmt else None) or (
+            {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+            .get(output.suffix.lower()) if output else None) or "html"
+        if kind not in ("html", "markdown"):
+            raise UsageError("report is written as html or markdown (--format html|markdown)")
+        fig = annual_figures(ledgers, y)
+        if kind == "markdown":
+            if output is None:
+                raise UsageError("a markdown report needs -o FILE.md (its charts go beside it)")
+            files = output.with_name(output.stem + "_files")
+            _write(output, document.markdown(fig, language, files))
+        else:
+            text = document.html_document(fig, language)
+            if output is None:
+                sys.stdout.write(text)
+            else:
+                _write(output, text)
+        if not year:
+            _err(f"povcli: note: year {y}: the latest year in the ledgers")
     _guard(work)
 
 
@@ -478,7 +545,7 @@ def check(
     incidence: Annotated[float, typer.Option(
         "--incidence", help="A poor village exits below this poverty incidence (0.02 = 2 %; "
         "0.03 in the west).", min=0.0, max=1.0)] = 0.02,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
     show_ids: ShowIdsOpt = False,
 ):
     """Audit the ledgers before reporting: identity, households, exits, changes, payments,
@@ -491,7 +558,7 @@ def check(
 
         if list_rules:
             frame = checks.rules_frame()
-            _emit(Report("rules", "Rules of povcli check", frame), fmt, output)
+            _emit(Report("rules", "Rules of povcli check", frame), fmt, output, lang=lang)
             return 0
         params = checks.Params(school_age=_age_range(school_age),
                                duplicate_window=duplicate_window, cadre_load=cadre_load,
@@ -508,7 +575,7 @@ def check(
         if findings or output is not None:
             report = Report("check", f"Findings of povcli check in {folder}",
                             checks.findings_frame(findings), kinds={"line": "year"})
-            _emit(report, fmt, output, show_ids=show_ids)
+            _emit(report, fmt, output, show_ids=show_ids, lang=lang)
         errors = sum(f.severity == "error" for f in findings)
         if findings:
             _err(f"povcli check: {errors} error{'s' * (errors != 1)}, "
@@ -521,7 +588,7 @@ def check(
 def show(
     household_id: Annotated[str, typer.Argument(help="The household's id (户编号).")],
     data: DataOpt = None, year: YearOpt = None, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, show_ids: ShowIdsOpt = False,
+    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
 ):
     """One household's dossier: members, timeline, subsidies, cadres, projects."""
     def work():
@@ -555,12 +622,12 @@ def show(
 def find(
     text: Annotated[str, typer.Argument(help="A name, part of an id, or a village.")],
     data: DataOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None,
+    encoding: EncodingOpt = None, lang: LangOpt = None,
 ):
     """Households by head or member name, id fragment or village; open one with show."""
     def work():
         from . import dossier
 
         ledgers = _load(data, encoding, [])
-        _emit(dossier.find(ledgers, text), fmt, output)
+        _emit(dossier.find(ledgers, text), fmt, output, lang=lang)
     _guard(work)

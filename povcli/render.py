@@ -10,11 +10,12 @@ import math
 from pathlib import Path
 from typing import TextIO
 
+from . import i18n
 from .findings import ID_COLUMNS, mask_id
 
-FORMATS = ("table", "csv", "tsv", "json", "markdown")
+FORMATS = ("table", "csv", "tsv", "json", "markdown", "xlsx")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".md": "markdown",
-              ".markdown": "markdown", ".txt": "table"}
+              ".markdown": "markdown", ".txt": "table", ".xlsx": "xlsx"}
 
 COUNT, AMOUNT, RATE, YEAR, TEXT = "count", "amount", "rate", "year", "text"
 COLUMN_KINDS = {
@@ -59,6 +60,14 @@ def raw_value(value, kind: str):
         return round(float(value), 2)
     if kind in (RATE, NUMBER):
         return round(float(value), 10)
+    return _text(value)
+
+
+def _text(value) -> str:
+    """Text of a cell; a date (a Timestamp at midnight) as 2017-07-13."""
+    if hasattr(value, "isoformat") and hasattr(value, "hour"):
+        return value.isoformat()[:10] if (value.hour, value.minute, value.second) == (0, 0, 0) \
+            else value.isoformat()
     return str(value)
 
 
@@ -77,6 +86,8 @@ def display_text(value, kind: str) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if kind == TEXT:
+        return _text(value)
     if kind == COUNT:
         return f"{int(value):,}"
     if kind == AMOUNT:
@@ -131,40 +142,59 @@ def to_json(report, show_ids: bool = False) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
-def _display_rows(report, show_ids: bool) -> tuple[list[str], list[list[str]], list[list[str]]]:
+def _display_rows(report, show_ids: bool, lang: str = "en"
+                  ) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """Headers, body and totals as people read them, in the language asked for."""
     columns = list(report.frame.columns)
+
+    def shown(col, value, kind):
+        if col == "metric":
+            return i18n.metric(value, lang)
+        return display_text(i18n.value(col, value, lang), kind)
+
     body = []
     for row in _records(report, show_ids):
         kinds = _row_kinds(report, row)
-        body.append([display_text(row[c], kinds[c]) for c in columns])
+        body.append([shown(c, row[c], kinds[c]) for c in columns])
     kinds = dict(zip(columns, _kinds(report)))
-    totals = [[display_text(t.get(c), kinds[c]) for c in columns] for t in report.totals]
-    return columns, body, totals
+    totals = [[shown(c, t.get(c), kinds[c]) for c in columns] for t in report.totals]
+    return [i18n.column(c, lang) for c in columns], body, totals
 
 
-def to_markdown(report, show_ids: bool = False) -> str:
+def _title(report, lang: str) -> str:
+    return i18n.title(report.name, report.title, lang, **getattr(report, "meta", {}))
+
+
+def _caption(report, lang: str) -> str | None:
+    kinds = _kinds(report)
+    if "metric" in report.frame.columns:
+        kinds += [metric_kind(str(m)) for m in report.frame["metric"]]
+    units = {AMOUNT: "amounts in yuan (元)", RATE: "rates in per cent"}
+    return "; ".join(i18n.word(units[k], lang) for k in units if k in kinds) or None
+
+
+def to_markdown(report, show_ids: bool = False, lang: str = "en") -> str:
     from tabulate import tabulate
 
-    columns, body, totals = _display_rows(report, show_ids)
+    columns, body, totals = _display_rows(report, show_ids, lang)
     kinds = _kinds(report)
     align = ["right" if k in (COUNT, AMOUNT, RATE, NUMBER) or c == "value" else "left"
-             for c, k in zip(columns, kinds)]
+             for c, k in zip(report.frame.columns, kinds)]
     return tabulate(body + totals, headers=columns, tablefmt="pipe", colalign=align,
                     disable_numparse=True) + "\n"
 
 
-def rich_table(report, show_ids: bool = False):
+def rich_table(report, show_ids: bool = False, lang: str = "en"):
     from rich.table import Table
 
-    columns, body, totals = _display_rows(report, show_ids)
+    columns, body, totals = _display_rows(report, show_ids, lang)
     kinds = _kinds(report)
-    units = {AMOUNT: "amounts in yuan (元)", RATE: "rates in per cent"}
-    caption = "; ".join(units[k] for k in units if k in kinds) or None
-    table = Table(title=report.title, caption=caption, title_justify="left",
-                  caption_justify="left", title_style="bold cyan", show_edge=True)
-    for col, kind in zip(columns, kinds):
+    table = Table(title=_title(report, lang), caption=_caption(report, lang),
+                  title_justify="left", caption_justify="left", title_style="bold cyan",
+                  show_edge=True)
+    for col, name, kind in zip(report.frame.columns, columns, kinds):
         numeric = kind in (COUNT, AMOUNT, RATE, NUMBER) or col == "value"
-        table.add_column(col, justify="right" if numeric else "left",
+        table.add_column(name, justify="right" if numeric else "left",
                          overflow="fold", no_wrap=numeric)
     for row in body:
         table.add_row(*row)
@@ -173,6 +203,55 @@ def rich_table(report, show_ids: bool = False):
         for row in totals:
             table.add_row(*row, style="bold")
     return table
+
+
+def _width(text: str) -> int:
+    from rich.cells import cell_len
+    return cell_len(text)
+
+
+def to_xlsx(report, path: Path, show_ids: bool = False, lang: str = "en") -> None:
+    """One sheet: a header row, numbers as numbers, ids as text, no formulas."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = report.name[:31]
+    columns = list(report.frame.columns)
+    headers = [i18n.column(c, lang) for c in columns]
+    widths = [_width(h) for h in headers]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    formats = {AMOUNT: "#,##0.00", RATE: "0.0%", COUNT: "#,##0", NUMBER: "#,##0.0", YEAR: "0"}
+    for r, row in enumerate(_records(report, show_ids), start=2):
+        kinds = _row_kinds(report, row)
+        for c, col in enumerate(columns, start=1):
+            kind = kinds[col]
+            value = raw_value(row[col], kind)
+            cell = sheet.cell(row=r, column=c)
+            if value is None:
+                continue
+            if kind in formats and not isinstance(value, str):
+                cell.value = value
+                cell.number_format = formats[kind]
+                text = display_text(value, kind)
+            else:
+                text = str(i18n.metric(value, lang) if col == "metric"
+                           else i18n.value(col, value, lang))
+                cell.value = text
+                # text, never a formula: ids with leading zeros and cells that begin
+                # with = + - @ stay as written
+                cell.data_type = "s"
+                if text[:1] in ("=", "+", "-", "@"):
+                    cell.quotePrefix = True
+            widths[c - 1] = max(widths[c - 1], _width(text))
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = min(60, width + 2)
+    sheet.freeze_panes = "A2"
+    book.save(path)
 
 
 def make_console(file: TextIO, terminal: bool):
@@ -185,8 +264,9 @@ def make_console(file: TextIO, terminal: bool):
                    force_terminal=False, soft_wrap=False)
 
 
-def render(report, fmt: str, show_ids: bool = False) -> str | None:
-    """Text for the non-table formats (None for table: it needs a console)."""
+def render(report, fmt: str, show_ids: bool = False, lang: str = "en") -> str | None:
+    """Text for the text formats (None for table and xlsx). csv, tsv and json keep their
+    English keys and codes whatever the language."""
     if fmt == "csv":
         return to_csv(report, show_ids=show_ids)
     if fmt == "tsv":
@@ -194,7 +274,7 @@ def render(report, fmt: str, show_ids: bool = False) -> str | None:
     if fmt == "json":
         return to_json(report, show_ids=show_ids)
     if fmt == "markdown":
-        return to_markdown(report, show_ids=show_ids)
+        return to_markdown(report, show_ids=show_ids, lang=lang)
     return None
 
 
@@ -213,8 +293,9 @@ def format_for(fmt: str | None, output: Path | None, stdout_is_terminal: bool) -
     return "table" if stdout_is_terminal else "csv"
 
 
-def summary_dashboard(summary, changes=None, subsidies=None):
-    """The terminal view of `summary`: the rolls, exits, changes and subsidies of a year."""
+def summary_dashboard(summary, changes=None, subsidies=None, lang: str = "en"):
+    """The terminal view of `summary`: the rolls, exits, changes and subsidies of a year,
+    and the other areas where their ledgers are."""
     from rich.columns import Columns
     from rich.console import Group
     from rich.panel import Panel
@@ -222,73 +303,80 @@ def summary_dashboard(summary, changes=None, subsidies=None):
 
     values = dict(zip(summary.frame["metric"], summary.frame["value"]))
     year = values["year"]
+    date = f"{year}-12-31"
+
+    def w(text):
+        return i18n.word(text, lang, year=year, date=date)
 
     def grid(rows):
         table = Table.grid(padding=(0, 2))
         table.add_column()
         table.add_column(justify="right")
         for label, metric in rows:
-            table.add_row(label, display_text(values.get(metric), metric_kind(metric)))
+            table.add_row(w(label), display_text(values.get(metric), metric_kind(metric)))
         return table
 
     rolls = grid([("households", "households"), ("people", "people"),
                   ("poor households", "poor_households"), ("poor people", "poor_people")])
-    exits = grid([(f"people exited in {year}", "exited_people_year"),
-                  (f"households exited in {year}", "exited_households_year"),
-                  (f"people exited up to {year}", "exited_people_total"),
+    exits = grid([("people exited in {year}", "exited_people_year"),
+                  ("households exited in {year}", "exited_households_year"),
+                  ("people exited up to {year}", "exited_people_total"),
                   ("people verified at home", "verified_people_year"),
                   ("people passed", "passed_people_year"), ("pass rate", "pass_rate_year")])
-    panels = [Panel(rolls, title=f"On the rolls at {year}-12-31 (建档立卡)", title_align="left"),
-              Panel(exits, title=f"Exits {year} (脱贫退出)", title_align="left")]
+    panels = [Panel(rolls, title=w("On the rolls at {date} (建档立卡)"), title_align="left"),
+              Panel(exits, title=w("Exits {year} (脱贫退出)"), title_align="left")]
     if changes is not None:
         table = Table.grid(padding=(0, 2))
         table.add_column()
         table.add_column()
         table.add_column(justify="right")
         for row in changes.frame.itertuples(index=False):
-            table.add_row("+ added" if row.direction == "in" else "− removed", row.reason,
+            table.add_row(w("+ added" if row.direction == "in" else "− removed"),
+                          i18n.value("reason", row.reason, lang),
                           display_text(row.people, COUNT))
-        table.add_row("added in all", "", display_text(values["added_people_year"], COUNT),
+        table.add_row(w("added in all"), "", display_text(values["added_people_year"], COUNT),
                       style="bold")
-        table.add_row("removed in all", "", display_text(values["removed_people_year"], COUNT),
-                      style="bold")
-        panels.append(Panel(table, title=f"Dynamic changes {year} (动态调整), people",
+        table.add_row(w("removed in all"), "",
+                      display_text(values["removed_people_year"], COUNT), style="bold")
+        panels.append(Panel(table, title=w("Dynamic changes {year} (动态调整), people"),
                             title_align="left"))
     if subsidies is not None:
         table = Table(box=None, padding=(0, 1), show_edge=False)
         for col in ("program", "payments", "households", "amount"):
-            table.add_column(col, justify="left" if col == "program" else "right")
+            table.add_column(w(col), justify="left" if col == "program" else "right")
         for row in subsidies.frame.itertuples(index=False):
-            table.add_row(row.program, display_text(row.payments, COUNT),
+            table.add_row(i18n.value("program", row.program, lang),
+                          display_text(row.payments, COUNT),
                           display_text(row.households, COUNT), display_text(row.amount, AMOUNT))
-        table.add_row("all programs", display_text(values.get("subsidy_payments_year"), COUNT),
+        table.add_row(w("all programs"), display_text(values.get("subsidy_payments_year"), COUNT),
                       "", display_text(values.get("subsidy_amount_year"), AMOUNT), style="bold")
-        panels.append(Panel(table, title=f"Subsidies {year} (帮扶资金), yuan", title_align="left"))
+        panels.append(Panel(table, title=w("Subsidies {year} (帮扶资金), yuan"),
+                            title_align="left"))
     more = [
-        (f"Projects up to {year} (扶贫项目), yuan", [
+        ("Projects up to {year} (扶贫项目), yuan", [
             ("projects", "projects_total"), ("key projects", "key_projects_total"),
             ("funds from higher levels", "project_funds_higher_total"),
             ("funds of the district", "project_funds_local_total"),
             ("other funds", "project_funds_other_total"), ("funds in all", "project_funds_total"),
             ("people in photovoltaic households", "photovoltaic_people")]),
-        (f"Programs {year}", [
+        ("Programs {year}", [
             ("students aided", "education_students_year"),
             ("education aid", "education_amount_year"),
             ("dangerous houses renovated", "housing_households_year"),
             ("photovoltaic income a household", "photovoltaic_amount_per_household_year")]),
-        (f"Pairing at {year}-12-31 (包保帮扶)", [
+        ("Pairing at {date} (包保帮扶)", [
             ("households covered", "pairing_households_covered"),
             ("leaders", "pairing_leaders"), ("units", "pairing_units"),
             ("cadres", "pairing_cadres")]),
         ("Villages and policy", [
             ("villages", "villages"), ("paired with an enterprise", "villages_with_enterprise"),
-            (f"poverty line {year}", "poverty_line"), (f"rural dibao {year}", "dibao_standard")]),
+            ("poverty line {year}", "poverty_line"), ("rural dibao {year}", "dibao_standard")]),
     ]
     for title, rows in more:
         rows = [(label, metric) for label, metric in rows if values.get(metric) is not None]
         if rows:
-            panels.append(Panel(grid(rows), title=title, title_align="left"))
-    return Group(f"[bold cyan]{summary.title}[/bold cyan]",
+            panels.append(Panel(grid(rows), title=w(title), title_align="left"))
+    return Group(f"[bold cyan]{_title(summary, lang)}[/bold cyan]",
                  Columns(panels, equal=False, expand=False))
 
 

@@ -27,6 +27,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # said on stderr
     kinds: dict[str, str] = field(default_factory=dict)  # column -> display kind, where
     # the column's name alone does not say (render.COLUMN_KINDS)
+    meta: dict = field(default_factory=dict)  # parameters of the title (year) for i18n
 
 
 def _group_keys(by: str | None) -> list[str]:

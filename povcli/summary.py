@@ -29,7 +29,8 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
         year = latest_year(ledgers)
         if year is None:
             raise UsageError("the ledgers hold no dated row: give --year")
-        notes.append(f"year {year}: the latest year in the ledgers (give --year for another)")
+        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
+                      {"year": year}))
     rolls = Rolls(ledgers)
     end = year_end(year)
     if listing:
@@ -41,7 +42,7 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
         frame = frame[["year", "township", "village", "household_id", "person_id", "name",
                        "poor"]].sort_values(["township", "village", "household_id"])
         return Report("summary", f"People on the rolls at {end.date()}",
-                      frame.reset_index(drop=True), notes=notes)
+                      frame.reset_index(drop=True), notes=notes, meta={"year": year})
     values: dict[str, object] = {m: None for m in SUMMARY_METRICS}
     values.update(
         year=year,
@@ -83,7 +84,7 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
         notes.append("no subsidies ledger: subsidy figures are left empty")
     values.update(_other_areas(ledgers, year))
     return Report("summary", f"Summary for {year}, at {end.date()}", metric_frame(values),
-                  notes=notes)
+                  notes=notes, meta={"year": year})
 
 
 def _subsidy_areas(ledgers: LedgerSet, year: int, pay: pd.DataFrame) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -276,3 +277,47 @@ def test_version(run):
 def test_unknown_option_is_a_usage_error(run):
     result = run("exits", "--colour")
     assert result.exit_code == 2 and result.stdout == ""
+
+
+# ---- the sample ledgers as one Excel workbook give the same figures
+
+def sample_workbook(path):
+    """The sample ledgers as one workbook, cells typed the way Excel keeps them."""
+    import csv as _csv
+    import datetime
+    import re as _re
+
+    import openpyxl
+
+    from povcli.ledgers import decode, find_files
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    files, _ = find_files(SAMPLE)
+    for name, source in files.items():
+        text, _ = decode(source.path.read_bytes(), None)
+        sheet = book.create_sheet(source.path.stem)  # English or Chinese, as the file
+        for i, row in enumerate(_csv.reader(io.StringIO(text.lstrip("\ufeff")))):
+            out = []
+            for cell in row:
+                if i and _re.fullmatch(r"[1-9]\d{0,13}", cell):
+                    out.append(int(cell))
+                elif i and _re.fullmatch(r"-?\d+\.\d+", cell):
+                    out.append(float(cell))
+                elif i and _re.fullmatch(r"\d{4}-\d\d-\d\d", cell):
+                    out.append(datetime.datetime.strptime(cell, "%Y-%m-%d"))
+                else:
+                    out.append(cell)
+            sheet.append(out)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("args", [["summary"], ["exits"], ["changes"], ["subsidies"],
+                                  ["projects", "--by", "kind"], ["pairing"], ["villages"],
+                                  ["housing"], ["education"], ["flow"], ["check"]])
+def test_a_workbook_gives_the_same_figures_as_the_csv_files(run, tmp_path, args):
+    book = sample_workbook(tmp_path / "台账.xlsx")
+    from_csv = run(*args, *D, "--format", "csv")
+    from_book = run(*args, "--data", book, "--format", "csv")
+    assert from_book.exit_code == from_csv.exit_code == 0, from_book.stderr
+    assert from_book.stdout == from_csv.stdout

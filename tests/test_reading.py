@@ -345,3 +345,67 @@ def test_resident_id_check_character_in_any_case(tmp_path):
     ledgers, findings = read_ledgers(folder)
     assert findings == [] and integrity_findings(ledgers) == []
     assert ledgers.frame("members")["person_id"].tolist() == ["22050319800101001X"]
+
+
+# ---- Excel
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_excel_cells_turned_into_numbers_are_read_back(tmp_path):
+    import datetime
+    _workbook(tmp_path / "households.xlsx", {"户": [
+        HOUSEHOLD_HEADER,
+        [101, "二道江乡", "样子沟村", "张三", "220503195001010011", "一般贫困户", "因病",
+         datetime.datetime(2014, 6, 1), "C"],
+        ["0102", "二道江乡", "样子沟村", "李四", 220503195001010011, "general", "illness",
+         41791, None],  # an ID that lost digits; a date serial (2014-06-01)
+        [103, "二道江乡", "样子沟村", "王五", "22050319500101003x", "general", "illness",
+         20140601, "D"]]})
+    loaded, findings = read_ledger(tmp_path / "households.xlsx", HH)
+    assert loaded.display == f"{tmp_path / 'households.xlsx'}[户]"
+    assert loaded.frame["household_id"].tolist() == ["101", "0102", "103"]
+    assert loaded.frame["identified_on"].tolist() == [pd.Timestamp("2014-06-01")] * 3
+    assert loaded.frame.loc[2, "head_id"] == "22050319500101003X"
+    assert [str(f) for f in findings] == [
+        f"{tmp_path / 'households.xlsx'}[户]:3: column head_id: Excel stored this resident ID "
+        "as a number and lost its last digits: format the column as text and enter it again"]
+
+
+def test_one_workbook_with_sheets_named_after_the_ledgers(tmp_path):
+    book = _workbook(tmp_path / "台账2017.xlsx", {
+        "贫困户台账": [HOUSEHOLD_HEADER, household("H1")],
+        "Members": [["person_id", "household_id", "name", "relation"],
+                    ["220503198001010001", "H1", "a", "head"], ["x", "H2", "b", "head"]],
+        "说明": [["这一页不是台账"]]})
+    ledgers, findings = read_ledgers(tmp_path)
+    assert findings == []
+    assert set(ledgers.loaded) == {"households", "members"}
+    assert [str(f) for f in integrity_findings(ledgers)] == [
+        f"{book}[Members]:3: column household_id: not in households.csv (value 'H2')"]
+    # a workbook given as --data works the same
+    ledgers, findings = read_ledgers(book)
+    assert findings == [] and set(ledgers.loaded) == {"households", "members"}
+
+
+def test_a_ledger_both_as_csv_and_as_a_sheet_is_an_error(tmp_path):
+    make_ledgers(tmp_path, households=[household("H1")], members=[member(1, "H1")])
+    _workbook(tmp_path / "book.xlsx", {"households": [HOUSEHOLD_HEADER, household("H1")]})
+    _, findings = read_ledgers(tmp_path)
+    assert "which one is meant?" in str(findings[0])
+
+
+def test_a_broken_workbook_is_refused(tmp_path):
+    make_ledgers(tmp_path, households=[household("H1")], members=[member(1, "H1")])
+    (tmp_path / "exits.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    _, findings = read_ledgers(tmp_path)
+    assert str(findings[0]).startswith(f"{tmp_path / 'exits.xlsx'}: not a workbook")
