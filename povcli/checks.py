@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -155,6 +156,7 @@ def id_problem(number: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=None)
 def _known_area(code: str) -> bool:
     # python-stdnum's table of GB/T 2260 codes, past and present. Not ric.validate: it
     # rejects a code for people born before the code existed, though IDs carry the code
@@ -164,7 +166,34 @@ def _known_area(code: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(code))
 
 
-def _id_findings(ctx: Context, codes: set[str]):
+def _valid_ids(numbers: pd.Series) -> np.ndarray:
+    """True where an ID is surely right: form, check digit, birth date, known area."""
+    s = numbers.astype(object)
+    form = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(s), dtype=bool)
+    idx = np.flatnonzero(form)
+    if not len(idx):
+        return out
+    body = s.to_numpy()[idx].astype("U18").astype("S18")
+    digits = np.frombuffer(body.tobytes(), dtype=np.uint8).reshape(len(idx), 18)[:, :17] - 48
+    check = np.array(list("10X98765432"))[(digits @ _WEIGHTS) % 11]
+    last = np.frombuffer(body.tobytes(), dtype="S1").reshape(len(idx), 18)[:, 17].astype("U1")
+    born = pd.to_datetime(pd.Series(body.astype("U18")).str[6:14], format="%Y%m%d",
+                          errors="coerce")
+    areas = pd.Series(body.astype("U18")).str[:6]
+    known = areas.map({a: _known_area(a) for a in areas.unique()}).to_numpy(dtype=bool)
+    ok = (check == last) & born.notna().to_numpy() & (born <= pd.Timestamp.today()).to_numpy() \
+        & known
+    out[idx] = ok
+    return out
+
+
+_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+
+
+def _all_id_findings(ctx: Context) -> list[Finding]:
+    if hasattr(ctx, "_id_rows"):
+        return ctx._id_rows
     out = []
     for name, column, who in (("households", "head_id", "household_id"),
                               ("members", "person_id", "household_id")):
@@ -172,15 +201,20 @@ def _id_findings(ctx: Context, codes: set[str]):
         if frame is None:
             continue
         ids = frame[column].dropna()
-        problems = {u: id_problem(u) for u in pd.unique(ids)}
-        for index, number in ids.items():
+        doubtful = ids[~_valid_ids(ids)]  # only these go through stdnum one by one
+        problems = {u: id_problem(u) for u in pd.unique(doubtful)}
+        for index, number in doubtful.items():
             problem = problems[number]
-            if problem and problem[0] in codes:
-                out.append(ctx.find(problem[0], name, index,
-                                    f"column {column}: {problem[1]}",
+            if problem:
+                out.append(ctx.find(problem[0], name, index, f"column {column}: {problem[1]}",
                                     frame.at[index, who], number,
                                     number if problem[0] in ("I05", "I06") else None))
+    ctx._id_rows = out
     return out
+
+
+def _id_findings(ctx: Context, codes: set[str]):
+    return [f for f in _all_id_findings(ctx) if f.code in codes]
 
 
 for _code, _summary in (("I01", "a resident ID with a wrong check digit"),
@@ -459,19 +493,9 @@ def _after_death(ctx: Context):
 
 def _on_at(ctx: Context, rows: pd.DataFrame, person: bool) -> np.ndarray:
     """Whether each payment's person (or household) was on the rolls on its date."""
-    out = np.ones(len(rows), dtype=bool)
-    rolls = ctx.rolls
-    for when, group in rows.groupby("date"):
-        pos = rows.index.get_indexer(group.index)
-        if person:
-            on = pd.Series(rolls.members_on(when), index=rolls.members["person_id"])
-            on = on[~on.index.duplicated()]
-            out[pos] = group["person_id"].map(on).fillna(True).to_numpy(dtype=bool)
-        else:
-            hh = ctx.frame("households")
-            on_ids = set(hh.loc[rolls.households_on(when), "household_id"])
-            out[pos] = group["household_id"].isin(on_ids).to_numpy()
-    return out
+    if person:
+        return ctx.rolls.persons_on_at(rows["person_id"], rows["date"])
+    return ctx.rolls.households_on_at(rows["household_id"], rows["date"])
 
 
 @rule("S01", ERROR, "a payment for a person removed before its date (death, moved, ...)",

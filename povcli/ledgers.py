@@ -179,26 +179,6 @@ _TYPED = {DATE: (parse_date, "datetime64[D]"), YEAR: (parse_year, "float64"),
           AMOUNT: (parse_amount, "float64"), COUNT: (parse_count, "float64")}
 
 
-def _by_unique(values: np.ndarray, parse: Callable, dtype) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Parse each distinct value once: (parsed, bad positions, reason per bad position)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    missing = np.datetime64("NaT") if str(dtype).startswith("datetime") else (
-        np.nan if dtype == "float64" else None)
-    parsed, reasons = [], {}
-    for i, text in enumerate(uniques):
-        try:
-            parsed.append(parse(text))
-        except ValueError as exc:
-            parsed.append(missing)
-            reasons[i] = str(exc)
-    table = np.array(parsed + [missing], dtype=dtype)
-    out = table[codes]  # code -1 (missing cell) takes the trailing missing value
-    if not reasons:
-        return out, np.empty(0, dtype=np.int64), []
-    bad = np.flatnonzero(np.isin(codes, np.fromiter(reasons, dtype=np.int64)))
-    return out, bad, [reasons[c] for c in codes[bad]]
-
-
 # --------------------------------------------------------------------------- records
 
 def _python_records(text: str) -> tuple[list[list[str]], list[int], int | None]:
@@ -246,9 +226,11 @@ class LoadedLedger:
     encoding: str
     frame: pd.DataFrame
     headers: dict[str, str] = field(default_factory=dict)  # column -> header as written
-    _text: str | None = None
+    _data: bytes | memoryview | None = None  # the file's bytes from its header on
     _record_lines: np.ndarray | None = None
     sheet: str | None = None  # the workbook sheet it was read from
+    _offset_lines: int = 0  # blank lines before the header
+    _records: int = 0  # data records read
 
     @property
     def display(self) -> str:
@@ -259,10 +241,13 @@ class LoadedLedger:
         """Line number (header = 1) of every record, computed only when asked."""
         if self._record_lines is not None:
             return self._record_lines
-        text = self._text or ""
-        if '"' not in text:
-            return _fast_lines(text.encode("utf-8"))
-        return np.asarray(_python_records(text)[1])
+        data = self._data if self._data is not None else b""
+        # one line a record unless a quoted value holds a line break; the line bytes
+        # (\n) never occur inside a GB18030 character, so the bytes answer for both
+        lines = _fast_lines(data)
+        if len(lines) != self._records + 1:
+            lines = np.asarray(_python_records(bytes(data).decode("utf-8"))[1])
+        return lines + self._offset_lines
 
     def line(self, record: int) -> int:
         # record 0 is the header
@@ -333,6 +318,28 @@ def read_ledger(path, ledger: Ledger, encoding: str | None = None
     return loaded, findings + _type_columns(loaded, columns, frame_index)
 
 
+def _is_utf8(data) -> bool:
+    """Strictly valid UTF-8, checked in pieces (no copy of a big file in memory)."""
+    import codecs
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        for i in range(0, len(data), 1 << 24):
+            decoder.decode(data[i:i + (1 << 24)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _blank(raw: bytes) -> bool:
+    head = raw[:65536].lstrip(b"\xef\xbb\xbf").strip()
+    return not head and (len(raw) <= 65536 or not raw.strip())
+
+
+_UNDECODABLE = ("save it as CSV UTF-8, or pass --encoding, or convert it with "
+                "iconv -f GB18030 -t UTF-8")
+
+
 def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
     path = source.path
     display = source.display
@@ -340,53 +347,66 @@ def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Finding(display, f"cannot be read: {exc.strerror or exc}")]
-    if not raw.lstrip(b"\xef\xbb\xbf").strip():
+    if _blank(raw):
         return None, [Finding(display, "empty file: no header row")]
     if b"\x00" in raw:
         return None, [Finding(display, "not a CSV text file (it holds NUL bytes: a binary or "
                                        "UTF-16 file? Save it as CSV, UTF-8 or GB18030)")]
+    # UTF-8 is read as it is, straight from the bytes; anything else is decoded and
+    # re-encoded first (strict UTF-8 first: GB18030 decodes almost anything).
+    used = "utf-8"
+    if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        try:
+            raw = raw.decode(encoding).encode("utf-8")
+        except LookupError:
+            return None, [Finding(display, f"unknown encoding '{encoding}'")]
+        except UnicodeDecodeError as exc:
+            return None, [Finding(display, f"not {encoding} text (byte {exc.start + 1} cannot "
+                                           f"be decoded); {_UNDECODABLE}")]
+        used = encoding
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    offset_lines = 0
+    while True:  # blank lines before the header
+        end = raw.find(b"\n", start)
+        if end == -1 or raw[start:end].strip():
+            break
+        start = end + 1
+        offset_lines += 1
+    first = raw[start:(raw.find(b"\n", start) + 1 or len(raw))]
     try:
-        text, used = decode(raw, encoding)
-    except LookupError:
-        return None, [Finding(display, f"unknown encoding '{encoding}'")]
-    except UnicodeDecodeError as exc:
-        said = f"not {encoding}" if encoding else "neither UTF-8 nor GB18030"
-        return None, [Finding(display, f"{said} text (byte {exc.start + 1} cannot be decoded); "
-                                       "save it as CSV UTF-8, or pass --encoding, or convert "
-                                       "it with iconv -f GB18030 -t UTF-8")]
-    text = text.lstrip("\ufeff")
-
-    # Header: the first non-blank record.
-    skipped = len(text) - len(text.lstrip("\r\n"))
-    offset_lines = text[:skipped].count("\n")
-    body = text[skipped:]
-    header = next(csv.reader(io.StringIO(body, newline="")), [])
-    position, headers, findings = _match_header(header, ledger, display, 1 + offset_lines)
-    if findings:
+        first.decode("utf-8")
+        body = memoryview(raw)[start:]
+    except UnicodeDecodeError:
+        body = None
+    position = table = None
+    if body is not None:
+        position, headers, table, findings = _arrow_body(
+            body, display, ledger, 1 + offset_lines, raw.count(b'"', start))
+        if table == "not utf-8" or ((position is None or table is None)
+                                    and not _is_utf8(body)):
+            body = None  # a header that does not match may just be mis-decoded
+    if body is None:
+        if encoding and used == "utf-8":
+            return None, [Finding(display, f"not {encoding} text; {_UNDECODABLE}")]
+        try:
+            text = raw[start:].decode("gb18030")
+        except UnicodeDecodeError as exc:
+            return None, [Finding(display, f"neither UTF-8 nor GB18030 text (byte "
+                                           f"{start + exc.start + 1} cannot be decoded); "
+                                           f"{_UNDECODABLE}")]
+        used = "gb18030"
+        body = text.encode("utf-8")
+        position, headers, table, findings = _arrow_body(
+            body, display, ledger, 1 + offset_lines, body.count(b'"'))
+    if position is None:  # the header itself is wrong
         return None, findings
-
-    width = len(header)
-    names = [f"c{i}" for i in range(width)]
     record_lines = None
     rows_kept = None
-    use_python = body.count('"') % 2 == 1
-    table = None
-    if not use_python:
-        data = body.encode("utf-8")
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                    include_columns=[names[position[c]] for c in position]),
-            )
-        except (pa.ArrowInvalid, pa.ArrowException):
-            use_python = True
-    if use_python:
-        rows, lines, unclosed = _python_records(body)
+    if table is None:  # pyarrow refused a row: read again with csv, line by line
+        text = bytes(body).decode("utf-8")
+        rows, lines, unclosed = _python_records(text)
         lines = [ln + offset_lines for ln in lines]
+        width = len(rows[0]) if rows else 0
         keep = []
         for rec, row in enumerate(rows[1:], start=1):
             if unclosed is not None and rec == len(rows) - 1:
@@ -400,17 +420,47 @@ def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
             else:
                 keep.append(rec)
         record_lines = np.asarray(lines)
-        cols = {c: pa.array([rows[r][position[c]] for r in keep], pa.string()) for c in position}
+        cols = {c: pa.chunked_array([pa.array([rows[r][i] for r in keep], pa.string())])
+                for c, i in position.items()}
         rows_kept = np.asarray(keep, dtype=np.int64) - 1
+        n = len(keep)
     else:
-        cols = {c: table.column(names[position[c]]) for c in position}
-    loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _text=body,
-                          _record_lines=record_lines)
-    if offset_lines and record_lines is None:
-        loaded._record_lines = loaded.record_lines + offset_lines
-    n = table.num_rows if table is not None else len(rows_kept)
+        cols = {c: table.column(f"c{i}") for c, i in position.items()}
+        n = table.num_rows
+    loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _data=body,
+                          _record_lines=record_lines, _offset_lines=offset_lines, _records=n)
     frame_index = rows_kept if rows_kept is not None else np.arange(n)
     return loaded, cols, frame_index, findings
+
+
+def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int):
+    """(positions, headers, table, findings): the records as Arrow strings; table is None
+    when a row is malformed (csv then says where) and "not utf-8" when bytes are not;
+    positions is None when the header itself is wrong."""
+    first = bytes(body[:65536]).decode("utf-8", errors="replace")
+    header = next(csv.reader(io.StringIO(first, newline="")), [])
+    position, headers, findings = _match_header(header, ledger, display, header_line)
+    if findings:
+        return None, None, None, findings
+    names = [f"c{i}" for i in range(len(header))]
+    if quotes % 2 == 1:  # a quote left open: csv says where
+        return position, headers, None, []
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                include_columns=[names[i] for i in position.values()]))
+    except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower():
+            return position, headers, "not utf-8", []
+        return position, headers, None, []
+    except pa.ArrowException:
+        return position, headers, None, []
+    return position, headers, table, []
 
 
 # --------------------------------------------------------------------------- Excel
@@ -488,6 +538,71 @@ def _read_excel(source: Source, ledger: Ledger):
     return loaded, cols, np.arange(len(body)), findings
 
 
+_PLAIN_NUMBER = r"^-?\d+(\.\d+)?$"
+
+
+def _strings(arr) -> pa.ChunkedArray:
+    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], pa.string())
+    return arr if arr.num_chunks else pa.chunked_array([pa.array([], pa.string())])
+
+
+def _parse_column(col, arr: pa.ChunkedArray):
+    """(parsed values, positions of bad cells, reason per bad cell, text per bad cell).
+
+    Each distinct text is parsed once (dates, years, enumerations repeat a lot); plain
+    numbers in amount columns are cast in bulk and only the rest is parsed one by one.
+    """
+    n = len(arr)
+    if col.type == AMOUNT:
+        plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NUMBER), True)
+        out = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
+        out = out.to_numpy() if isinstance(out, pa.Array) else np.asarray(
+            out.to_numpy(), dtype="float64")
+        rest = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
+        if not len(rest):
+            return out, np.empty(0, dtype=np.int64), [], []
+        texts = arr.take(pa.array(rest)).to_pylist()
+        bad, reasons, bad_texts = [], [], []
+        for pos, text in zip(rest, texts):
+            try:
+                out[pos] = parse_amount(text)
+            except ValueError as exc:
+                bad.append(pos)
+                reasons.append(str(exc))
+                bad_texts.append(text)
+        return out, np.asarray(bad, dtype=np.int64), reasons, bad_texts
+    encoded = pc.dictionary_encode(arr.combine_chunks() if n else pa.array([], pa.string()))
+    uniques = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if col.type in _TYPED:
+        parse, dtype = _TYPED[col.type]
+    else:  # ENUM, BOOL: the code of each spelling
+        parse, dtype = enum_parser(col.enum), "object"
+    missing = np.datetime64("NaT") if dtype.startswith("datetime") else (
+        np.nan if dtype == "float64" else None)
+    parsed, reasons_of = [], {}
+    for i, text in enumerate(uniques):
+        try:
+            parsed.append(parse(text))
+        except ValueError as exc:
+            parsed.append(missing)
+            reasons_of[i] = str(exc)
+    if col.type == ENUM:
+        categories = ENUMS[col.enum].codes
+        table = np.array([categories.index(p) if p is not None else -1 for p in parsed] + [-1])
+        out = pd.Categorical.from_codes(table[codes], categories=categories)
+    elif col.type == BOOL:
+        table = np.array([None if p is None else p == "yes" for p in parsed] + [None],
+                         dtype=object)
+        out = pd.array(table[codes], dtype="boolean")
+    else:
+        out = np.array(parsed + [missing], dtype=dtype)[codes]
+    if not reasons_of:
+        return out, np.empty(0, dtype=np.int64), [], []
+    bad = np.flatnonzero(np.isin(codes, np.fromiter(reasons_of, dtype=np.int64)))
+    return out, bad, [reasons_of[c] for c in codes[bad]], [uniques[c] for c in codes[bad]]
+
+
 def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> list[Finding]:
     """Trim, check and parse each column; set loaded.frame; return the cell findings."""
     ledger = loaded.ledger
@@ -503,30 +618,25 @@ def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> 
         if col.name not in cols:
             data_cols[col.name] = _empty_column(col, n)
             continue
-        arr = pc.utf8_trim_whitespace(cols[col.name])
+        arr = pc.utf8_trim_whitespace(_strings(cols[col.name]))
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         if col.type == RID:
             arr = pc.utf8_upper(arr)
-        present = pc.is_valid(arr).to_numpy(zero_copy_only=False)
-        values = arr.to_numpy(zero_copy_only=False)
-        if col.required:
-            missing = np.flatnonzero(~present)
+        if col.required and arr.null_count:
+            missing = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
             findings += [Finding(display, "required, but empty", line_of(r), col.name)
                          for r in missing]
         if col.type in (ID, RID):  # names may hold a line break; ids never do
             multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
+            rows = np.flatnonzero(multiline.to_numpy(zero_copy_only=False))
             findings += [Finding(display, "the cell runs over several lines (a quote left open?)",
-                                 line_of(r), col.name, values[r])
-                         for r in np.flatnonzero(multiline.to_numpy(zero_copy_only=False))]
+                                 line_of(r), col.name, arr[int(r)].as_py()) for r in rows]
         if col.type in (ID, RID, TEXT):
-            data_cols[col.name] = pd.Series(values, dtype="object")
+            # Arrow strings as they are: no Python object per cell
+            data_cols[col.name] = arr.to_pandas()
             continue
-        if col.type in _TYPED:
-            parse, dtype = _TYPED[col.type]
-        else:  # ENUM, BOOL
-            parse, dtype = enum_parser(col.enum), "object"
-        parsed, bad, reasons = _by_unique(values, parse, dtype)
-        findings += _findings_for(display, bad, line_of, col.name, reasons, values[bad])
+        parsed, bad, reasons, texts = _parse_column(col, arr)
+        findings += _findings_for(display, bad, line_of, col.name, reasons, texts)
         data_cols[col.name] = _finish(col, parsed)
     frame = pd.DataFrame(data_cols, index=pd.RangeIndex(n))
     frame.index = pd.Index(frame_index, name="record")
@@ -534,17 +644,15 @@ def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> 
     return findings
 
 
-def _finish(col, parsed: np.ndarray):
+def _finish(col, parsed):
     if col.type == DATE:
-        return pd.Series(parsed.astype("datetime64[s]"))
+        return pd.Series(np.asarray(parsed).astype("datetime64[s]"))
     if col.type in (YEAR, COUNT):
         return pd.Series(parsed).astype("Int64")
     if col.type == AMOUNT:
         series = pd.Series(parsed, dtype="float64")
         return series.fillna(col.default) if col.default is not None else series
-    if col.type == BOOL:
-        return pd.Series(parsed).map({"yes": True, "no": False}).astype("boolean")
-    return pd.Categorical(parsed, categories=ENUMS[col.enum].codes)
+    return parsed  # enumerations and yes/no come typed already
 
 
 def _empty_column(col, n: int):

@@ -136,6 +136,55 @@ class Rolls:
         return pd.Series(self.members_on(when), index=self.members.index) & \
             self.members["household_id"].isin(on_hh)
 
+    def persons_on_at(self, person_ids: pd.Series, when: pd.Series) -> np.ndarray:
+        """Whether each person was on the rolls on its own date (one date per row),
+        by the person rule; unknown persons count as on."""
+        rows = pd.DataFrame({"person_id": person_ids.to_numpy(), "when": pd.to_datetime(
+            when.to_numpy()).astype("datetime64[s]"), "row": np.arange(len(person_ids))})
+        rows = rows.dropna(subset=["when"])
+        rows["person_id"] = rows["person_id"].astype(object)  # one key type for merge_asof
+        ch = self.changes[["date", "person_id", "direction"]].dropna(subset=["date"])
+        ch = ch.assign(person_id=ch["person_id"].astype(object))
+        ch = ch.assign(direction=ch["direction"].astype(object)).sort_values("date",
+                                                                             kind="stable")
+        last = pd.merge_asof(rows.sort_values("when"), ch, left_on="when", right_on="date",
+                             by="person_id", direction="backward")
+        people = self.members["person_id"].to_numpy()
+        ident = pd.Series(self.identified.to_numpy(), index=people)
+        later = pd.Series(self.joins_later, index=people)
+        ident = ident[~ident.index.duplicated()]
+        later = later[~later.index.duplicated()]
+        known = last["person_id"].isin(ident.index)
+        default = (last["person_id"].map(ident) <= last["when"]) & ~last["person_id"].map(
+            later).fillna(False).astype(bool)
+        on = np.where(last["direction"].notna(), last["direction"] == "in", default)
+        out = np.ones(len(person_ids), dtype=bool)
+        out[last["row"].to_numpy()] = np.where(known, on, True)
+        return out
+
+    def households_on_at(self, household_ids: pd.Series, when: pd.Series) -> np.ndarray:
+        """Whether each household was on the rolls on its own date (one date per row)."""
+        hh = self.ledgers.frame("households").drop_duplicates("household_id")
+        identified = household_ids.map(hh.set_index("household_id")["identified_on"])
+        when = pd.to_datetime(when.to_numpy()).astype("datetime64[s]")
+        out = (identified.to_numpy() <= when)
+        # a household whose members have no change is on from its identification, if it
+        # has anyone who does not join later; the others are looked at member by member
+        changed = set(self.changes["household_id"])
+        members = self.members.assign(later=self.joins_later)
+        has_member = set(members.loc[~members["later"], "household_id"])
+        plain = ~household_ids.isin(changed).to_numpy()
+        out &= ~plain | household_ids.isin(has_member).to_numpy()
+        rows = np.flatnonzero(~plain & out)
+        if len(rows):
+            sub = pd.DataFrame({"household_id": household_ids.to_numpy()[rows],
+                                "when": when[rows], "row": rows})
+            pairs = sub.merge(self.members[["household_id", "person_id"]], on="household_id")
+            pairs["on"] = self.persons_on_at(pairs["person_id"], pairs["when"])
+            any_on = pairs.groupby("row")["on"].any()
+            out[rows] = any_on.reindex(rows).fillna(False).to_numpy()
+        return out
+
     def people_per_household(self, when) -> pd.Series:
         """household_id -> members on the rolls at `when` (the person rule)."""
         on = self.members.loc[self.members_on(when), "household_id"]

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Generate a ledger set of any size in the contract's format, deterministic by seed.
+
+    python benchmarks/generate.py --households 1000000 --out /tmp/ledgers-1m [--seed 1]
+
+Realistic shares: household sizes of 1-5 (2.5 people on average), identification
+mostly in 2014-2015, exits spread over 2016-2020 (a few fail verification or are still
+pending), births, deaths, marriages, moves and removals each year, returns to poverty,
+about eight payments a household across the programs (reversals included), projects
+with beneficiaries, one cadre per household, villages with their population. Resident
+IDs have valid check digits, so `povcli check` finds what is wrong in the data, not in
+the generator. Everything is vectorised with numpy; a million households take about a
+minute. The bundled sample ledgers are not made here: they are hand-checked against
+the source document (scripts/make_sample_data.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+AREAS = np.array(["220503", "220502", "220521", "220523", "220524", "220581", "220582"])
+WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+CHECK = np.array(list("10X98765432"))
+SURNAMES = np.array(list("王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"))
+GIVEN = np.array(["国庆", "建国", "德福", "志强", "桂兰", "秀英", "淑珍", "玉兰", "浩然", "子涵", "欣怡",
+                  "宇轩", "长发", "凤芝", "振华", "丽华"])
+CAUSES = np.array(["illness", "disability", "labor", "skills", "capital", "land", "disaster",
+                   "motivation", "schooling", "water", "transport", "other"])
+CAUSE_P = np.array([30, 28, 14, 8, 6, 3, 3, 4, 2, 1, 0.5, 0.5]) / 100.0
+PROGRAMS = np.array(["dibao", "education", "health", "housing", "photovoltaic", "industry",
+                     "employment", "other"])
+PROGRAM_P = np.array([0.34, 0.10, 0.16, 0.03, 0.20, 0.10, 0.05, 0.02])
+MEAN_AMOUNT = np.array([700, 1000, 1500, 15000, 1000, 300, 500, 200], dtype=float)
+
+
+def resident_ids(rng, births: np.ndarray, male: np.ndarray) -> np.ndarray:
+    """Valid 18-character IDs: area, birth date, sequence (odd for men), check digit."""
+    n = len(births)
+    area = AREAS[rng.integers(0, len(AREAS), n)]
+    ymd = np.datetime_as_string(births, unit="D")
+    ymd = np.char.replace(ymd, "-", "")
+    seq = rng.integers(0, 500, n) * 2 + male.astype(int)
+    body = np.char.add(np.char.add(area, ymd), np.char.zfill(seq.astype(str), 3))
+    digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - 48
+    check = CHECK[(digits @ WEIGHTS) % 11]
+    ids = np.char.add(body, check)
+    # the sequence number is random: make the rare collision unique by bumping it
+    _, first = np.unique(ids, return_index=True)
+    if len(first) < n:
+        dup = np.setdiff1d(np.arange(n), first)
+        births = births.copy()
+        births[dup] += np.timedelta64(1, "D")
+        ids[dup] = resident_ids(rng, births[dup], male[dup])
+    return ids
+
+
+def dates(rng, start: str, end: str, n: int) -> np.ndarray:
+    lo, hi = np.datetime64(start), np.datetime64(end)
+    return lo + rng.integers(0, (hi - lo).astype(int) + 1, n).astype("timedelta64[D]")
+
+
+def write(path: Path, columns: dict) -> None:
+    table = pa.table({k: pa.array(v.astype(str) if isinstance(v, np.ndarray) and v.dtype.kind
+                                  in "iufM" else v) for k, v in columns.items()})
+    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def generate(n: int, out: Path, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+
+    # ---- villages and townships: about 150 households a village, 12 villages a township
+    n_villages = max(1, n // 150)
+    village_no = rng.integers(0, n_villages, n)
+    township_of = np.arange(n_villages) // 12
+    vnames = np.char.add(np.char.add("村", np.arange(n_villages).astype(str)), "")
+    tnames = np.char.add("乡", township_of.astype(str))
+
+    # ---- households
+    hid = np.char.zfill(np.arange(1, n + 1).astype(str), 10)
+    size = rng.choice([1, 2, 3, 4, 5], n, p=[0.25, 0.30, 0.22, 0.15, 0.08])
+    year = rng.choice([2014, 2015, 2016, 2017, 2018, 2019], n,
+                      p=[0.78, 0.15, 0.03, 0.02, 0.01, 0.01])
+    identified = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + \
+        rng.integers(90, 300, n).astype("timedelta64[D]")
+    category = rng.choice(["general", "dibao", "tekun"], n, p=[0.62, 0.30, 0.08])
+    cause = rng.choice(CAUSES, n, p=CAUSE_P)
+    grade = rng.choice(["A", "B", "C", "D", ""], n, p=[0.2, 0.55, 0.05, 0.03, 0.17])
+
+    # ---- members: the head first
+    m_hh = np.repeat(np.arange(n), size)
+    pos = np.arange(len(m_hh)) - np.repeat(np.cumsum(size) - size, size)
+    relation = np.where(pos == 0, "head", np.where(pos == 1, "spouse", "child"))
+    born = np.where(pos < 2, dates(rng, "1935-01-01", "1975-12-31", len(m_hh)),
+                    dates(rng, "2000-01-01", "2010-06-30", len(m_hh)))
+    male = np.where(pos == 0, rng.random(len(m_hh)) < 0.7,
+                    np.where(pos == 1, False, rng.random(len(m_hh)) < 0.5))
+    male = np.where((pos == 1), ~np.repeat(male[np.cumsum(size) - size], size), male)
+    pid = resident_ids(rng, born, male)
+    names = np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), len(m_hh))],
+                        GIVEN[rng.integers(0, len(GIVEN), len(m_hh))])
+
+    # ---- changes: removals of people on the rolls, additions of new people
+    people = len(m_hh)
+    k = people // 100
+    # 3 % of people are removed once over the years: never a head (so no household
+    # leaves the rolls unrecorded) nor the last member (the one payments name)
+    last_member = pos == np.repeat(size - 1, size)
+    removable = np.flatnonzero((pos > 0) & ~last_member)
+    removals = rng.permutation(removable)[: min(3 * k, len(removable))]
+    r_reason = rng.choice(["death", "moved", "marriage_out", "enlisted", "imprisoned",
+                           "other_out"], len(removals), p=[0.5, 0.2, 0.15, 0.05, 0.03, 0.07])
+    r_date = np.maximum(identified[m_hh[removals]] + np.timedelta64(30, "D"),
+                        dates(rng, "2015-01-01", "2020-12-31", len(removals)))
+    # births and marriages bring new members, on the rolls from their change's date
+    n_new = 2 * k
+    new_hh = rng.integers(0, n, n_new)
+    new_date = np.maximum(identified[new_hh] + np.timedelta64(30, "D"),
+                          dates(rng, "2015-01-01", "2020-12-31", n_new))
+    new_reason = rng.choice(["birth", "marriage_in", "other_in"], n_new, p=[0.6, 0.3, 0.1])
+    new_born = np.where(new_reason == "birth", new_date - np.timedelta64(10, "D"),
+                        dates(rng, "1980-01-01", "1998-12-31", n_new))
+    new_male = rng.random(n_new) < 0.5
+    new_pid = resident_ids(rng, new_born, new_male)
+    # keep new IDs apart from existing ones
+    clash = np.isin(new_pid, pid)
+    keep = ~clash
+    new_hh, new_date, new_reason, new_born, new_male, new_pid = (
+        a[keep] for a in (new_hh, new_date, new_reason, new_born, new_male, new_pid))
+    n_new = len(new_pid)
+    new_names = np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), n_new)],
+                            GIVEN[rng.integers(0, len(GIVEN), n_new)])
+
+    # ---- exits: most households exit between 2016 and 2020
+    exit_year = rng.choice([2016, 2017, 2018, 2019, 2020, 0], n,
+                           p=[0.25, 0.25, 0.2, 0.15, 0.1, 0.05])
+    exit_year = np.where(exit_year <= year, 0, exit_year)  # never before identification
+    exiting = np.flatnonzero(exit_year > 0)
+    verification = rng.choice(["pass", "fail", ""], len(exiting), p=[0.97, 0.01, 0.02])
+    verification = np.where(exit_year[exiting] >= 2020, verification, np.where(
+        verification == "", "pass", verification))  # pending only for the latest year
+    verified_on = np.where(verification == "", "", np.datetime_as_string(
+        (exit_year[exiting] - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+        + rng.integers(300, 360, len(exiting)).astype("timedelta64[D]")))
+    income = rng.integers(4100, 9000, len(exiting))  # above every year's line
+    # a failed household passes the next year; some exited households return to poverty
+    failed = exiting[verification == "fail"]
+    retry = failed[exit_year[failed] < 2020]
+    returned = exiting[(verification == "pass") & (rng.random(len(exiting)) < 0.004)
+                       & (exit_year[exiting] <= 2018)]
+    ret_pos = np.cumsum(size)[returned] - size[returned]  # each returned household's head
+    ret_date = (exit_year[returned] + 1 - 1970).astype("datetime64[Y]").astype(
+        "datetime64[D]") + rng.integers(30, 300, len(returned)).astype("timedelta64[D]")
+
+    changes = {
+        "date": np.concatenate([r_date, new_date, ret_date]),
+        "household_id": np.concatenate([hid[m_hh[removals]], hid[new_hh], hid[returned]]),
+        "person_id": np.concatenate([pid[removals], new_pid, pid[ret_pos]]),
+        "direction": np.concatenate([np.full(len(removals), "out"), np.full(n_new, "in"),
+                                     np.full(len(returned), "in")]),
+        "reason": np.concatenate([r_reason, new_reason, np.full(len(returned), "returned")]),
+    }
+    order = np.argsort(changes["date"], kind="stable")
+    write(out / "changes.csv", {k: v[order] for k, v in changes.items()})
+
+    all_pid = np.concatenate([pid, new_pid])
+    all_hh = np.concatenate([m_hh, new_hh])
+    write(out / "members.csv", {
+        "person_id": all_pid, "household_id": hid[all_hh],
+        "name": np.concatenate([names, new_names]),
+        "relation": np.concatenate([relation, np.where(new_reason == "marriage_in", "spouse",
+                                                       np.where(new_reason == "birth",
+                                                                "grandchild", "other"))]),
+        "sex": np.where(np.concatenate([male, new_male]), "M", "F"),
+        "birth_date": np.concatenate([born, new_born]),
+    })
+    heads = np.cumsum(size) - size
+    write(out / "households.csv", {
+        "household_id": hid, "township": tnames[village_no], "village": vnames[village_no],
+        "head_name": names[heads], "head_id": pid[heads], "category": category,
+        "cause": cause, "identified_on": identified, "housing_grade": grade,
+    })
+    write(out / "exits.csv", {
+        "household_id": np.concatenate([hid[exiting], hid[retry]]),
+        "exit_year": np.concatenate([exit_year[exiting], exit_year[retry] + 1]),
+        "verification": np.concatenate([verification, np.full(len(retry), "pass")]),
+        "verified_on": np.concatenate([verified_on, np.full(len(retry), "")]),
+        "per_capita_income": np.concatenate([income, np.full(len(retry), 4500)]),
+    })
+
+    # ---- subsidies: about eight payments a household; reversals undo a few
+    n_pay = 8 * n
+    p_hh = rng.integers(0, n, n_pay)
+    program = rng.choice(len(PROGRAMS), n_pay, p=PROGRAM_P)
+    p_date = np.maximum(identified[p_hh] + np.timedelta64(10, "D"),
+                        dates(rng, "2016-01-01", "2020-12-31", n_pay))
+    amount = np.round(MEAN_AMOUNT[program] * rng.lognormal(0, 0.25, n_pay), 2)
+    # education names a child at school, health the household's last original member
+    last = (np.cumsum(size) - 1)[p_hh]
+    program = np.where((PROGRAMS[program] == "education") & (size[p_hh] < 3),
+                       int(np.flatnonzero(PROGRAMS == "health")[0]), program)
+    amount = np.round(MEAN_AMOUNT[program] * rng.lognormal(0, 0.25, n_pay), 2)
+    named = (PROGRAMS[program] == "education") | (PROGRAMS[program] == "health")
+    person = np.where(named, pid[last], "")
+    n_rev = n_pay // 200
+    rev = rng.integers(0, n_pay, n_rev)
+    write(out / "subsidies.csv", {
+        "date": np.concatenate([p_date, np.minimum(p_date[rev] + np.timedelta64(15, "D"),
+                                                   np.datetime64("2020-12-31"))]),
+        "household_id": np.concatenate([hid[p_hh], hid[p_hh[rev]]]),
+        "person_id": np.concatenate([person, person[rev]]),
+        "program": np.concatenate([PROGRAMS[program], PROGRAMS[program[rev]]]),
+        "amount": np.concatenate([amount, -amount[rev]]),
+        "source": rng.choice(["central", "provincial", "municipal", "district"],
+                             n_pay + n_rev),
+        "voucher": np.char.add("V", np.arange(n_pay + n_rev).astype(str)),
+    })
+
+    # ---- projects, beneficiaries, pairings, villages
+    n_proj = max(1, n // 1000)
+    kinds = rng.choice(["photovoltaic", "industry", "infrastructure", "employment", "other"],
+                       n_proj, p=[0.15, 0.4, 0.3, 0.1, 0.05])
+    write(out / "projects.csv", {
+        "project_id": np.char.add("P", np.arange(n_proj).astype(str)),
+        "name": np.char.add("项目", np.arange(n_proj).astype(str)), "kind": kinds,
+        "key_project": np.where(rng.random(n_proj) < 0.2, "是", "否"),
+        "year": rng.integers(2016, 2021, n_proj),
+        "funds_higher": rng.integers(100, 3000, n_proj) * 1000,
+        "funds_local": rng.integers(50, 2000, n_proj) * 1000,
+        "funds_other": rng.integers(0, 200, n_proj) * 1000,
+    })
+    b_proj = np.repeat(np.arange(n_proj), 150)
+    b_hh = rng.integers(0, n, len(b_proj))
+    pairs = np.unique(np.stack([b_proj, b_hh]), axis=1)
+    write(out / "project_beneficiaries.csv", {
+        "project_id": np.char.add("P", pairs[0].astype(str)), "household_id": hid[pairs[1]]})
+    cadre = np.arange(n) // rng.integers(1, 6)  # loads of 1 to 5
+    write(out / "pairings.csv", {
+        "household_id": hid, "cadre_name": np.char.add("干部", cadre.astype(str)),
+        "cadre_id": np.char.add("C", cadre.astype(str)),
+        "unit": np.char.add("单位", (cadre // 8).astype(str)),
+        "leader": np.char.add("领导", (cadre // 40).astype(str)),
+        "since": np.full(n, "2016-03-01"),
+    })
+    counts = np.bincount(village_no, minlength=n_villages)
+    write(out / "villages.csv", {
+        "township": tnames, "village": vnames, "rural_population": counts * 8 + 100,
+        "poor_village": np.where(rng.random(n_villages) < 0.3, "是", "否"),
+        "exit_year": np.full(n_villages, ""), "enterprise": np.char.add("企业", vnames),
+    })
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    generate(args.households, args.out, args.seed)
+
+
+if __name__ == "__main__":
+    main()
