@@ -48,15 +48,20 @@ def resident_ids(rng, births: np.ndarray, male: np.ndarray) -> np.ndarray:
     body = np.char.add(np.char.add(area, ymd), np.char.zfill(seq.astype(str), 3))
     digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - 48
     check = CHECK[(digits @ WEIGHTS) % 11]
-    ids = np.char.add(body, check)
-    # the sequence number is random: make the rare collision unique by bumping it
-    _, first = np.unique(ids, return_index=True)
-    if len(first) < n:
-        dup = np.setdiff1d(np.arange(n), first)
-        births = births.copy()
-        births[dup] += np.timedelta64(1, "D")
+    return np.char.add(body, check)
+
+
+def unique_ids(rng, births: np.ndarray, male: np.ndarray, taken=None) -> np.ndarray:
+    """resident_ids, drawn again where two people (or a taken ID) collide."""
+    ids = resident_ids(rng, births, male)
+    while True:
+        _, first = np.unique(ids, return_index=True)
+        dup = np.setdiff1d(np.arange(len(ids)), first)
+        if taken is not None:
+            dup = np.union1d(dup, np.flatnonzero(np.isin(ids, taken)))
+        if not len(dup):
+            return ids
         ids[dup] = resident_ids(rng, births[dup], male[dup])
-    return ids
 
 
 def dates(rng, start: str, end: str, n: int) -> np.ndarray:
@@ -101,7 +106,7 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     male = np.where(pos == 0, rng.random(len(m_hh)) < 0.7,
                     np.where(pos == 1, False, rng.random(len(m_hh)) < 0.5))
     male = np.where((pos == 1), ~np.repeat(male[np.cumsum(size) - size], size), male)
-    pid = resident_ids(rng, born, male)
+    pid = unique_ids(rng, born, male)
     names = np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), len(m_hh))],
                         GIVEN[rng.integers(0, len(GIVEN), len(m_hh))])
 
@@ -126,13 +131,7 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     new_born = np.where(new_reason == "birth", new_date - np.timedelta64(10, "D"),
                         dates(rng, "1980-01-01", "1998-12-31", n_new))
     new_male = rng.random(n_new) < 0.5
-    new_pid = resident_ids(rng, new_born, new_male)
-    # keep new IDs apart from existing ones
-    clash = np.isin(new_pid, pid)
-    keep = ~clash
-    new_hh, new_date, new_reason, new_born, new_male, new_pid = (
-        a[keep] for a in (new_hh, new_date, new_reason, new_born, new_male, new_pid))
-    n_new = len(new_pid)
+    new_pid = unique_ids(rng, new_born, new_male, taken=pid)
     new_names = np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), n_new)],
                             GIVEN[rng.integers(0, len(GIVEN), n_new)])
 

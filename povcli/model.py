@@ -80,17 +80,36 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
     return replace(ledgers, loaded=loaded)
 
 
+def codes_of(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in index (its first occurrence), -1 where absent."""
+    if not index.is_unique:
+        index = index[~index.duplicated()]
+    return index.get_indexer(keys)
+
+
 @dataclass
 class Rolls:
-    """Roll status of every member and household, at any date."""
+    """Roll status of every member and household, at any date.
+
+    Built once per ledger set and shared by every report: households and people become
+    integer codes, the changes are sorted once, and each question ("on the rolls at D")
+    is a few numpy operations, cached per date.
+    """
 
     ledgers: LedgerSet
 
     def __post_init__(self):
         self.members = self.ledgers.frame("members")
         hh = self.ledgers.frame("households")
-        self.identified = self.members["household_id"].map(
-            dict(zip(hh["household_id"], hh["identified_on"]))).astype("datetime64[s]")
+        self.household_index = pd.Index(hh["household_id"]).drop_duplicates()
+        self.hh_row = codes_of(hh["household_id"], self.household_index)  # hh row -> code
+        first_rows = ~hh["household_id"].duplicated().to_numpy()
+        self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
+        self.member_hh = codes_of(self.members["household_id"], self.household_index)
+        known = self.member_hh >= 0
+        identified = np.full(len(self.members), np.datetime64("NaT"), dtype="datetime64[s]")
+        identified[known] = self.hh_identified[self.member_hh[known]]
+        self.identified = pd.Series(identified, index=self.members.index)
         changes = self.ledgers.get("changes")
         if changes is None:
             changes = pd.DataFrame({"date": pd.Series(dtype="datetime64[s]"),
@@ -101,40 +120,115 @@ class Rolls:
         # File order breaks ties between rows of one date: the later row decides.
         self.changes = changes.assign(_order=np.arange(len(changes))).sort_values(
             ["date", "_order"], kind="stable")
-        first = self.changes.drop_duplicates("person_id", keep="first").set_index("person_id")
-        pid = self.members["person_id"]
-        first_dir = pid.map(first["direction"].astype(object))
-        first_reason = pid.map(first["reason"].astype(object))
+        self.person_index = pd.Index(self.members["person_id"]).drop_duplicates()
+        self.member_person = codes_of(self.members["person_id"], self.person_index)
+        ch = self.changes
+        self.ch_person = codes_of(ch["person_id"], self.person_index)
+        self.ch_date = ch["date"].to_numpy().astype("datetime64[s]")
+        self.ch_in = (ch["direction"].astype(object) == "in").to_numpy()
+        ok = (self.ch_person >= 0) & ~np.isnat(self.ch_date)
         # A member whose first change brings them in (birth, marriage, later
         # identification) is not on the rolls before that change.
-        self.joins_later = ((first_dir == "in") & (first_reason != "returned")).to_numpy()
-        self._cache: dict[pd.Timestamp, np.ndarray] = {}
+        first = np.full(len(self.person_index), -1)
+        rows = np.flatnonzero(ok)
+        persons, first_pos = np.unique(self.ch_person[rows], return_index=True)
+        first[persons] = rows[first_pos]
+        reason = ch["reason"].astype(object).to_numpy()
+        has = first[self.member_person] >= 0
+        first_row = first[self.member_person]
+        joins = np.zeros(len(self.members), dtype=bool)
+        joins[has] = self.ch_in[first_row[has]] & (reason[first_row[has]] != "returned")
+        self.joins_later = joins
+        self._ok = ok
+        self._cache: dict = {}
+
+    def _cached(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def members_on(self, when: pd.Timestamp) -> np.ndarray:
         """Boolean per member row: on the rolls at `when` (the person rule)."""
         when = pd.Timestamp(when)
-        if when in self._cache:
-            return self._cache[when]
-        upto = self.changes[self.changes["date"] <= when]
-        last = upto.drop_duplicates("person_id", keep="last").set_index("person_id")["direction"]
-        last_dir = self.members["person_id"].map(last.astype(object)).to_numpy()
-        default = (self.identified <= when).to_numpy() & ~self.joins_later
-        on = np.where(pd.isna(last_dir), default, last_dir == "in").astype(bool)
-        self._cache[when] = on
-        return on
+        return self._cached(("members", when), lambda: self._members_on(when))
+
+    def _members_on(self, when: pd.Timestamp) -> np.ndarray:
+        rows = np.flatnonzero(self._ok & (self.ch_date <= np.datetime64(when, "s")))
+        state = np.full(len(self.person_index), -1, dtype=np.int8)
+        if len(rows):  # the latest change of each person up to `when` decides
+            backwards = rows[::-1]
+            persons, last = np.unique(self.ch_person[backwards], return_index=True)
+            state[persons] = self.ch_in[backwards[last]]
+        mine = state[self.member_person]
+        default = (self.identified.to_numpy() <= np.datetime64(when, "s")) & ~self.joins_later
+        return np.where(mine >= 0, mine == 1, default)
+
+    def _household_codes_on(self, when) -> np.ndarray:
+        """Boolean per household code: identified by `when`, someone on."""
+        when = pd.Timestamp(when)
+
+        def compute():
+            on = self.members_on(when) & (self.member_hh >= 0)
+            someone = np.bincount(self.member_hh[on], minlength=len(self.household_index)) > 0
+            return someone & (self.hh_identified <= np.datetime64(when, "s"))
+        return self._cached(("households", when), compute)
 
     def households_on(self, when) -> pd.Series:
         """Boolean per household row: identified by `when` with at least one member on."""
         hh = self.ledgers.frame("households")
-        with_member = set(self.members.loc[self.members_on(when), "household_id"])
-        return (hh["identified_on"] <= pd.Timestamp(when)) & hh["household_id"].isin(with_member)
+        return pd.Series(self._household_codes_on(when)[self.hh_row], index=hh.index)
 
     def people_on(self, when) -> pd.Series:
         """Boolean per member row: on the rolls, in a household on the rolls."""
+        on_hh = self._household_codes_on(when)
+        known = self.member_hh >= 0
+        in_hh = np.zeros(len(self.members), dtype=bool)
+        in_hh[known] = on_hh[self.member_hh[known]]
+        return pd.Series(self.members_on(when) & in_hh, index=self.members.index)
+
+    def people_per_household(self, when) -> np.ndarray:
+        """Members on the rolls at `when` (the person rule), per household code."""
+        on = self.members_on(when) & (self.member_hh >= 0)
+        return np.bincount(self.member_hh[on], minlength=len(self.household_index))
+
+    def _poor_codes(self, when) -> np.ndarray:
+        when = pd.Timestamp(when)
+
+        def compute():
+            on = self._household_codes_on(when)
+            exits = self.ledgers.get("exits")
+            if exits is None or exits.empty:
+                return on
+            done = exits[(exits["verification"] != "fail") & (exits["exit_year"] <= when.year)]
+            codes = codes_of(done["household_id"], self.household_index)
+            years = done["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+            latest = np.full(len(self.household_index), -np.inf)
+            valid = codes >= 0
+            np.maximum.at(latest, codes[valid], years[valid])
+            exited = latest > -np.inf
+            ch = self.changes
+            returned = ((ch["reason"].astype(object) == "returned").to_numpy()
+                        & (self.ch_date <= np.datetime64(when, "s")))
+            r_hh = codes_of(ch["household_id"][returned], self.household_index)
+            r_year = ch["date"][returned].dt.year.to_numpy()
+            keep = r_hh >= 0
+            # back in poverty: returned in a year after the household's latest exit
+            back = np.zeros(len(self.household_index), dtype=bool)
+            back[r_hh[keep][r_year[keep] > latest[r_hh[keep]]]] = True
+            return on & ~(exited & ~back)
+        return self._cached(("poor", when), compute)
+
+    def poor_households(self, when) -> pd.Series:
+        """Boolean per household row: on the rolls and not exited (or returned since)."""
         hh = self.ledgers.frame("households")
-        on_hh = set(hh.loc[self.households_on(when), "household_id"])
-        return pd.Series(self.members_on(when), index=self.members.index) & \
-            self.members["household_id"].isin(on_hh)
+        return pd.Series(self._poor_codes(when)[self.hh_row], index=hh.index)
+
+    def poor_people(self, when) -> pd.Series:
+        poor = self._poor_codes(when)
+        known = self.member_hh >= 0
+        in_poor = np.zeros(len(self.members), dtype=bool)
+        in_poor[known] = poor[self.member_hh[known]]
+        return self.people_on(when) & in_poor
 
     def persons_on_at(self, person_ids: pd.Series, when: pd.Series) -> np.ndarray:
         """Whether each person was on the rolls on its own date (one date per row),
@@ -144,19 +238,18 @@ class Rolls:
         rows = rows.dropna(subset=["when"])
         rows["person_id"] = rows["person_id"].astype(object)  # one key type for merge_asof
         ch = self.changes[["date", "person_id", "direction"]].dropna(subset=["date"])
-        ch = ch.assign(person_id=ch["person_id"].astype(object))
-        ch = ch.assign(direction=ch["direction"].astype(object)).sort_values("date",
+        ch = ch.assign(person_id=ch["person_id"].astype(object),
+                       direction=ch["direction"].astype(object)).sort_values("date",
                                                                              kind="stable")
         last = pd.merge_asof(rows.sort_values("when"), ch, left_on="when", right_on="date",
                              by="person_id", direction="backward")
-        people = self.members["person_id"].to_numpy()
-        ident = pd.Series(self.identified.to_numpy(), index=people)
-        later = pd.Series(self.joins_later, index=people)
-        ident = ident[~ident.index.duplicated()]
-        later = later[~later.index.duplicated()]
-        known = last["person_id"].isin(ident.index)
-        default = (last["person_id"].map(ident) <= last["when"]) & ~last["person_id"].map(
-            later).fillna(False).astype(bool)
+        code = codes_of(last["person_id"], self.person_index)
+        first_member = codes_of(pd.Series(self.person_index), pd.Index(
+            self.members["person_id"]))  # person code -> first member row
+        known = code >= 0
+        member = np.where(known, first_member[np.where(known, code, 0)], 0)
+        default = (self.identified.to_numpy()[member] <= last["when"].to_numpy()) & \
+            ~self.joins_later[member]
         on = np.where(last["direction"].notna(), last["direction"] == "in", default)
         out = np.ones(len(person_ids), dtype=bool)
         out[last["row"].to_numpy()] = np.where(known, on, True)
@@ -164,65 +257,45 @@ class Rolls:
 
     def households_on_at(self, household_ids: pd.Series, when: pd.Series) -> np.ndarray:
         """Whether each household was on the rolls on its own date (one date per row)."""
-        hh = self.ledgers.frame("households").drop_duplicates("household_id")
-        identified = household_ids.map(hh.set_index("household_id")["identified_on"])
+        codes = codes_of(household_ids, self.household_index)
         when = pd.to_datetime(when.to_numpy()).astype("datetime64[s]")
-        out = (identified.to_numpy() <= when)
+        identified = np.where(codes >= 0, self.hh_identified[np.maximum(codes, 0)],
+                              np.datetime64("NaT"))
+        out = identified <= when
         # a household whose members have no change is on from its identification, if it
         # has anyone who does not join later; the others are looked at member by member
-        changed = set(self.changes["household_id"])
-        members = self.members.assign(later=self.joins_later)
-        has_member = set(members.loc[~members["later"], "household_id"])
-        plain = ~household_ids.isin(changed).to_numpy()
-        out &= ~plain | household_ids.isin(has_member).to_numpy()
+        changed = np.zeros(len(self.household_index), dtype=bool)
+        ch_hh = codes_of(self.changes["household_id"], self.household_index)
+        changed[ch_hh[ch_hh >= 0]] = True
+        has_member = np.zeros(len(self.household_index), dtype=bool)
+        ok = (self.member_hh >= 0) & ~self.joins_later
+        has_member[self.member_hh[ok]] = True
+        safe = np.maximum(codes, 0)
+        plain = ~changed[safe] | (codes < 0)
+        out &= ~plain | has_member[safe]
         rows = np.flatnonzero(~plain & out)
         if len(rows):
             sub = pd.DataFrame({"household_id": household_ids.to_numpy()[rows],
                                 "when": when[rows], "row": rows})
-            pairs = sub.merge(self.members[["household_id", "person_id"]], on="household_id")
+            sub["household_id"] = sub["household_id"].astype(object)
+            mem = self.members[["household_id", "person_id"]].astype(object)
+            pairs = sub.merge(mem, on="household_id")
             pairs["on"] = self.persons_on_at(pairs["person_id"], pairs["when"])
             any_on = pairs.groupby("row")["on"].any()
-            out[rows] = any_on.reindex(rows).fillna(False).to_numpy()
+            out[rows] = any_on.reindex(rows).fillna(False).to_numpy(dtype=bool)
         return out
-
-    def people_per_household(self, when) -> pd.Series:
-        """household_id -> members on the rolls at `when` (the person rule)."""
-        on = self.members.loc[self.members_on(when), "household_id"]
-        return on.value_counts()
-
-    def poor_households(self, when) -> pd.Series:
-        """Boolean per household row: on the rolls and not exited (or returned since)."""
-        when = pd.Timestamp(when)
-        hh = self.ledgers.frame("households")
-        on = self.households_on(when)
-        exits = self.ledgers.get("exits")
-        if exits is None or exits.empty:
-            return on
-        done = exits[(exits["verification"] != "fail") & (exits["exit_year"] <= when.year)]
-        latest = done.groupby("household_id")["exit_year"].max()
-        returned = self.changes[(self.changes["reason"] == "returned")
-                                & (self.changes["date"] <= when)]
-        exit_year = returned["household_id"].map(latest)
-        # dated after 31 December of the exit year = in a later year
-        back = returned.loc[returned["date"].dt.year > exit_year.astype("float64").fillna(np.inf), "household_id"]
-        exited = hh["household_id"].isin(latest.index) & ~hh["household_id"].isin(set(back))
-        return on & ~exited
-
-    def poor_people(self, when) -> pd.Series:
-        hh = self.ledgers.frame("households")
-        poor = set(hh.loc[self.poor_households(when), "household_id"])
-        return self.people_on(when) & self.members["household_id"].isin(poor)
 
 
 def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
     """Exit rows with their people (members on the rolls at 31 Dec of the exit year),
     and whether each row is an exit, verified, passed."""
     exits = ledgers.frame("exits")
-    people = pd.Series(0, index=exits.index, dtype="int64")
-    for year in exits["exit_year"].dropna().unique():
-        rows = exits["exit_year"] == year
-        counts = rolls.people_per_household(year_end(year))
-        people[rows] = exits.loc[rows, "household_id"].map(counts).fillna(0).astype("int64")
+    codes = codes_of(exits["household_id"], rolls.household_index)
+    years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+    people = np.zeros(len(exits), dtype=np.int64)
+    for year in np.unique(years[~np.isnan(years)]):
+        rows = (years == year) & (codes >= 0)
+        people[rows] = rolls.people_per_household(year_end(int(year)))[codes[rows]]
     verification = exits["verification"].astype(object)
     return exits.assign(
         people=people,
