@@ -22,7 +22,7 @@ def annual_figures(ledgers: LedgerSet, year: int) -> dict:
     fig: dict = {"year": year, "metrics": metrics, "tables": {"summary": s}}
     hh = ledgers.frame("households")
     first = int(hh["identified_on"].dt.year.min())
-    rolls = Rolls(ledgers)
+    rolls = Rolls.of(ledgers)
     fig["rolls_by_year"] = [
         (y, int(rolls.people_on(year_end(y)).sum()), int(rolls.poor_people(year_end(y)).sum()))
         for y in range(first, year + 1)]

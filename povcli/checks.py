@@ -63,7 +63,7 @@ class Context:
     read_findings: list[Finding] = field(default_factory=list)
 
     def __post_init__(self):
-        self.rolls = Rolls(self.ledgers)
+        self.rolls = Rolls.of(self.ledgers)
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.ledgers.get(name)

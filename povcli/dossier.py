@@ -38,7 +38,7 @@ def dossier(ledgers: LedgerSet, household_id: str, year: int | None = None) -> d
     h = rows.iloc[0]
     year = year or latest_year(ledgers) or pd.Timestamp.today().year
     as_of = year_end(year)
-    rolls = Rolls(ledgers)
+    rolls = Rolls.of(ledgers)
     members = ledgers.frame("members")
     mine = members["household_id"] == household_id
     on = pd.Series(rolls.members_on(as_of), index=members.index)

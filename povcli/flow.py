@@ -38,7 +38,7 @@ def _poor_before(ledgers: LedgerSet, rolls: Rolls, year: int) -> set:
 
 
 def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
-    rolls = Rolls(ledgers)
+    rolls = Rolls.of(ledgers)
     start, end = year_end(year - 1), year_end(year)
     members = rolls.members
     hh = ledgers.frame("households")

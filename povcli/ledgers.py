@@ -669,6 +669,38 @@ def _empty_column(col, n: int):
     return pd.Series([None] * n, dtype="object")
 
 
+# --------------------------------------------------------------------------- helpers
+
+def arrow(values) -> pa.ChunkedArray:
+    """Values (a Series, Index, array, set or list of strings) as an Arrow array."""
+    if isinstance(values, (set, frozenset)):
+        values = list(values)
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.array
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([None if pd.isna(v) else str(v) for v in values], pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def is_in(values, pool) -> np.ndarray:
+    """Elementwise membership of values in pool, in Arrow (hashing, no Python per cell)."""
+    a = arrow(values)
+    if len(a) == 0:
+        return np.zeros(0, dtype=bool)
+    b = arrow(pool)
+    if a.type != b.type:
+        b = b.cast(a.type) if len(b) else pa.array([], a.type)
+    return pc.fill_null(pc.is_in(a, value_set=b), False).to_numpy(zero_copy_only=False)
+
+
 # --------------------------------------------------------------------------- ledger sets
 
 @dataclass
@@ -730,7 +762,9 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
         for key in ledger.keys:
             sub = frame[list(key)].dropna()
             if len(key) == 1:
-                dup = sub[key[0]].duplicated(keep=False)
+                codes, _ = pd.factorize(sub[key[0]])
+                dup = pd.Series(np.bincount(codes)[codes] > 1 if len(codes) else
+                                np.zeros(0, dtype=bool), index=sub.index)
             else:
                 dup = sub.duplicated(keep=False)
             if not dup.any():
@@ -765,10 +799,11 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
         return []
     wanted = target[list(ref.target_columns)].dropna()
     if len(cols) == 1:
-        found = sub[cols[0]].isin(wanted.iloc[:, 0]).to_numpy()
-    else:
-        have = pd.MultiIndex.from_arrays([wanted[c].to_numpy() for c in wanted.columns])
-        found = pd.MultiIndex.from_arrays([sub[c].to_numpy() for c in cols]).isin(have)
+        found = is_in(sub[cols[0]], wanted.iloc[:, 0])
+    else:  # a pair: compare "a␟b" keys
+        def joined(frame, names):
+            return pc.binary_join_element_wise(*[arrow(frame[c]) for c in names], "\x1f")
+        found = is_in(joined(sub, cols), joined(wanted, list(ref.target_columns)))
     bad = sub[~found]
     filename = LEDGERS[ref.target].filename
     if len(cols) == 1:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet
+from .ledgers import LedgerSet, is_in
 
 # Columns whose dates or years are events of the case file; `summary` without a year
 # takes the latest year any of them falls in (birth dates and policy years are not).
@@ -68,7 +68,7 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
         if name == "households":
             frame = frame[keep]
         elif "household_id" in frame.columns:
-            frame = frame[frame["household_id"].isin(ids)]
+            frame = frame[is_in(frame["household_id"], ids)]
         elif name == "villages":
             vk = pd.Series(True, index=frame.index)
             if township:
@@ -97,6 +97,15 @@ class Rolls:
     """
 
     ledgers: LedgerSet
+
+    @classmethod
+    def of(cls, ledgers: LedgerSet) -> "Rolls":
+        """The one Rolls of a ledger set, built on first use and shared by every report."""
+        rolls = getattr(ledgers, "_rolls", None)
+        if rolls is None:
+            rolls = cls(ledgers)
+            object.__setattr__(ledgers, "_rolls", rolls)
+        return rolls
 
     def __post_init__(self):
         self.members = self.ledgers.frame("members")

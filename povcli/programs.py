@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet
+from .ledgers import LedgerSet, is_in
 from .model import Rolls, latest_year, year_end
 from .policy import DIBAO_STANDARD, NATIONAL_POVERTY_LINE
 from .reports import Report, _finish, _rows_of_year, with_area
@@ -57,11 +57,11 @@ def _projects(ledgers: LedgerSet, year, township, village, key_only):
     projects["funds_total"] = projects[FUNDS].sum(axis=1)
     ben = ledgers.get("project_beneficiaries")
     ben = ben if ben is not None else pd.DataFrame(columns=["project_id", "household_id"])
-    hh_ids = set(ledgers.frame("households")["household_id"])  # after any area filter
-    ben = ben[ben["project_id"].isin(projects["project_id"]) & ben["household_id"].isin(hh_ids)]
+    hh_ids = ledgers.frame("households")["household_id"]  # after any area filter
+    ben = ben[is_in(ben["project_id"], projects["project_id"]) & is_in(ben["household_id"], hh_ids)]
     ben = ben.merge(projects[["project_id", "year", "kind", "village"]].rename(
         columns={"village": "project_village"}), on="project_id")
-    people = _people_of(Rolls(ledgers), ben)
+    people = _people_of(Rolls.of(ledgers), ben)
     return projects, ben, people
 
 
@@ -113,13 +113,13 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
 
 def _pairing_rows(ledgers: LedgerSet, year: int):
     end = year_end(year)
-    rolls = Rolls(ledgers)
+    rolls = Rolls.of(ledgers)
     hh = ledgers.frame("households")
     on = hh[rolls.households_on(end)]
-    poor = set(hh.loc[rolls.poor_households(end), "household_id"])
+    poor = hh.loc[rolls.poor_households(end), "household_id"]
     pairs = ledgers.frame("pairings")
-    pairs = pairs[pairs["household_id"].isin(set(on["household_id"]))
-                  & (pairs["since"].isna() | (pairs["since"] <= end))]
+    pairs = pairs[is_in(pairs["household_id"], on["household_id"])
+                  & (pairs["since"].isna() | (pairs["since"] <= end)).to_numpy()]
     cadre = pairs["cadre_id"].astype(object).where(
         pairs["cadre_id"].notna(),
         pairs["cadre_name"].astype(object) + " / " + pairs["unit"].astype(object))
@@ -131,28 +131,29 @@ def pairing(ledgers: LedgerSet, year: int | None = None, uncovered: bool = False
     """Who is paired with whom (包保帮扶): coverage, leaders, units, cadres, load."""
     year = _year_or_latest(ledgers, year)
     on, poor, pairs = _pairing_rows(ledgers, year)
-    covered = set(pairs["household_id"])
+    covered = pairs["household_id"].drop_duplicates()
+    yes_no = np.array(["no", "yes"])
     if uncovered:
-        rows = on[~on["household_id"].isin(covered)]
+        rows = on[~is_in(on["household_id"], covered)]
         frame = pd.DataFrame({"household_id": rows["household_id"], "township": rows["township"],
                               "village": rows["village"], "head_name": rows["head_name"],
-                              "poor": rows["household_id"].isin(poor).map(
-                                  {True: "yes", False: "no"})}).reset_index(drop=True)
+                              "poor": yes_no[is_in(rows["household_id"], poor).astype(int)]}
+                             ).reset_index(drop=True)
         return Report("pairing", f"Households on the rolls at {year}-12-31 with no cadre", frame)
     if listing:
-        frame = pairs.assign(poor=pairs["household_id"].isin(poor).map(
-            {True: "yes", False: "no"}))[["household_id", "cadre_name", "cadre_id", "unit",
-                                         "leader", "poor"]]
+        frame = pairs.assign(poor=yes_no[is_in(pairs["household_id"], poor).astype(int)])[
+            ["household_id", "cadre_name", "cadre_id", "unit", "leader", "poor"]]
         return Report("pairing", f"Pairings of households on the rolls at {year}-12-31",
                       frame.sort_values(["household_id", "cadre_name"]).reset_index(drop=True))
     load = pairs.drop_duplicates(["cadre", "household_id"]).groupby("cadre").size()
-    is_poor = on["household_id"].isin(poor)
+    is_poor = is_in(on["household_id"], poor)
+    is_covered = is_in(on["household_id"], covered)
     metrics = {
         "year": year, "households": len(on), "households_covered": len(covered),
-        "households_not_covered": int((~on["household_id"].isin(covered)).sum()),
+        "households_not_covered": int((~is_covered).sum()),
         "poor_households": int(is_poor.sum()),
-        "poor_households_covered": int((is_poor & on["household_id"].isin(covered)).sum()),
-        "poor_households_not_covered": int((is_poor & ~on["household_id"].isin(covered)).sum()),
+        "poor_households_covered": int((is_poor & is_covered).sum()),
+        "poor_households_not_covered": int((is_poor & ~is_covered).sum()),
         "leaders": pairs["leader"].nunique(), "units": pairs["unit"].nunique(),
         "cadres": pairs["cadre"].nunique(),
         "households_per_cadre_min": int(load.min()) if len(load) else None,
@@ -175,7 +176,7 @@ def villages(ledgers: LedgerSet, year: int | None = None, threshold: float = 0.0
     """Per village at year end: people on the rolls, poor people, poverty incidence."""
     year = _year_or_latest(ledgers, year)
     end = year_end(year)
-    rolls = Rolls(ledgers)
+    rolls = Rolls.of(ledgers)
     members = with_area(rolls.members, ledgers)
     people = members[rolls.people_on(end).to_numpy()]
     poor = members[rolls.poor_people(end).to_numpy()]

@@ -92,7 +92,7 @@ def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
           rolls: Rolls | None = None, listing: bool = False) -> Report:
     """Households and people exited per year, and their home-visit verification."""
     keys = _group_keys(by)
-    rolls = rolls or Rolls(ledgers)
+    rolls = rolls or Rolls.of(ledgers)
     rows = exit_rows(ledgers, rolls)
     rows = with_area(_rows_of_year(rows, rows["exit_year"], year), ledgers)
     if listing:

@@ -31,7 +31,7 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
             raise UsageError("the ledgers hold no dated row: give --year")
         notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
                       {"year": year}))
-    rolls = Rolls(ledgers)
+    rolls = Rolls.of(ledgers)
     end = year_end(year)
     if listing:
         members = with_area(rolls.members, ledgers)
