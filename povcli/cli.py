@@ -77,6 +77,7 @@ ListOpt = Annotated[bool, typer.Option(
 
 class State:
     debug = False
+    no_cache = False
 
 
 def _version(value: bool):
@@ -91,9 +92,13 @@ def main(
         "--debug", help="Show a Python traceback on an internal error.")] = False,
     version: Annotated[Optional[bool], typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Read every ledger afresh: neither use nor write the cache of "
+        "parsed ledgers (also POVCLI_NO_CACHE).")] = False,
 ):
     """Figures from poverty-alleviation ledgers (建档立卡台账)."""
     State.debug = debug or bool(os.environ.get("POVCLI_DEBUG"))
+    State.no_cache = no_cache
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -165,8 +170,14 @@ def _load(data: Path | None, encoding: str | None, names: list[str], need=(),
     from .ledgers import open_ledgers
     from .model import restrict
 
+    from . import cache
+
     folder = resolve_data(data)
-    ledgers = open_ledgers(folder, names, encoding, need=need)
+    notes: list[str] = []
+    use = cache.enabled() and not State.no_cache
+    ledgers = open_ledgers(folder, names, encoding, need=need, use_cache=use, notes=notes)
+    for note in notes:
+        _err(f"povcli: note: {note}")
     return restrict(ledgers, township, village)
 
 

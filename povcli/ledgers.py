@@ -710,6 +710,9 @@ class LedgerSet:
     folder: Path
     loaded: dict[str, LoadedLedger]
     files: dict[str, "Source"]  # where every ledger found is, read or not
+    cache_keys: dict[str, str] = field(default_factory=dict)  # ledger -> its cache key
+    fresh: list[str] = field(default_factory=list)  # ledgers read now, not from the cache
+    read_seconds: float = 0.0
 
     def has(self, name: str) -> bool:
         return name in self.loaded
@@ -728,12 +731,19 @@ def _missing(folder: Path, ledger: Ledger) -> Finding:
 
 
 def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
-                 need: tuple[str, ...] = ()) -> tuple[LedgerSet, list[Finding]]:
+                 need: tuple[str, ...] = (), use_cache: bool = False,
+                 notes: list[str] | None = None) -> tuple[LedgerSet, list[Finding]]:
     """Read the named ledgers (all found ones when None) of folder.
 
-    households and members are always read. Ledgers in `need` must exist.
+    households and members are always read. Ledgers in `need` must exist. With
+    use_cache, files unchanged since a clean read come from the cache (cache.py);
+    anything said about the cache goes to `notes`.
     Returns the set and the findings that make the data unusable as read.
     """
+    import time
+
+    from . import cache
+
     files, findings = find_files(folder)
     if findings and not files and not folder.exists():
         return LedgerSet(folder, {}, {}), findings
@@ -743,14 +753,39 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
         if name not in files:
             findings.append(_missing(folder, LEDGERS[name]))
     loaded: dict[str, LoadedLedger] = {}
+    keys: dict[str, str] = {}
+    fresh: list[str] = []
+    started = time.perf_counter()
     for name in wanted:
         if name not in files:
             continue
-        one, problems = read_ledger(files[name], LEDGERS[name], encoding)
+        source = files[name]
+        key = cache.file_key(source, encoding) if use_cache else None
+        if key:
+            keys[name] = key
+            try:
+                hit = cache.load(key, name)
+            except cache.Damaged as exc:
+                hit = None
+                cache.drop(key)
+                if notes is not None:
+                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})")
+            if hit is not None:
+                frame, meta = hit
+                loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
+                                            meta["headers"], sheet=source.sheet,
+                                            _records=len(frame))
+                continue
+        one, problems = read_ledger(source, LEDGERS[name], encoding)
         findings += problems
         if one is not None:
             loaded[name] = one
-    return LedgerSet(folder, loaded, files), findings
+            fresh.append(name)
+    ledgers = LedgerSet(folder, loaded, files)
+    ledgers.cache_keys = keys if use_cache and len(keys) == len(loaded) else {}
+    ledgers.fresh = fresh
+    ledgers.read_seconds = time.perf_counter() - started
+    return ledgers, findings
 
 
 def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
@@ -806,13 +841,15 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
         found = is_in(joined(sub, cols), joined(wanted, list(ref.target_columns)))
     bad = sub[~found]
     filename = LEDGERS[ref.target].filename
+    if bad.empty:
+        return []
     if len(cols) == 1:
         return [Finding(one.display, f"not in {filename}", one.line(i), cols[0], value)
                 for i, value in zip(bad.index, bad[cols[0]])]
     # (person_id, household_id): say which of the two is wrong
     first, second = cols
-    owner = wanted.drop_duplicates(ref.target_columns[0])
-    owner = dict(zip(owner.iloc[:, 0], owner.iloc[:, 1]))
+    known = wanted[is_in(wanted.iloc[:, 0], bad[first])].drop_duplicates(ref.target_columns[0])
+    owner = dict(zip(known.iloc[:, 0], known.iloc[:, 1]))
     out = []
     for i, a, b in zip(bad.index, bad[first], bad[second]):
         reason = (f"belongs to {second} {owner[a]} in {filename}, not to {b}" if a in owner
@@ -822,10 +859,24 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
 
 
 def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
-                 need: tuple[str, ...] = ()) -> LedgerSet:
+                 need: tuple[str, ...] = (), use_cache: bool = False,
+                 notes: list[str] | None = None) -> LedgerSet:
     """Read and validate; raise LedgerError with every finding if anything is wrong."""
-    ledgers, findings = read_ledgers(folder, names, encoding, need)
-    findings += integrity_findings(ledgers)
+    from . import cache
+
+    ledgers, findings = read_ledgers(folder, names, encoding, need, use_cache, notes)
+    keys = ledgers.cache_keys
+    set_key = cache.set_key(list(keys.values())) if keys else None
+    if findings or not (set_key and not ledgers.fresh and cache.is_clean(set_key)):
+        findings += integrity_findings(ledgers)
     if findings:
         raise LedgerError(findings)
+    if set_key and ledgers.fresh and ledgers.read_seconds >= cache.THRESHOLD:
+        for name in ledgers.fresh:
+            one = ledgers.loaded[name]
+            cache.store(keys[name], name, one.frame, {"encoding": one.encoding,
+                                                      "headers": one.headers})
+        cache.mark_clean(set_key)
+    elif set_key and not ledgers.fresh:
+        cache.mark_clean(set_key)
     return ledgers

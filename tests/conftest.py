@@ -82,3 +82,10 @@ class Run:
 @pytest.fixture
 def run() -> Run:
     return Run()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Every test has a cache folder of its own, never the user's."""
+    monkeypatch.setenv("POVCLI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("POVCLI_NO_CACHE", raising=False)

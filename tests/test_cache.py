@@ -1,0 +1,96 @@
+"""The cache of parsed ledgers: used when nothing changed, rebuilt when anything did,
+never trusted when damaged, never written into the ledger folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import povcli.cache as cache
+import povcli.ledgers as ledgers_module
+
+from conftest import SAMPLE
+
+D = ["--format", "csv"]
+
+
+@pytest.fixture
+def sample(tmp_path, monkeypatch):
+    folder = tmp_path / "ledgers"
+    shutil.copytree(SAMPLE, folder)
+    monkeypatch.setattr(cache, "THRESHOLD", 0.0)  # the sample reads fast: cache it anyway
+    return folder
+
+
+def entries():
+    return sorted(p.name for p in cache.folder().iterdir() if p.is_dir()) \
+        if cache.folder().exists() else []
+
+
+def people(run, folder, *extra):
+    rows = run.rows("summary", "-d", folder, *extra)
+    return {r["metric"]: r["value"] for r in rows}["people"]
+
+
+def test_second_run_reads_nothing_from_the_files(run, sample, monkeypatch):
+    first = run("summary", "-d", sample, *D)
+    assert first.exit_code == 0 and len(entries()) >= 4
+    calls = []
+    real = ledgers_module.read_ledger
+    monkeypatch.setattr(ledgers_module, "read_ledger",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    second = run("summary", "-d", sample, *D)
+    assert second.stdout == first.stdout and calls == []
+
+
+def test_changing_one_cell_changes_the_figures(run, sample):
+    assert people(run, sample) == "404"
+    path = sample / "changes.csv"
+    text = path.read_text(encoding="utf-8")
+    # the 2017 birth becomes a death: the baby is off the rolls at the end of 2017
+    birth = [ln for ln in text.splitlines() if ln.endswith(",in,birth") and "2017" in ln][0]
+    path.write_text(text.replace(birth, birth.replace(",in,birth", ",out,death")),
+                    encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert people(run, sample) == "403"
+
+
+def test_a_damaged_cache_entry_is_rebuilt_with_a_note(run, sample):
+    clean = run("exits", "-d", sample, *D).stdout
+    for entry in entries():
+        (cache.folder() / entry / "frame.parquet").write_bytes(b"not parquet at all")
+    result = run("exits", "-d", sample, *D)
+    assert result.exit_code == 0 and result.stdout == clean
+    assert "damaged cache entry was dropped and rebuilt" in result.stderr
+    again = run("exits", "-d", sample, *D)
+    assert "damaged" not in again.stderr and again.stdout == clean
+
+
+def test_no_cache_option_and_environment(run, sample, monkeypatch):
+    assert run("--no-cache", "summary", "-d", sample, *D).exit_code == 0
+    assert entries() == []
+    monkeypatch.setenv("POVCLI_NO_CACHE", "1")
+    assert run("summary", "-d", sample, *D).exit_code == 0
+    assert entries() == []
+
+
+def test_cache_is_never_written_into_the_ledger_folder(run, sample):
+    before = sorted(p.name for p in sample.iterdir())
+    run("summary", "-d", sample, *D)
+    assert sorted(p.name for p in sample.iterdir()) == before
+    assert not str(cache.folder()).startswith(str(sample))
+
+
+def test_fast_reads_write_no_cache(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "THRESHOLD", 3600.0)
+    assert run("summary", "-d", SAMPLE, *D).exit_code == 0
+    assert entries() == []
+
+
+def test_broken_ledgers_are_never_cached(run, sample):
+    with open(sample / "exits.csv", "a", encoding="utf-8") as f:
+        f.write("NOSUCH,2017,pass,,\n")
+    assert run("exits", "-d", sample, *D).exit_code == 2
+    assert entries() == []
