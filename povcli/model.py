@@ -110,11 +110,18 @@ class Rolls:
     def __post_init__(self):
         self.members = self.ledgers.frame("members")
         hh = self.ledgers.frame("households")
-        self.household_index = pd.Index(hh["household_id"]).drop_duplicates()
-        self.hh_row = codes_of(hh["household_id"], self.household_index)  # hh row -> code
-        first_rows = ~hh["household_id"].duplicated().to_numpy()
+        # one hash pass gives the code of every household row and every member's household
+        codes, uniques = pd.factorize(pd.concat([hh["household_id"],
+                                                 self.members["household_id"]],
+                                                ignore_index=True))
+        self.hh_row = codes[:len(hh)]  # household row -> code
+        n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
+        self.household_index = pd.Index(uniques[:n_hh])
+        member_hh = codes[len(hh):]
+        self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
+        first_rows = np.zeros(len(hh), dtype=bool)
+        first_rows[np.unique(self.hh_row, return_index=True)[1]] = True
         self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
-        self.member_hh = codes_of(self.members["household_id"], self.household_index)
         known = self.member_hh >= 0
         identified = np.full(len(self.members), np.datetime64("NaT"), dtype="datetime64[s]")
         identified[known] = self.hh_identified[self.member_hh[known]]
@@ -129,10 +136,14 @@ class Rolls:
         # File order breaks ties between rows of one date: the later row decides.
         self.changes = changes.assign(_order=np.arange(len(changes))).sort_values(
             ["date", "_order"], kind="stable")
-        self.person_index = pd.Index(self.members["person_id"]).drop_duplicates()
-        self.member_person = codes_of(self.members["person_id"], self.person_index)
         ch = self.changes
-        self.ch_person = codes_of(ch["person_id"], self.person_index)
+        codes, uniques = pd.factorize(pd.concat([self.members["person_id"], ch["person_id"]],
+                                                ignore_index=True))
+        self.member_person = codes[:len(self.members)]
+        n_people = int(self.member_person.max()) + 1 if len(self.members) else 0
+        self.person_index = pd.Index(uniques[:n_people])
+        ch_person = codes[len(self.members):]
+        self.ch_person = np.where(ch_person < n_people, ch_person, -1)  # -1: not a member
         self.ch_date = ch["date"].to_numpy().astype("datetime64[s]")
         self.ch_in = (ch["direction"].astype(object) == "in").to_numpy()
         ok = (self.ch_person >= 0) & ~np.isnat(self.ch_date)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, is_in
-from .model import Rolls, latest_year, year_end
+from .model import Rolls, codes_of, latest_year, year_end
 from .policy import DIBAO_STANDARD, NATIONAL_POVERTY_LINE
 from .reports import Report, _finish, _rows_of_year, with_area
 
@@ -61,8 +61,23 @@ def _projects(ledgers: LedgerSet, year, township, village, key_only):
     ben = ben[is_in(ben["project_id"], projects["project_id"]) & is_in(ben["household_id"], hh_ids)]
     ben = ben.merge(projects[["project_id", "year", "kind", "village"]].rename(
         columns={"village": "project_village"}), on="project_id")
-    people = _people_of(Rolls.of(ledgers), ben)
-    return projects, ben, people
+    rolls = Rolls.of(ledgers)
+    ben["code"] = codes_of(ben["household_id"], rolls.household_index)
+    return projects, ben, rolls
+
+
+def _distinct_people(rolls: Rolls, ben: pd.DataFrame) -> int:
+    """People on the rolls at the end of each project's year, in its beneficiary
+    households, counted once across the projects of ben."""
+    members = np.zeros(len(rolls.members), dtype=bool)
+    safe = np.maximum(rolls.member_hh, 0)
+    for year, rows in ben.groupby("year"):
+        households = np.zeros(len(rolls.household_index), dtype=bool)
+        codes = rows["code"].to_numpy()
+        households[codes[codes >= 0]] = True
+        members |= rolls.members_on(year_end(int(year))) & (rolls.member_hh >= 0) & \
+            households[safe]
+    return len(np.unique(rolls.member_person[members]))
 
 
 def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
@@ -71,9 +86,10 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
     """Funds by source and beneficiaries, per project or per kind, year or village."""
     if by is not None and by not in PROJECT_BY:
         raise UsageError(f"projects --by takes one of: {', '.join(PROJECT_BY)} (not '{by}')")
-    plist, ben, people = _projects(ledgers, year, township, village, key_only)
+    plist, ben, rolls = _projects(ledgers, year, township, village, key_only)
     title = "Poverty-alleviation projects (扶贫项目): funds in yuan, beneficiaries"
     if listing:
+        people = _people_of(rolls, ben.drop(columns="code"))
         frame = people.rename(columns={"project_village": "village"})[
             ["project_id", "year", "kind", "household_id", "person_id", "name"]]
         return Report("projects", title + " — the people behind them",
@@ -81,7 +97,14 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
                       .reset_index(drop=True))
     if by is None:
         households = ben.groupby("project_id")["household_id"].nunique()
-        persons = people.groupby("project_id")["person_id"].nunique()
+        # a project's households are distinct, so its people add up household by household
+        counts = np.zeros(len(ben), dtype=np.int64)
+        for y, rows in ben.groupby("year"):
+            per = rolls.people_per_household(year_end(int(y)))
+            codes = rows["code"].to_numpy()
+            counts[ben.index.get_indexer(rows.index)] = np.where(codes >= 0,
+                                                                 per[np.maximum(codes, 0)], 0)
+        persons = pd.Series(counts, index=ben.index).groupby(ben["project_id"]).sum()
         frame = plist.assign(households=plist["project_id"].map(households).fillna(0).astype(int),
                              people=plist["project_id"].map(persons).fillna(0).astype(int))
         frame = frame.sort_values(["year", "project_id"]).reset_index(drop=True)
@@ -91,20 +114,21 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
         key = by
         plist = plist.assign(village=plist["village"].fillna("").astype(object))
         ben = ben.assign(village=ben["project_village"].fillna("").astype(object))
-        people = people.assign(village=people["project_village"].fillna("").astype(object))
+
         funds = plist.groupby(key)[FUNDS + ["funds_total"]].sum()
         counts = plist.groupby(key).agg(
             projects=("project_id", "size"),
             key_projects=("key_project", lambda s: int(s.fillna(False).astype(bool).sum())))
         frame = funds.join(counts)
         frame["households"] = ben.groupby(key)["household_id"].nunique()
-        frame["people"] = people.groupby(key)["person_id"].nunique()
+        frame["people"] = pd.Series({k: _distinct_people(rolls, rows)
+                                     for k, rows in ben.groupby(key)}, dtype="int64")
         frame = frame.fillna({"households": 0, "people": 0}).astype(
             {"households": int, "people": int}).reset_index().sort_values(key)
         frame = frame[[key, *FUNDS, "funds_total", "households", "people", "projects",
                        "key_projects"]].reset_index(drop=True)
     total = {c: plist[c].sum() for c in FUNDS + ["funds_total"]}
-    total.update(households=ben["household_id"].nunique(), people=people["person_id"].nunique())
+    total.update(households=ben["household_id"].nunique(), people=_distinct_people(rolls, ben))
     first = frame.columns[0]
     return Report("projects", title, frame, [{first: "total (distinct)", **total}])
 
