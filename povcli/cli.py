@@ -175,10 +175,45 @@ def _load(data: Path | None, encoding: str | None, names: list[str], need=(),
     folder = resolve_data(data)
     notes: list[str] = []
     use = cache.enabled() and not State.no_cache
-    ledgers = open_ledgers(folder, names, encoding, need=need, use_cache=use, notes=notes)
+    with _progress() as progress:
+        ledgers = open_ledgers(folder, names, encoding, need=need, use_cache=use, notes=notes,
+                               progress=progress)
     for note in notes:
         _err(f"povcli: note: {note}")
     return restrict(ledgers, township, village)
+
+
+class _progress:
+    """Progress on stderr: only on a terminal, and only once work has taken a second."""
+
+    def __enter__(self):
+        self.status = None
+        self.text = ""
+        self.timer = None
+        if not sys.stderr.isatty():
+            return None
+        import threading
+
+        from rich.console import Console
+        self.status = Console(stderr=True).status("")
+        self.timer = threading.Timer(1.0, self._show)
+        self.timer.daemon = True
+        self.timer.start()
+        return self.update
+
+    def _show(self):
+        self.status.update(self.text)
+        self.status.start()
+
+    def update(self, text: str) -> None:
+        self.text = text
+        self.status.update(text)
+
+    def __exit__(self, *exc):
+        if self.timer:
+            self.timer.cancel()
+            self.status.stop()
+        return False
 
 
 def _stdout_is_terminal() -> bool:

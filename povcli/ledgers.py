@@ -732,7 +732,9 @@ def _missing(folder: Path, ledger: Ledger) -> Finding:
 
 def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
                  need: tuple[str, ...] = (), use_cache: bool = False,
-                 notes: list[str] | None = None) -> tuple[LedgerSet, list[Finding]]:
+                 notes: list[str] | None = None,
+                 progress: Callable[[str], None] | None = None
+                 ) -> tuple[LedgerSet, list[Finding]]:
     """Read the named ledgers (all found ones when None) of folder.
 
     households and members are always read. Ledgers in `need` must exist. With
@@ -756,10 +758,13 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     keys: dict[str, str] = {}
     fresh: list[str] = []
     started = time.perf_counter()
+    rows_so_far = 0
     for name in wanted:
         if name not in files:
             continue
         source = files[name]
+        if progress:
+            progress(f"reading {source.display} ({rows_so_far:,} rows so far)")
         key = cache.file_key(source, encoding) if use_cache else None
         if key:
             keys[name] = key
@@ -781,6 +786,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
         if one is not None:
             loaded[name] = one
             fresh.append(name)
+            rows_so_far += len(one.frame)
     ledgers = LedgerSet(folder, loaded, files)
     ledgers.cache_keys = keys if use_cache and len(keys) == len(loaded) else {}
     ledgers.fresh = fresh
@@ -860,14 +866,17 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
 
 def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
                  need: tuple[str, ...] = (), use_cache: bool = False,
-                 notes: list[str] | None = None) -> LedgerSet:
+                 notes: list[str] | None = None,
+                 progress: Callable[[str], None] | None = None) -> LedgerSet:
     """Read and validate; raise LedgerError with every finding if anything is wrong."""
     from . import cache
 
-    ledgers, findings = read_ledgers(folder, names, encoding, need, use_cache, notes)
+    ledgers, findings = read_ledgers(folder, names, encoding, need, use_cache, notes, progress)
     keys = ledgers.cache_keys
     set_key = cache.set_key(list(keys.values())) if keys else None
     if findings or not (set_key and not ledgers.fresh and cache.is_clean(set_key)):
+        if progress:
+            progress("checking keys and references")
         findings += integrity_findings(ledgers)
     if findings:
         raise LedgerError(findings)

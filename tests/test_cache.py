@@ -94,3 +94,17 @@ def test_broken_ledgers_are_never_cached(run, sample):
         f.write("NOSUCH,2017,pass,,\n")
     assert run("exits", "-d", sample, *D).exit_code == 2
     assert entries() == []
+
+
+def test_progress_names_each_file_with_rows_so_far(sample):
+    from povcli.ledgers import open_ledgers
+    said = []
+    open_ledgers(sample, ["exits"], progress=said.append)
+    assert said[0].startswith(f"reading {sample / 'households.csv'} (0 rows so far)")
+    assert any("members.csv (235 rows so far)" in s for s in said)
+    assert said[-1] == "checking keys and references"
+
+
+def test_no_progress_off_a_terminal(run, sample):
+    result = run("summary", "-d", sample, "--format", "csv", "--year", "2017")
+    assert result.stderr == ""
