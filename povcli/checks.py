@@ -607,19 +607,28 @@ def _reversal_without_original(ctx: Context):
     pay = ctx.frame("subsidies")
     if pay is None:
         return []
-    out = []
+    neg = pay[pay["amount"] < 0]
+    if neg.empty:
+        return []
+    key = ["household_id", "program"]
     pos = pay[pay["amount"] > 0]
-    for i in pay.index[pay["amount"] < 0]:
-        r = pay.loc[i]
-        same = pos[(pos["household_id"] == r["household_id"]) & (pos["program"] == r["program"])
-                   & (pos["amount"] >= -r["amount"]) & (pos["date"] <= r["date"])]
-        if pd.notna(r["person_id"]):
-            same = same[same["person_id"] == r["person_id"]]
-        if same.empty:
-            out.append(ctx.find("S06", "subsidies", i, (
-                f"reverses {-r['amount']:,.2f} of {r['program']} that was never paid to this "
-                "payee before: drop it or record the original payment"),
-                r["household_id"], r["person_id"], f"{r['amount']:.2f}", r["date"]))
+    pairs = neg[key + ["person_id", "amount", "date"]].reset_index().merge(
+        pos[key + ["person_id", "amount", "date"]].astype({"program": object}),
+        on=key, suffixes=("", "_paid"), how="inner") if len(pos) else None
+    matched = set()
+    if pairs is not None and len(pairs):
+        ok = (pairs["amount_paid"] >= -pairs["amount"]) & (pairs["date_paid"] <= pairs["date"])
+        same_person = pairs["person_id"].isna() | (pairs["person_id"] == pairs["person_id_paid"])
+        matched = set(pairs.loc[ok & same_person, "record"])
+    out = []
+    for i in neg.index:
+        if i in matched:
+            continue
+        r = neg.loc[i]
+        out.append(ctx.find("S06", "subsidies", i, (
+            f"reverses {-r['amount']:,.2f} of {r['program']} that was never paid to this "
+            "payee before: drop it or record the original payment"),
+            r["household_id"], r["person_id"], f"{r['amount']:.2f}", r["date"]))
     return out
 
 
@@ -675,15 +684,14 @@ def _cadre_load(ctx: Context):
         pairs["cadre_id"].notna(), pairs["cadre_name"].astype(object) + " / "
         + pairs["unit"].astype(object))
     rows = pairs.assign(cadre=cadre).drop_duplicates(["cadre", "household_id"])
-    out = []
     limit = ctx.params.cadre_load
-    for who, group in rows.groupby("cadre", sort=False):
-        if len(group) > limit:
-            i = group.index[limit]
-            out.append(ctx.find("P02", "pairings", i, (
-                f"cadre {who} is paired with {len(group)} households (limit {limit}): "
-                "share them out"), group.at[i, "household_id"], value=who))
-    return out
+    counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
+    nth = rows.groupby("cadre", sort=False).cumcount()
+    over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # the row past it
+    return [ctx.find("P02", "pairings", i, (
+        f"cadre {over.at[i, 'cadre']} is paired with {int(counts[i])} households (limit "
+        f"{limit}): share them out"), over.at[i, "household_id"], value=over.at[i, "cadre"])
+        for i in over.index]
 
 
 @rule("V01", ERROR, "a village marked exited whose poverty incidence at the end of its exit "
@@ -693,24 +701,30 @@ def _village_exit(ctx: Context):
     if villages is None:
         return []
     hh = ctx.frame("households")
+    area = pd.DataFrame({"township": ctx.rolls.household_index.map(
+        hh.drop_duplicates("household_id").set_index("household_id")["township"]),
+        "village": ctx.rolls.household_index.map(
+        hh.drop_duplicates("household_id").set_index("household_id")["village"])})
     out = []
-    for i in villages.index[villages["exit_year"].notna()]:
-        v = villages.loc[i]
-        end = year_end(v["exit_year"])
-        poor_people = ctx.rolls.poor_people(end)
-        members = ctx.rolls.members
-        area = hh.loc[(hh["township"] == v["township"]) & (hh["village"] == v["village"]),
-                      "household_id"]
-        n = int(poor_people[members["household_id"].isin(set(area))].sum())
-        population = v["rural_population"]
-        if pd.isna(population) or population <= 0:
-            continue
-        incidence = n / population
-        if incidence >= ctx.params.incidence:
-            out.append(ctx.find("V01", "villages", i, (
-                f"exited in {int(v['exit_year'])} with {n} poor people of {int(population)} "
-                f"({incidence:.1%}), not below {ctx.params.incidence:.0%}: check the exit or "
-                "the figures"), value=v["village"], when=end))
+    exiting = villages[villages["exit_year"].notna()]
+    for year, group in exiting.groupby("exit_year"):
+        end = year_end(year)
+        poor = ctx.rolls.poor_people(end).to_numpy() & (ctx.rolls.member_hh >= 0)
+        per_hh = np.bincount(ctx.rolls.member_hh[poor], minlength=len(area))
+        counts = pd.Series(per_hh, index=pd.MultiIndex.from_frame(area)).groupby(
+            level=[0, 1]).sum()
+        for i in group.index:
+            v = group.loc[i]
+            population = v["rural_population"]
+            if pd.isna(population) or population <= 0:
+                continue
+            n = int(counts.get((v["township"], v["village"]), 0))
+            incidence = n / population
+            if incidence >= ctx.params.incidence:
+                out.append(ctx.find("V01", "villages", i, (
+                    f"exited in {int(year)} with {n} poor people of {int(population)} "
+                    f"({incidence:.1%}), not below {ctx.params.incidence:.0%}: check the exit "
+                    "or the figures"), value=v["village"], when=end))
     return out
 
 
