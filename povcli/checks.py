@@ -399,7 +399,10 @@ def _exit_twice(ctx: Context):
     rows = _exits(ctx)
     if rows is None:
         return []
-    done = rows[rows["exited"]].sort_values(["household_id", "exit_year"])
+    done = rows[rows["exited"]]
+    counts = done["household_id"].value_counts()
+    done = done[done["household_id"].isin(counts.index[counts > 1])].sort_values(
+        ["household_id", "exit_year"])
     returned = ctx.rolls.changes[ctx.rolls.changes["reason"] == "returned"]
     out = []
     for hid, group in done.groupby("household_id", sort=False):
@@ -542,7 +545,9 @@ def _voucher_twice(ctx: Context):
         return []
     v = pay["voucher"].dropna()
     dup = v[v.duplicated(keep="first")]
-    first = v[~v.duplicated(keep="first")]
+    if dup.empty:
+        return []
+    first = v[~v.duplicated(keep="first") & v.isin(dup.unique())]
     first_line = {val: ctx.ledgers.loaded["subsidies"].line(i) for i, val in first.items()}
     return [ctx.find("S03", "subsidies", i, f"voucher {val} is on line {first_line[val]} "
                      "already: one of the two is a double payment or a typo",
@@ -557,28 +562,30 @@ def _likely_duplicates(ctx: Context):
     if pay is None:
         return []
     window = pd.Timedelta(days=ctx.params.duplicate_window)
-    rows = pay[pay["date"].notna()].assign(
-        payee=pay["person_id"].astype(object).fillna("") + "|" + pay["household_id"].astype(object),
-        program=pay["program"].astype(object))
-    out = []
-    pos = rows[rows["amount"] > 0].sort_values(["date"], kind="stable")
+    rows = pay[pay["date"].notna()]
+    payee = rows["person_id"].astype(object).fillna("").astype(str) + "|" + \
+        rows["household_id"].astype(str)
+    rows = rows.assign(payee=payee, program=rows["program"].astype(str))
+    pos = rows[rows["amount"] > 0].sort_values(["payee", "program", "amount", "date"],
+                                               kind="stable")
+    prev = pos.shift(1)
+    again = ((pos["payee"] == prev["payee"]) & (pos["program"] == prev["program"])
+             & (pos["amount"] == prev["amount"]) & (pos["date"] - prev["date"] <= window))
+    hits = pos[again.fillna(False).to_numpy(dtype=bool)]
+    if hits.empty:
+        return []
     neg = rows[rows["amount"] < 0]
-    for (payee, program, amount), group in pos.groupby(["payee", "program", "amount"]):
-        if len(group) < 2:
-            continue
-        gaps = group["date"].diff()
-        for i, gap in zip(group.index[1:], gaps.iloc[1:]):
-            if gap > window:
-                continue
-            reversed_ = neg[(neg["payee"] == payee) & (neg["program"] == program)
-                            & (neg["amount"] == -amount)]
-            if len(reversed_):
-                continue
-            out.append(ctx.find("S04", "subsidies", i, (
-                f"{program} {amount:,.2f} paid again within {ctx.params.duplicate_window} days "
-                "to the same payee, and not reversed: a double payment?"),
-                rows.at[i, "household_id"], rows.at[i, "person_id"], f"{amount:.2f}",
-                rows.at[i, "date"]))
+    reversed_keys = set(zip(neg["payee"], neg["program"], -neg["amount"]))
+    out = []
+    for i in hits.index:
+        program, amount = hits.at[i, "program"], hits.at[i, "amount"]
+        if (hits.at[i, "payee"], program, amount) in reversed_keys:
+            continue  # paid twice and the extra reversed: bookkeeping as it should be
+        out.append(ctx.find("S04", "subsidies", i, (
+            f"{program} {amount:,.2f} paid again within {ctx.params.duplicate_window} days "
+            "to the same payee, and not reversed: a double payment?"),
+            hits.at[i, "household_id"], hits.at[i, "person_id"], f"{amount:.2f}",
+            hits.at[i, "date"]))
     return out
 
 
