@@ -793,4 +793,4 @@ def rules_frame() -> pd.DataFrame:
     return pd.DataFrame({"code": [r.code for r in rules],
                          "severity": [r.severity for r in rules],
                          "rule": [r.summary for r in rules],
-                         "source": [r.source for r in rules]})
+                         "basis": [r.source for r in rules]})

@@ -651,7 +651,7 @@ def show(
             import io
             buf = io.StringIO() if output else None
             console = render.make_console(buf or sys.stdout, terminal)
-            console.print(render.dossier_view(d, show_ids))
+            console.print(render.dossier_view(d, show_ids, _lang(lang)))
             if output is None:
                 return
             text = buf.getvalue()

@@ -37,7 +37,8 @@ COLUMNS = {
     "person_id": "身份证号", "message": "说明", "head_name": "户主姓名", "members": "家庭人口",
     "matched": "匹配", "date": "日期", "voucher": "凭证号", "source": "资金来源",
     "verification": "查验结果", "poor": "贫困", "cadre_name": "帮扶责任人", "cadre_id": "责任人编号",
-    "unit": "帮扶单位", "leader": "包保领导", "rule": "规则说明",
+    "unit": "帮扶单位", "leader": "包保领导", "rule": "规则说明", "basis": "依据",
+    "relation": "与户主关系", "sex": "性别", "since": "帮扶开始日期",
 }
 
 METRICS = {
@@ -115,6 +116,15 @@ WORDS = {
     "villages": "行政村", "paired with an enterprise": "名企帮村",
     "poverty line {year}": "{year}年扶贫标准", "rural dibao {year}": "{year}年农村低保标准",
     "payments": "笔数", "amount": "金额", "program": "项目类别",
+    # the dossier of `povcli show`
+    "Dossier of household {id} (建档立卡户)": "建档立卡户档案：{id}", "household": "户编号",
+    "area": "地址", "head": "户主", "category / cause": "属性 / 致贫原因",
+    "housing grade": "住房安全等级", "identified": "识别日期", "status at {date}": "截至{date}状态",
+    "on the rolls": "在册", "not on the rolls": "不在册", ", poor": "，未脱贫",
+    ", exited": "，已脱贫", "Members (家庭成员)": "家庭成员", "Timeline": "时间线",
+    "Subsidies (帮扶资金), yuan": "帮扶资金（元）", "Cadres (帮扶责任人)": "帮扶责任人",
+    "Projects (扶贫项目)": "扶贫项目", "age": "年龄", "event": "事项", "detail": "详情",
+    "cadre": "责任人", "id": "编号", "project": "项目", "exit": "脱贫退出",
     # notes
     "year {year}: the latest year in the ledgers (give --year for another)":
         "{year}年：台账中最近的年度（其他年度请用 --year）",
@@ -123,6 +133,56 @@ WORDS = {
     "no changes ledger: nobody was added or removed": "没有动态调整台账：视为无增减",
     "no subsidies ledger: subsidy figures are left empty": "没有帮扶资金台账：资金数字留空",
 }
+
+# `povcli check --list-rules`: what each rule finds
+WORDS.update({
+    "a cell or row the reader could not use": "无法读取的单元格或行",
+    "a duplicate key (the same id twice in one ledger)": "编号重复（同一台账中出现两次）",
+    "a reference to a household, member or project that is not there": "引用的户、成员或项目不存在",
+    "a resident ID with a wrong check digit": "身份证号校验位错误",
+    "a resident ID whose birth date is impossible": "身份证号中的出生日期不存在",
+    "an old 15-digit resident ID": "15位旧身份证号",
+    "a resident ID mangled by Excel (2.20503E+17, zeros at the end)":
+        "身份证号被Excel改写（科学计数法、末位变0）",
+    "a resident ID of the wrong length or form": "身份证号长度或格式错误",
+    "a resident ID with an area code not in the table (tables lag changes)":
+        "身份证号地区码不在代码表中（代码表可能滞后）",
+    "a member's sex disagrees with the resident ID (digit 17)": "成员性别与身份证号（第17位）不符",
+    "a member's birth date disagrees with the resident ID (digits 7-14)":
+        "成员出生日期与身份证号（第7-14位）不符",
+    "one person in two households": "同一人在两户中",
+    "a household with no member whose relation is head (户主)": "户内没有户主",
+    "a household with several heads": "户内有多个户主",
+    "head_id is not a member of the household": "户主身份证号不在本户成员中",
+    "a household on no roll, with no removal recorded": "不在册但没有减少记录的户",
+    "an exit before the household was identified": "识别之前就脱贫退出",
+    "an exit with per-capita income at or below that year's poverty line":
+        "脱贫时人均纯收入不高于当年扶贫标准",
+    "an exit still pending verification after its year ended": "脱贫年度已过仍未入户查验",
+    "two exits of one household without a return to poverty between them":
+        "同一户两次脱贫，中间没有返贫记录",
+    "an exit of a household with nobody left on the rolls": "脱贫户已无在册人口",
+    "a removal of someone not on the rolls that day": "减少了当天不在册的人",
+    "an addition of someone already on the rolls (returned excepted)":
+        "增加了已在册的人（返贫除外）",
+    "a change recorded after the person's death": "死亡之后仍有调整记录",
+    "a payment for a person removed before its date (death, moved, ...)":
+        "向已减少人员发放资金（死亡、迁出等）",
+    "a payment to a household not on the rolls that day": "向当天不在册的户发放资金",
+    "the same voucher number on two payments": "同一凭证号用于两笔发放",
+    "likely duplicate payments: same payee, program and amount within a window, not reversed":
+        "疑似重复发放：同一对象、项目、金额在时间窗内重复且未冲正",
+    "education aid for someone outside school age (by the ID's birth date)":
+        "教育扶贫对象不在学龄范围（按身份证出生日期）",
+    "a reversal (negative amount) with no original payment": "冲正（负数金额）没有对应的原发放",
+    "an amount far out of line for its program and year (robust z-score)":
+        "金额明显偏离同项目同年度水平",
+    "a poor household on the rolls with no cadre paired": "未脱贫户没有结对帮扶责任人",
+    "a cadre paired with more households than the load limit": "帮扶责任人结对户数超过上限",
+    "a village marked exited whose poverty incidence at the end of its exit year is not "
+    "below the threshold": "已出列行政村在出列年末贫困发生率未低于标准",
+    "a date in the future": "日期在未来",
+})
 
 # Enumerated values shown in these columns get their Chinese label.
 VALUE_COLUMNS = {"direction": "direction", "reason": "reason", "program": "program",

@@ -397,48 +397,57 @@ def dossier_json(d: dict, show_ids: bool = False) -> str:
     return json.dumps(mask_dossier(d, show_ids), ensure_ascii=False, indent=2) + "\n"
 
 
-def dossier_view(d: dict, show_ids: bool = False):
+def dossier_view(d: dict, show_ids: bool = False, lang: str = "en"):
     """One household on one screen."""
     from rich.console import Group
     from rich.table import Table
 
+    def w(text, **params):
+        return i18n.word(text, lang, **params)
+
+    def v(col, value):
+        return str(i18n.value(col, value, lang) or "")
+
     d = mask_dossier(d, show_ids)
-    status = ("on the rolls" if d["on_rolls"] else "not on the rolls") + (
-        ", poor" if d["poor"] else (", exited" if d["on_rolls"] else ""))
+    status = w("on the rolls" if d["on_rolls"] else "not on the rolls") + (
+        w(", poor") if d["poor"] else (w(", exited") if d["on_rolls"] else ""))
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
     for label, value in [
-            ("household", d["household_id"]), ("area", f"{d['township']} {d['village']}"),
-            ("head", f"{d['head_name']}  {d['head_id']}"),
-            ("category / cause", f"{d['category']} / {d['cause']}"),
-            ("housing grade", d["housing_grade"] or ""),
-            ("identified", d["identified_on"] or ""),
-            (f"status at {d['as_of']}", status)]:
+            (w("household"), d["household_id"]), (w("area"), f"{d['township']} {d['village']}"),
+            (w("head"), f"{d['head_name']}  {d['head_id']}"),
+            (w("category / cause"), f"{v('category', d['category'])} / {v('cause', d['cause'])}"),
+            (w("housing grade"), d["housing_grade"] or ""),
+            (w("identified"), d["identified_on"] or ""),
+            (w("status at {date}", date=d["as_of"]), status)]:
         head.add_row(label, str(value))
-    parts = [f"[bold cyan]Dossier of household {d['household_id']} (建档立卡户)[/bold cyan]", head]
+    title = w("Dossier of household {id} (建档立卡户)", id=d["household_id"])
+    parts = [f"[bold cyan]{title}[/bold cyan]", head]
 
     def table(title, columns, rows, numeric=()):
-        t = Table(title=title, title_justify="left", title_style="bold")
+        t = Table(title=w(title), title_justify="left", title_style="bold")
         for col in columns:
-            t.add_column(col, justify="right" if col in numeric else "left", overflow="fold")
+            t.add_column(i18n.column(col, lang) if col in i18n.COLUMNS else w(col),
+                         justify="right" if col in numeric else "left", overflow="fold")
         for row in rows:
             t.add_row(*row)
         return t
 
+    yes, no = w("yes"), w("no")
     parts.append(table("Members (家庭成员)", ["name", "person_id", "relation", "sex", "age",
                                            "on the rolls"],
-                       [[m["name"], m["person_id"], m["relation"] or "", m["sex"] or "",
-                         "" if m["age"] is None else str(m["age"]),
-                         "yes" if m["on_rolls"] else "no"] for m in d["members"]], ("age",)))
+                       [[m["name"], m["person_id"], v("relation", m["relation"]),
+                         v("sex", m["sex"]), "" if m["age"] is None else str(m["age"]),
+                         yes if m["on_rolls"] else no] for m in d["members"]], ("age",)))
     parts.append(table("Timeline", ["date", "event", "person_id", "detail"],
-                       [[t["date"] or "", t["event"], t["person_id"] or "", t["detail"]]
-                        for t in d["timeline"]]))
+                       [[t["date"] or "", v("direction", t["event"]), t["person_id"] or "",
+                         t["detail"]] for t in d["timeline"]]))
     if d["subsidies"]:
-        rows = [[str(p["year"]), p["program"], display_text(p["payments"], COUNT),
+        rows = [[str(p["year"]), v("program", p["program"]), display_text(p["payments"], COUNT),
                  display_text(p["amount"], AMOUNT)] for p in d["subsidies"]]
-        rows.append(["total", "", display_text(sum(p["payments"] for p in d["subsidies"]),
-                                               COUNT), display_text(d["subsidy_total"], AMOUNT)])
+        rows.append([w("total"), "", display_text(sum(p["payments"] for p in d["subsidies"]),
+                                                  COUNT), display_text(d["subsidy_total"], AMOUNT)])
         parts.append(table("Subsidies (帮扶资金), yuan", ["year", "program", "payments",
                                                       "amount"], rows, ("payments", "amount")))
     if d["cadres"]:
@@ -447,6 +456,6 @@ def dossier_view(d: dict, show_ids: bool = False):
                              c["since"] or ""] for c in d["cadres"]]))
     if d["projects"]:
         parts.append(table("Projects (扶贫项目)", ["project", "name", "kind", "year"],
-                           [[p["project_id"], p["name"], p["kind"] or "", str(p["year"] or "")]
-                            for p in d["projects"]]))
+                           [[p["project_id"], p["name"], v("kind", p["kind"]),
+                             str(p["year"] or "")] for p in d["projects"]]))
     return Group(*parts)

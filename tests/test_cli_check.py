@@ -80,7 +80,7 @@ def test_select_and_ignore(run, faulty):
 def test_list_rules_lists_every_rule(run):
     rows = run.rows("check", "--list-rules")
     assert sorted(r["code"] for r in rows) == sorted(RULES)
-    assert all(r["severity"] in ("error", "warning") and r["rule"] and r["source"]
+    assert all(r["severity"] in ("error", "warning") and r["rule"] and r["basis"]
                for r in rows)
 
 

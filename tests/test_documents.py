@@ -188,3 +188,14 @@ def test_report_opens_in_headless_chromium(run, tmp_path):
                     f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,2000",
                     f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_dossier_and_rules_in_chinese(run, monkeypatch):
+    import povcli.cli as cli
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    hid = run.json("find", *D, "样子沟村")[0]["household_id"]
+    out = run("show", hid, *D, "--lang", "zh", env={"COLUMNS": "120"}).stdout
+    for text in ["建档立卡户档案", "家庭成员", "与户主关系", "时间线", "户主"]:
+        assert text in out, text
+    rules = run("check", "--list-rules", "--lang", "zh", "--format", "markdown").stdout
+    assert "身份证号校验位错误" in rules and "依据" in rules
