@@ -690,6 +690,18 @@ def arrow(values) -> pa.ChunkedArray:
     return arr
 
 
+def index_in(values, pool) -> np.ndarray:
+    """Position of each value in pool (its first occurrence), -1 where absent; in Arrow."""
+    a = arrow(values)
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    b = arrow(pool)
+    if a.type != b.type:
+        b = b.cast(a.type) if len(b) else pa.array([], a.type)
+    return pc.fill_null(pc.index_in(a, value_set=b), -1).to_numpy(
+        zero_copy_only=False).astype(np.int64)
+
+
 def is_in(values, pool) -> np.ndarray:
     """Elementwise membership of values in pool, in Arrow (hashing, no Python per cell)."""
     a = arrow(values)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, is_in
+from .ledgers import LedgerSet, index_in, is_in
 
 # Columns whose dates or years are events of the case file; `summary` without a year
 # takes the latest year any of them falls in (birth dates and policy years are not).
@@ -82,9 +82,7 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
 
 def codes_of(keys: pd.Series, index: pd.Index) -> np.ndarray:
     """Position of each key in index (its first occurrence), -1 where absent."""
-    if not index.is_unique:
-        index = index[~index.duplicated()]
-    return index.get_indexer(keys)
+    return index_in(keys, index)
 
 
 @dataclass
@@ -327,8 +325,10 @@ def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
 
 def with_area(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
     """Add the township and village of each row's household."""
-    hh = ledgers.frame("households").drop_duplicates("household_id")
+    hh = ledgers.frame("households")
+    codes = index_in(frame["household_id"], hh["household_id"])
     out = frame.copy()
     for col in ("township", "village"):
-        out[col] = frame["household_id"].map(dict(zip(hh["household_id"], hh[col])))
+        values = hh[col].to_numpy()
+        out[col] = np.where(codes >= 0, values[np.maximum(codes, 0)], None) if len(hh) else None
     return out

@@ -94,7 +94,8 @@ def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
     keys = _group_keys(by)
     rolls = rolls or Rolls.of(ledgers)
     rows = exit_rows(ledgers, rolls)
-    rows = with_area(_rows_of_year(rows, rows["exit_year"], year), ledgers)
+    rows = _rows_of_year(rows, rows["exit_year"], year)
+    rows = with_area(rows, ledgers) if by or listing else rows
     if listing:
         return _exit_people(rows, rolls, keys, by)
     frame = _exit_aggregate(rows, _with_township(keys, by))
@@ -134,7 +135,8 @@ def changes(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
     """People added to and removed from the rolls (动态调整), by direction and reason."""
     keys = _group_keys(by) + ["direction", "reason"]
     rows = ledgers.frame("changes")
-    rows = with_area(_rows_of_year(rows, rows["date"].dt.year, year), ledgers)
+    rows = _rows_of_year(rows, rows["date"].dt.year, year)
+    rows = with_area(rows, ledgers) if by or listing else rows
     rows = rows.assign(direction=rows["direction"].astype(str), reason=rows["reason"].astype(str))
     if listing:
         names = ledgers.frame("members").drop_duplicates("person_id").set_index("person_id")
@@ -157,6 +159,10 @@ SUBSIDY_COLUMNS = ["year", "program", "payments", "households", "people", "amoun
 
 
 def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    # distinct ids counted on integer codes: far cheaper than on strings
+    rows = rows.assign(household_id=pd.factorize(rows["household_id"])[0],
+                       person_id=pd.factorize(rows["person_id"])[0])
+    rows["person_id"] = rows["person_id"].where(rows["person_id"] >= 0)
     if not keys:
         return pd.DataFrame([{
             "payments": len(rows), "households": rows["household_id"].nunique(),
@@ -171,7 +177,8 @@ def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None
     """Payments, households and people paid, and amounts (reversals subtract)."""
     keys = _group_keys(by) + ["program"]
     rows = ledgers.frame("subsidies")
-    rows = with_area(_rows_of_year(rows, rows["date"].dt.year, year), ledgers)
+    rows = _rows_of_year(rows, rows["date"].dt.year, year)
+    rows = with_area(rows, ledgers) if by or listing else rows
     rows = rows.assign(program=rows["program"].astype(str))
     if program is not None:
         rows = rows[rows["program"] == program]
