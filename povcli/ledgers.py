@@ -690,6 +690,14 @@ def arrow(values) -> pa.ChunkedArray:
     return arr
 
 
+def factorize(values) -> tuple[np.ndarray, pa.Array]:
+    """(code of each value, -1 where missing; the distinct values), hashed in Arrow."""
+    a = arrow(values)
+    encoded = pc.dictionary_encode(a)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), encoded.dictionary
+
+
 def index_in(values, pool) -> np.ndarray:
     """Position of each value in pool (its first occurrence), -1 where absent; in Arrow."""
     a = arrow(values)

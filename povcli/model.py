@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, index_in, is_in
+from .ledgers import LedgerSet, factorize, index_in, is_in
 
 # Columns whose dates or years are events of the case file; `summary` without a year
 # takes the latest year any of them falls in (birth dates and policy years are not).
@@ -109,12 +109,12 @@ class Rolls:
         self.members = self.ledgers.frame("members")
         hh = self.ledgers.frame("households")
         # one hash pass gives the code of every household row and every member's household
-        codes, uniques = pd.factorize(pd.concat([hh["household_id"],
-                                                 self.members["household_id"]],
-                                                ignore_index=True))
+        codes, uniques = factorize(pd.concat([hh["household_id"],
+                                              self.members["household_id"]],
+                                             ignore_index=True))
         self.hh_row = codes[:len(hh)]  # household row -> code
         n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
-        self.household_index = pd.Index(uniques[:n_hh])
+        self.household_index = pd.Index(uniques.slice(0, n_hh).to_pandas())
         member_hh = codes[len(hh):]
         self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
         first_rows = np.zeros(len(hh), dtype=bool)
@@ -135,11 +135,11 @@ class Rolls:
         self.changes = changes.assign(_order=np.arange(len(changes))).sort_values(
             ["date", "_order"], kind="stable")
         ch = self.changes
-        codes, uniques = pd.factorize(pd.concat([self.members["person_id"], ch["person_id"]],
-                                                ignore_index=True))
+        codes, uniques = factorize(pd.concat([self.members["person_id"], ch["person_id"]],
+                                             ignore_index=True))
         self.member_person = codes[:len(self.members)]
         n_people = int(self.member_person.max()) + 1 if len(self.members) else 0
-        self.person_index = pd.Index(uniques[:n_people])
+        self.person_index = pd.Index(uniques.slice(0, n_people).to_pandas())
         ch_person = codes[len(self.members):]
         self.ch_person = np.where(ch_person < n_people, ch_person, -1)  # -1: not a member
         self.ch_date = ch["date"].to_numpy().astype("datetime64[s]")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet
+from .ledgers import LedgerSet, factorize
 from .model import Rolls, exit_rows, latest_year, with_area, year_end
 
 BY_CHOICES = ("township", "village")
@@ -160,8 +160,8 @@ SUBSIDY_COLUMNS = ["year", "program", "payments", "households", "people", "amoun
 
 def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     # distinct ids counted on integer codes: far cheaper than on strings
-    rows = rows.assign(household_id=pd.factorize(rows["household_id"])[0],
-                       person_id=pd.factorize(rows["person_id"])[0])
+    rows = rows.assign(household_id=factorize(rows["household_id"])[0],
+                       person_id=factorize(rows["person_id"])[0])
     rows["person_id"] = rows["person_id"].where(rows["person_id"] >= 0)
     if not keys:
         return pd.DataFrame([{
