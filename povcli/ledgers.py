@@ -241,7 +241,13 @@ class LoadedLedger:
         """Line number (header = 1) of every record, computed only when asked."""
         if self._record_lines is not None:
             return self._record_lines
-        data = self._data if self._data is not None else b""
+        data = self._data
+        if data is None and self.sheet is None and self._records:
+            # the bytes were let go once the set was found clean: read them again
+            again = _read_csv(Source(self.path), self.ledger,
+                              None if self.encoding == "utf-8" else self.encoding)
+            data = again[0]._data if again[0] is not None else b""
+        data = data if data is not None else b""
         # one line a record unless a quoted value holds a line break; the line bytes
         # (\n) never occur inside a GB18030 character, so the bytes answer for both
         lines = _fast_lines(data)
@@ -900,6 +906,9 @@ def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
         findings += integrity_findings(ledgers)
     if findings:
         raise LedgerError(findings)
+    for one in ledgers.loaded.values():
+        if one._record_lines is None:
+            one._data = None  # a clean set needs no line numbers: let the file's bytes go
     if set_key and ledgers.fresh and ledgers.read_seconds >= cache.THRESHOLD:
         for name in ledgers.fresh:
             one = ledgers.loaded[name]
