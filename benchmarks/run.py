@@ -88,6 +88,7 @@ def bench(sizes: list[int], work: Path, timeout: float) -> str:
                              "--parquet"], env, timeout)
         for name, args in commands:
             fmt = [] if "--format" in args else ["--format", "csv"]
+            shutil.rmtree(cache_dir, ignore_errors=True)  # cold: nothing cached
             cold = timed_rss([*povcli, *args, "-d", str(data), *fmt], env, timeout)
             warm = timed_rss([*povcli, *args, "-d", str(data), *fmt], env, timeout)
             rows.append((n, name, cold, warm, duck_csv, duck_pq))
