@@ -39,7 +39,8 @@ class Finding:
 
     def masked(self) -> "Finding":
         """The same finding with resident ID numbers masked."""
-        value = mask_id(self.value) if self.column in ID_COLUMNS else self.value
+        is_id = self.column in ID_COLUMNS or (self.value is not None and self.value == self.person)
+        value = mask_id(self.value) if is_id else self.value
         return replace(self, value=value, person=mask_id(self.person))
 
     def sort_key(self):

@@ -185,3 +185,20 @@ def test_the_audit_example_finds_what_its_readme_lists(run):
     found = {(r["code"], f"{r['file'].rsplit('/', 1)[-1]}:{r['line']}")
              for r in csv.DictReader(io.StringIO(result.stdout))}
     assert len(listed) == 7 and found == listed
+
+
+def test_an_id_given_as_a_findings_value_is_masked_too(run, tmp_path):
+    folder = tmp_path / "h04"
+    shutil.copytree(SAMPLE, folder)
+    members = list(csv.DictReader(open(folder / "members.csv", encoding="utf-8")))
+    other = [m for m in members if m["relation"] == "child"][0]["person_id"]
+    path = folder / "households.csv"
+    lines = path.read_bytes().decode("utf-8-sig").split("\n")
+    cells = lines[1].split(",")
+    cells[4] = other  # the head_id of the first household names someone else's child
+    lines[1] = ",".join(cells)
+    path.write_bytes(("\ufeff" + "\n".join(lines)).encode("utf-8"))
+    result = run("check", "-d", folder, "-f", "csv", "--select", "H04")
+    assert result.exit_code == 1 and "H04" in result.stdout
+    assert other not in result.stdout + result.stderr
+    assert other[:6] + "********" + other[-4:] in result.stdout
