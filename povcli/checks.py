@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .ledgers import LedgerSet, integrity_findings
+from .ledgers import LedgerSet, integrity_findings, is_in
 from .model import Rolls, exit_rows, year_end
 from .policy import line_for, poverty_lines
 
@@ -67,6 +67,15 @@ class Context:
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.ledgers.get(name)
+
+    def each(self, code: str, name: str, rows: pd.DataFrame, message: Callable,
+             value: Callable | None = None, dated: str | None = None) -> list[Finding]:
+        """A finding of `code` for every row of `rows` (a part of ledger `name`): message
+        and value are made from the row, household and person come from its columns."""
+        return [self.find(code, name, i, message(r), getattr(r, "household_id", None),
+                          getattr(r, "person_id", None), None if value is None else value(r),
+                          getattr(r, dated) if dated else None)
+                for i, r in zip(rows.index, rows.itertuples(index=False))]
 
     def find(self, code: str, name: str, index, message: str, household=None, person=None,
              value=None, when=None) -> Finding:
@@ -291,9 +300,9 @@ def _no_head(ctx: Context):
     hh = ctx.frame("households")
     heads = _heads(ctx)
     bad = ~hh["household_id"].isin(heads.index)
-    return [ctx.find("H02", "households", i, "no member of this household is its head "
-                     "(relation head 户主) in members.csv: mark the head",
-                     hh.at[i, "household_id"]) for i in hh.index[bad]]
+    return ctx.each("H02", "households", hh[bad], lambda r: (
+        "no member of this household is its head (relation head 户主) in members.csv: mark "
+        "the head"))
 
 
 @rule("H03", ERROR, "a household with several heads", "建档立卡: one head per household")
@@ -301,9 +310,9 @@ def _several_heads(ctx: Context):
     hh = ctx.frame("households")
     heads = _heads(ctx)
     n = hh["household_id"].map(heads).fillna(0)
-    return [ctx.find("H03", "households", i, f"{int(n[i])} members of this household are "
-                     "marked head (户主) in members.csv: keep one", hh.at[i, "household_id"])
-            for i in hh.index[n > 1]]
+    return ctx.each("H03", "households", hh.assign(heads=n)[n > 1], lambda r: (
+        f"{int(r.heads)} members of this household are marked head (户主) in members.csv: "
+        "keep one"))
 
 
 @rule("H04", ERROR, "head_id is not a member of the household", "the ledger contract")
@@ -327,10 +336,9 @@ def _on_no_roll(ctx: Context):
     ch = ctx.rolls.changes
     removed = set(ch.loc[(ch["direction"] == "out") & (ch["date"] <= ctx.as_of), "household_id"])
     bad = (hh["identified_on"] <= ctx.as_of) & ~on & ~hh["household_id"].isin(removed)
-    return [ctx.find("H05", "households", i, f"nobody of this household is on the rolls on "
-                     f"{ctx.as_of:%Y-%m-%d}, yet no removal is recorded in changes.csv: "
-                     "record the removal, or list its members", hh.at[i, "household_id"])
-            for i in hh.index[bad]]
+    return ctx.each("H05", "households", hh[bad], lambda r: (
+        f"nobody of this household is on the rolls on {ctx.as_of:%Y-%m-%d}, yet no removal "
+        "is recorded in changes.csv: record the removal, or list its members"))
 
 
 # --------------------------------------------------------------------------- exits
@@ -459,10 +467,9 @@ def _change_states(ctx: Context) -> pd.DataFrame:
 def _remove_absent(ctx: Context):
     ch = _change_states(ctx)
     bad = ch["known"] & (ch["direction"] == "out") & ~ch["was_on"]
-    return [ctx.find("C01", "changes", i, f"removes a person who is not on the rolls on "
-                     f"{ch.at[i, 'date']:%Y-%m-%d}: drop the row or record how they came on",
-                     ch.at[i, "household_id"], ch.at[i, "person_id"],
-                     f"{ch.at[i, 'date']:%Y-%m-%d}", ch.at[i, "date"]) for i in ch.index[bad]]
+    return ctx.each("C01", "changes", ch[bad], lambda r: (
+        f"removes a person who is not on the rolls on {r.date:%Y-%m-%d}: drop the row or "
+        "record how they came on"), lambda r: f"{r.date:%Y-%m-%d}", "date")
 
 
 @rule("C02", ERROR, "an addition of someone already on the rolls (returned excepted)",
@@ -470,10 +477,9 @@ def _remove_absent(ctx: Context):
 def _add_present(ctx: Context):
     ch = _change_states(ctx)
     bad = ch["known"] & (ch["direction"] == "in") & (ch["reason"] != "returned") & ch["was_on"]
-    return [ctx.find("C02", "changes", i, f"adds a person who is already on the rolls on "
-                     f"{ch.at[i, 'date']:%Y-%m-%d}: drop the row, or record the removal "
-                     "before it", ch.at[i, "household_id"], ch.at[i, "person_id"],
-                     f"{ch.at[i, 'date']:%Y-%m-%d}", ch.at[i, "date"]) for i in ch.index[bad]]
+    return ctx.each("C02", "changes", ch[bad], lambda r: (
+        f"adds a person who is already on the rolls on {r.date:%Y-%m-%d}: drop the row, or "
+        "record the removal before it"), lambda r: f"{r.date:%Y-%m-%d}", "date")
 
 
 def _deaths(ctx: Context) -> pd.Series:
@@ -486,10 +492,9 @@ def _after_death(ctx: Context):
     ch = ctx.rolls.changes
     died = ch["person_id"].map(_deaths(ctx))
     bad = died.notna() & (ch["date"] > died)
-    return [ctx.find("C03", "changes", i, f"recorded after the person's death on "
-                     f"{died[i]:%Y-%m-%d}: drop the row or correct the death",
-                     ch.at[i, "household_id"], ch.at[i, "person_id"],
-                     f"{ch.at[i, 'date']:%Y-%m-%d}", ch.at[i, "date"]) for i in ch.index[bad]]
+    return ctx.each("C03", "changes", ch.assign(died=died)[bad], lambda r: (
+        f"recorded after the person's death on {r.died:%Y-%m-%d}: drop the row or correct "
+        "the death"), lambda r: f"{r.date:%Y-%m-%d}", "date")
 
 
 # --------------------------------------------------------------------------- subsidies
@@ -532,10 +537,9 @@ def _paid_off_roll(ctx: Context):
         return []
     rows = pay[pay["date"].notna() & (pay["amount"] > 0)]
     bad = rows[~_on_at(ctx, rows, person=False)]
-    return [ctx.find("S02", "subsidies", i, f"paid on {bad.at[i, 'date']:%Y-%m-%d} to a "
-                     "household not on the rolls that day: recover the payment or correct the "
-                     "record", bad.at[i, "household_id"], bad.at[i, "person_id"],
-                     f"{bad.at[i, 'amount']:.2f}", bad.at[i, "date"]) for i in bad.index]
+    return ctx.each("S02", "subsidies", bad, lambda r: (
+        f"paid on {r.date:%Y-%m-%d} to a household not on the rolls that day: recover the "
+        "payment or correct the record"), lambda r: f"{r.amount:.2f}", "date")
 
 
 @rule("S03", ERROR, "the same voucher number on two payments", "audit: one voucher, one payment")
@@ -602,10 +606,9 @@ def _not_school_age(ctx: Context):
         < (born.dt.month * 100 + born.dt.day)).astype(int)
     low, high = ctx.params.school_age
     bad = born.notna() & ((age < low) | (age > high))
-    return [ctx.find("S05", "subsidies", i, f"education aid for a person aged {int(age[i])} "
-                     f"(school age is {low}-{high}): check the person or the program",
-                     rows.at[i, "household_id"], rows.at[i, "person_id"],
-                     f"{rows.at[i, 'amount']:.2f}", rows.at[i, "date"]) for i in rows.index[bad]]
+    return ctx.each("S05", "subsidies", rows.assign(age=age)[bad], lambda r: (
+        f"education aid for a person aged {int(r.age)} (school age is {low}-{high}): check "
+        "the person or the program"), lambda r: f"{r.amount:.2f}", "date")
 
 
 @rule("S06", ERROR, "a reversal (negative amount) with no original payment",
@@ -674,11 +677,10 @@ def _no_cadre(ctx: Context):
     hh = ctx.frame("households")
     poor = ctx.rolls.poor_households(ctx.as_of)
     started = pairs["since"].isna() | (pairs["since"] <= ctx.as_of)
-    covered = set(pairs.loc[started, "household_id"])
-    bad = poor & ~hh["household_id"].isin(covered)
-    return [ctx.find("P01", "households", i, f"poor on {ctx.as_of:%Y-%m-%d} and no cadre is "
-                     "paired with it in pairings.csv: assign one", hh.at[i, "household_id"])
-            for i in hh.index[bad]]
+    bad = poor & ~is_in(hh["household_id"], pairs.loc[started, "household_id"])
+    return ctx.each("P01", "households", hh[bad], lambda r: (
+        f"poor on {ctx.as_of:%Y-%m-%d} and no cadre is paired with it in pairings.csv: "
+        "assign one"))
 
 
 @rule("P02", WARNING, "a cadre paired with more households than the load limit",
