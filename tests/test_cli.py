@@ -321,3 +321,51 @@ def test_a_workbook_gives_the_same_figures_as_the_csv_files(run, tmp_path, args)
     from_book = run(*args, "--data", book, "--format", "csv")
     assert from_book.exit_code == from_csv.exit_code == 0, from_book.stderr
     assert from_book.stdout == from_csv.stdout
+
+
+def chinese_ledgers(folder):
+    """The sample ledgers as a Chinese office might keep every one of them: Chinese file
+    names and headers, GB18030, Chinese labels, dates as 2017年7月13日, years as 2017年."""
+    import csv as _csv
+    import re as _re
+
+    from povcli.ledgers import decode, find_files
+    from povcli.schema import ENUMS, LEDGERS, header_index
+
+    folder.mkdir()
+    files, _ = find_files(SAMPLE)
+    for name, source in files.items():
+        ledger = LEDGERS[name]
+        text, _ = decode(source.path.read_bytes(), None)
+        rows = list(_csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        index = header_index(ledger)
+        cols = [ledger.column(index[h.strip().casefold()]) if h.strip().casefold() in index
+                else None for h in rows[0]]
+        out = [[c.zh if c else h for c, h in zip(cols, rows[0])]]
+        for row in rows[1:]:
+            cells = []
+            for c, v in zip(cols, row):
+                if c is not None and c.enum and v in ENUMS[c.enum].labels:
+                    v = ENUMS[c.enum].labels[v]
+                elif c is not None and c.type == "date" and _re.fullmatch(r"\d{4}-\d\d-\d\d", v):
+                    y, m, d = v.split("-")
+                    v = f"{y}年{int(m)}月{int(d)}日"
+                elif c is not None and c.type == "year" and v:
+                    v = f"{v}年"
+                cells.append(v)
+            out.append(cells)
+        buf = io.StringIO()
+        _csv.writer(buf, lineterminator="\r\n").writerows(out)
+        (folder / ledger.zh_filename).write_bytes(buf.getvalue().encode("gb18030"))
+    return folder
+
+
+@pytest.mark.parametrize("args", [["summary"], ["exits"], ["changes"], ["subsidies"],
+                                  ["projects"], ["pairing"], ["villages"], ["housing"],
+                                  ["education"], ["policy"], ["flow"], ["check"]])
+def test_all_chinese_ledgers_give_the_same_figures(run, tmp_path, args):
+    folder = chinese_ledgers(tmp_path / "中文台账")
+    from_zh = run(*args, "--data", folder, "--format", "csv")
+    from_en = run(*args, *D, "--format", "csv")
+    assert from_zh.exit_code == from_en.exit_code == 0, from_zh.stderr[:500]
+    assert from_zh.stdout == from_en.stdout
