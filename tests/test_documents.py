@@ -199,3 +199,26 @@ def test_dossier_and_rules_in_chinese(run, monkeypatch):
         assert text in out, text
     rules = run("check", "--list-rules", "--lang", "zh", "--format", "markdown").stdout
     assert "身份证号校验位错误" in rules and "依据" in rules
+
+
+def test_xlsx_opens_in_libreoffice_with_ids_intact_and_no_formulas(run, tmp_path):
+    import shutil
+    import subprocess
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("no LibreOffice on this machine (apt-get install libreoffice-calc)")
+    import pandas as pd
+    from povcli.render import to_xlsx
+    from povcli.reports import Report
+
+    frame = pd.DataFrame({"name": ["=1+1", "+2", "-3", "@SUM(A1)", "平常"],
+                          "household_id": ["007", "01010005", "x", "y", "z"],
+                          "people": [1, 2, 3, 4, 5]})
+    book = tmp_path / "f.xlsx"
+    to_xlsx(Report("find", "t", frame), book)
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                    str(tmp_path), str(book)], capture_output=True, timeout=180)
+    text = (tmp_path / "f.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[1:] == ["=1+1,007,1", "+2,01010005,2", "-3,x,3", "@SUM(A1),y,4",
+                                     "平常,z,5"]
