@@ -87,28 +87,29 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
             members[["person_id", "name"]].drop_duplicates("person_id"), on="person_id",
             how="left")
 
-    # ---- the rolls
+    def move(sign: int, line: str, who: pd.DataFrame) -> int:
+        """A line of people coming (+1) or going (-1); the change it makes."""
+        if who.empty:
+            return 0
+        add(f"{'+' if sign > 0 else '-'} {line}", len(who), who["household_id"].nunique(),
+            names(who))
+        return sign * len(who)
+
+    def by_reason(frame: pd.DataFrame, without_row: list[tuple[str, pd.DataFrame]]) -> int:
+        """Additions by reason, then those no change row records, then removals."""
+        def reason_lines(direction, reasons, sign):
+            return sum(move(sign, f"{r} ({ENUMS['reason'].labels[r]})",
+                            frame[(frame["direction"] == direction) & (frame["reason"] == r)])
+                       for r in reasons)
+        return (reason_lines("in", IN_REASONS, 1)
+                + sum(move(1, line, who) for line, who in without_row)
+                + reason_lines("out", OUT_REASONS, -1))
+
+    # ---- the rolls: a `returned` row of someone on them changes poverty, not the rolls
     add(f"on the rolls at {start.date()}", people_start.sum(), int(hh_start.sum()))
-    expected = int(people_start.sum())
-    for reason in IN_REASONS:
-        r = rows[(rows["direction"] == "in") & (rows["reason"] == reason)]
-        if reason == "returned":
-            r = r[~r["was_on"]]
-        if len(r):
-            add(f"+ {reason} ({ENUMS['reason'].labels[reason]})", len(r),
-                r["household_id"].nunique(), names(r))
-            expected += len(r)
-    if by_identification.any():
-        who = members[by_identification]
-        add("+ identified with their household (no change row)", len(who),
-            who["household_id"].nunique(), names(who))
-        expected += len(who)
-    for reason in OUT_REASONS:
-        r = rows[(rows["direction"] == "out") & (rows["reason"] == reason)]
-        if len(r):
-            add(f"- {reason} ({ENUMS['reason'].labels[reason]})", len(r),
-                r["household_id"].nunique(), names(r))
-            expected -= len(r)
+    expected = int(people_start.sum()) + by_reason(
+        rows[~((rows["reason"] == "returned") & rows["was_on"])],
+        [("identified with their household (no change row)", members[by_identification])])
     add(f"= on the rolls at {end.date()}", expected, None)
     add(f"on the rolls at {end.date()}, counted", people_end.sum(), int(hh_end.sum()))
     add("difference (counted - recorded)", int(people_end.sum()) - expected, None)
@@ -119,35 +120,15 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     poor_end = rolls.poor_people(end)
     add(f"poor at {start.date()}", poor_start.sum(),
         int(rolls.poor_households(start).sum()))
-    expected = int(poor_start.sum())
-    in_poor = rows["household_id"].isin(poor_before)
-    for reason in IN_REASONS:
-        r = rows[(rows["direction"] == "in") & (rows["reason"] == reason) & in_poor]
-        if len(r):
-            add(f"+ {reason} ({ENUMS['reason'].labels[reason]})", len(r),
-                r["household_id"].nunique(), names(r))
-            expected += len(r)
-    poor_new = by_identification & members["household_id"].isin(poor_before)
-    if poor_new.any():
-        who = members[poor_new]
-        add("+ identified with their household (no change row)", len(who),
-            who["household_id"].nunique(), names(who))
-        expected += len(who)
     returned_hh = set(rows.loc[rows["reason"] == "returned", "household_id"])
     with_row = set(rows.loc[rows["direction"] == "in", "person_id"])
     along = (poor_end & ~poor_start & members["household_id"].isin(returned_hh)
              & ~members["person_id"].isin(with_row))
-    if along.any():
-        who = members[along]
-        add("+ returned with their household (no row of their own)", len(who),
-            who["household_id"].nunique(), names(who))
-        expected += len(who)
-    for reason in OUT_REASONS:
-        r = rows[(rows["direction"] == "out") & (rows["reason"] == reason) & in_poor]
-        if len(r):
-            add(f"- {reason} ({ENUMS['reason'].labels[reason]})", len(r),
-                r["household_id"].nunique(), names(r))
-            expected -= len(r)
+    expected = int(poor_start.sum()) + by_reason(
+        rows[rows["household_id"].isin(poor_before)],
+        [("identified with their household (no change row)",
+          members[by_identification & members["household_id"].isin(poor_before)]),
+         ("returned with their household (no row of their own)", members[along])])
     if exited is not None and len(exited):
         n = int(exited["people"].sum())
         who = None
