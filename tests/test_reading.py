@@ -112,9 +112,13 @@ def test_encodings_are_detected(tmp_path, encoding, bom):
     assert loaded.frame.loc[0, "township"] == "二道江乡"
 
 
-def test_utf8_is_tried_before_gb18030():
-    # these UTF-8 bytes are also valid GB18030 (as other characters)
-    text, used = decode("乡镇".encode("utf-8"), None)
+def test_utf8_is_tried_before_gb18030(tmp_path):
+    # UTF-8 Chinese is also valid GB18030 (as other characters): UTF-8 must win
+    assert "二道江乡".encode("utf-8").decode("gb18030")  # the trap is real
+    loaded, findings = read(tmp_path, f"{GOOD_HEADER}\n{GOOD_ROW}\n".encode("utf-8"))
+    assert findings == [] and loaded.encoding == "utf-8"
+    assert loaded.frame.loc[0, "township"] == "二道江乡"
+    text, used = decode("乡镇".encode("utf-8"), None)  # the helper scripts use
     assert (text, used) == ("乡镇", "utf-8")
 
 
