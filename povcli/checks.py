@@ -106,7 +106,8 @@ def _integrity(ctx: Context):
 @rule("L02", ERROR, "a duplicate key (the same id twice in one ledger)", "the ledger contract")
 def _duplicates(ctx: Context):
     members = ctx.ledgers.loaded["members"].display
-    out = [_recode(f, "L02") for f in _integrity(ctx) if "duplicate" in f.reason
+    out = [_recode(f, "L02", "keep one of the two rows") for f in _integrity(ctx)
+           if "duplicate" in f.reason
            and f.column != "voucher" and not (f.file == members and f.column == "person_id")]
     # a person twice in one household (twice in two households is H01)
     m = ctx.frame("members")
@@ -121,12 +122,13 @@ def _duplicates(ctx: Context):
 @rule("L03", ERROR, "a reference to a household, member or project that is not there",
       "the ledger contract")
 def _references(ctx: Context):
-    return [_recode(f, "L03") for f in _integrity(ctx) if "duplicate" not in f.reason]
+    return [_recode(f, "L03", "correct the id or add the missing row") for f in _integrity(ctx)
+            if "duplicate" not in f.reason]
 
 
-def _recode(f: Finding, code: str) -> Finding:
-    return Finding(f.file, f.reason + "; correct the id or add the missing row", f.line,
-                   f.column, f.value, RULES[code].severity, code)
+def _recode(f: Finding, code: str, fix: str) -> Finding:
+    return Finding(f.file, f"{f.reason}: {fix}", f.line, f.column, f.value,
+                   RULES[code].severity, code)
 
 
 # --------------------------------------------------------------------------- resident IDs

@@ -32,7 +32,7 @@ COLUMNS = {
     "incidence": "贫困发生率", "poor_village": "贫困村", "exit_year": "出列年度",
     "meets_exit_threshold": "达到退出标准", "enterprise": "结对企业", "grade": "危房等级",
     "students": "学生数", "poverty_line": "扶贫标准", "poverty_line_from": "扶贫标准来源",
-    "dibao_standard": "农村低保标准", "dibao_standard_from": "低保标准来源", "line": "项目",
+    "dibao_standard": "农村低保标准", "dibao_standard_from": "低保标准来源", "line": "行号",
     "section": "部分", "code": "规则", "severity": "级别", "file": "文件", "household_id": "户编号",
     "person_id": "身份证号", "message": "说明", "head_name": "户主姓名", "members": "家庭人口",
     "matched": "匹配", "date": "日期", "voucher": "凭证号", "source": "资金来源",
@@ -191,8 +191,14 @@ VALUE_COLUMNS = {"direction": "direction", "reason": "reason", "program": "progr
                  "grade": "housing_grade"}
 
 
-def column(name: str, lang: str) -> str:
-    return COLUMNS.get(name, name) if lang == "zh" else name
+# a column whose meaning differs in one report
+REPORT_COLUMNS = {("flow", "line"): "项目"}
+
+
+def column(name: str, lang: str, report: str | None = None) -> str:
+    if lang != "zh":
+        return name
+    return REPORT_COLUMNS.get((report, name), COLUMNS.get(name, name))
 
 
 def metric(name: str, lang: str) -> str:
@@ -224,3 +230,129 @@ def title(name: str, english: str, lang: str, **params) -> str:
         return TITLES[name].format(**params)
     except KeyError:
         return TITLES[name].split("{")[0] or english
+
+
+# Messages of `check` findings (and of the reader, which `check` reports as L01), as
+# patterns of the English text and their Chinese: a message no pattern knows stays
+# English. Patterns name their parts; the Chinese puts them back.
+_MESSAGES = [
+    (r"column (?P<col>[\w]+): (?P<rest>.*)", "{col}列：{rest!}"),
+    # the reader
+    (r"required, but empty", "必填项为空"),
+    (r"impossible date", "日期不存在"),
+    (r"not a date \(.*", "不是日期（可写作 2017-07-13、2017/7/13、20170713 或 2017年7月13日）"),
+    (r"not a year \(.*", "不是年度（可写作 2017 或 2017年）"),
+    (r"not an amount in yuan \(.*", "不是金额（可写作 4000、4000.50、4,000.50 或 ￥4000）"),
+    (r"two signs in one amount", "金额中有两个正负号"),
+    (r"not a whole number of people", "不是整数人数"),
+    (r"unknown (?P<what>[\w ]+) \(use one of: (?P<codes>.*)\)", "取值不在{what}范围内（可用：{codes}）"),
+    (r"(?P<n>\d+) fields, but the header has (?P<m>\d+).*", "本行有{n}个字段，表头有{m}个"),
+    (r"a quote opened on this line is never closed", "本行的引号没有闭合"),
+    (r"the cell runs over several lines.*", "单元格跨了多行（引号未闭合？）"),
+    (r"duplicate (?P<key>[\w +]+): line (?P<line>\d+) has it already: keep one of the two rows",
+     "{key}重复：第{line}行已有，请保留其一"),
+    (r"not in (?P<file>[\w.]+): correct the id or add the missing row",
+     "在{file}中找不到：请更正编号或补上缺少的行"),
+    (r"belongs to (?P<col>\w+) (?P<a>\S+) in (?P<file>[\w.]+), not to (?P<b>\S+): correct the id "
+     r"or add the missing row", "在{file}中属于{col} {a}，而不是{b}：请更正编号或补上缺少的行"),
+    (r"Excel stored this resident ID as a number and lost its last digits.*",
+     "Excel把身份证号存成了数字，末几位已丢失：请把该列设为文本后按身份证重新录入"),
+    # resident IDs
+    (r"wrong check digit \(digit 18 should be (?P<d>\w)\): a typo in the number\?",
+     "校验位错误（第18位应为{d}）：号码录入有误？"),
+    (r"digits 7-14 are not a real birth date: a typo in the number\?",
+     "第7-14位不是真实的出生日期：号码录入有误？"),
+    (r"its birth date is in the future: a typo in the number\?", "出生日期在未来：号码录入有误？"),
+    (r"area code (?P<code>\d+) is not in the code table.*",
+     "地区码{code}不在代码表中（代码表可能滞后）：请与身份证核对"),
+    (r"an old 15-digit ID: record the 18-digit one of the current card",
+     "15位旧身份证号：请登记现行身份证的18位号码"),
+    (r"turned into a number by Excel: .*", "被Excel转成了数字，号码已丢失：请把该列设为文本后按身份证重新录入"),
+    (r"its last digits were lost to Excel.*", "末几位被Excel丢失（只保留15位）：请把该列设为文本后重新录入"),
+    (r"not an 18-character resident ID.*", "不是18位身份证号（17位数字加一位数字或X）"),
+    (r"(?P<a>[MF]), but the resident ID says (?P<b>[MF]): correct one of them",
+     "填的是{a}，身份证号显示为{b}：请更正其一"),
+    (r"(?P<a>[\d-]+), but the resident ID says (?P<b>[\d-]+): correct one of them",
+     "填的是{a}，身份证号显示为{b}：请更正其一"),
+    # households
+    (r"this person is also a member of household (?P<h>\S+) \(line (?P<line>\d+)\): keep them "
+     r"in one", "此人也是{h}户的成员（第{line}行）：只能在一户中"),
+    (r"no member of this household is its head.*", "本户没有户主（与户主关系为“户主”）：请标明户主"),
+    (r"(?P<n>\d+) members of this household are marked head.*", "本户有{n}名成员标为户主：只保留一名"),
+    (r"the head is not listed among the household's members.*",
+     "户主不在本户成员中：请补录或更正身份证号"),
+    (r"nobody of this household is on the rolls on (?P<d>[\d-]+), yet no removal is recorded.*",
+     "截至{d}本户已无在册人员，但没有减少记录：请补记减少，或登记其成员"),
+    # exits
+    (r"exit year (?P<y>\d+) is before the household was identified \((?P<d>[\d-]+)\): correct "
+     r"the year", "脱贫年度{y}早于识别日期（{d}）：请更正年度"),
+    (r"per-capita income (?P<i>[\d,.]+) is not above the (?P<y>\d+) poverty line (?P<l>[\d,.]+).*",
+     "人均纯收入{i}元不高于{y}年扶贫标准{l}元：不符合退出标准，或收入有误"),
+    (r"the (?P<y>\d+) exit is still not verified.*", "{y}年脱贫尚未入户查验：请登记查验结果（通过或未通过）"),
+    (r"the household already exited in (?P<y>\d+) \(line (?P<line>\d+)\).*",
+     "本户已于{y}年脱贫（第{line}行），此后没有返贫记录：删除一条脱贫记录或补记返贫"),
+    (r"nobody of this household is on the rolls on 31 December (?P<y>\d+), so the exit.*",
+     "{y}年12月31日本户已无在册人员，脱贫人数为零：请核对调整记录，或删除该脱贫记录"),
+    # changes
+    (r"removes a person who is not on the rolls on (?P<d>[\d-]+).*",
+     "减少的人员在{d}并不在册：删除此行，或补记其进入记录"),
+    (r"adds a person who is already on the rolls on (?P<d>[\d-]+).*",
+     "增加的人员在{d}已经在册：删除此行，或补记之前的减少"),
+    (r"recorded after the person's death on (?P<d>[\d-]+).*", "记录在此人{d}死亡之后：删除此行或更正死亡记录"),
+    # subsidies
+    (r"paid on (?P<d>[\d-]+) for a person not on the rolls then(?: \((?P<why>\w+) on "
+     r"(?P<w>[\d-]+)\))?: .*", "{d}发放时此人已不在册{why!}：请追回资金或更正记录"),
+    (r"paid on (?P<d>[\d-]+) to a household not on the rolls that day.*",
+     "{d}发放时该户不在册：请追回资金或更正记录"),
+    (r"voucher (?P<v>\S+) is on line (?P<line>\d+) already.*", "凭证号{v}已在第{line}行使用：重复发放或录入有误"),
+    (r"(?P<p>\w+) (?P<a>[\d,.]+) paid again within (?P<n>\d+) days to the same payee.*",
+     "{p}{a}元在{n}天内向同一对象重复发放且未冲正：是否重复发放？"),
+    (r"education aid for a person aged (?P<a>\d+) \(school age is (?P<r>[\d-]+)\).*",
+     "教育扶贫对象年龄{a}岁（学龄为{r}岁）：请核对对象或项目"),
+    (r"reverses (?P<a>[\d,.]+) of (?P<p>\w+) that was never paid to this payee before.*",
+     "冲正{p}{a}元，但此前没有向该对象发放过：删除此行或补记原发放"),
+    (r"(?P<p>\w+) (?P<a>[\d,.]+) is far from the usual (?P<m>[\d,.]+) of (?P<y>\d+).*",
+     "{p}{a}元远离{y}年通常的{m}元：金额录入有误？"),
+    # pairing, villages, dates
+    (r"poor on (?P<d>[\d-]+) and no cadre is paired with it.*", "截至{d}未脱贫且没有结对帮扶责任人：请安排"),
+    (r"cadre (?P<c>.+) is paired with (?P<n>\d+) households \(limit (?P<l>\d+)\).*",
+     "帮扶责任人{c}结对{n}户（上限{l}户）：请分担"),
+    (r"exited in (?P<y>\d+) with (?P<n>\d+) poor people of (?P<p>\d+) \((?P<r>[\d.]+%)\), not "
+     r"below (?P<t>[\d.]+%).*", "{y}年出列时{p}人中仍有{n}名贫困人口（{r}），未低于{t}：请核对出列或数据"),
+    (r"(?P<d>[\d-]+) is in the future: a typo\?", "{d}在未来：录入有误？"),
+    # the lines of `povcli flow`
+    (r"on the rolls at (?P<d>[\d-]+)", "{d}在册"),
+    (r"= on the rolls at (?P<d>[\d-]+)", "= {d}应在册"),
+    (r"on the rolls at (?P<d>[\d-]+), counted", "{d}实际在册"),
+    (r"poor at (?P<d>[\d-]+)", "{d}未脱贫"),
+    (r"= poor at (?P<d>[\d-]+)", "= {d}应未脱贫"),
+    (r"poor at (?P<d>[\d-]+), counted", "{d}实际未脱贫"),
+    (r"difference \(counted - recorded\)", "差额（实际 − 记录）"),
+    (r"(?P<s>[+-]) \w+ \((?P<zh>[^)]+)\)", "{s} {zh}"),
+    (r"- exited in (?P<y>\d+) \(脱贫\)", "- {y}年脱贫"),
+    (r"\+ identified with their household \(no change row\)", "+ 随户识别（无调整记录）"),
+    (r"\+ returned with their household \(no row of their own\)", "+ 随户返贫（本人无记录）"),
+]
+
+
+def message(text, lang: str):
+    """A finding's message in the language asked for (English where no pattern fits)."""
+    import re
+
+    if lang != "zh" or not isinstance(text, str):
+        return text
+    for pattern, zh in _MESSAGES:
+        m = re.fullmatch(pattern, text)
+        if m:
+            parts = {k: v or "" for k, v in m.groupdict().items()}
+            if "col" in parts:
+                parts["col"] = COLUMNS.get(parts["col"], parts["col"])
+            if parts.get("p"):
+                parts["p"] = ENUMS["program"].labels.get(parts["p"], parts["p"])
+            if "rest" in parts:
+                parts["rest"] = message(parts["rest"], lang)
+            if parts.get("why"):
+                label = ENUMS["reason"].labels.get(parts["why"], parts["why"])
+                parts["why"] = f"（{parts['w']}{label}）"
+            return zh.replace("{rest!}", "{rest}").replace("{why!}", "{why}").format(**parts)
+    return text

@@ -148,9 +148,7 @@ def _display_rows(report, show_ids: bool, lang: str = "en"
     columns = list(report.frame.columns)
 
     def shown(col, value, kind):
-        if col == "metric":
-            return i18n.metric(value, lang)
-        return display_text(i18n.value(col, value, lang), kind)
+        return display_text(_for_people(col, value, lang), kind)
 
     body = []
     for row in _records(report, show_ids):
@@ -158,7 +156,16 @@ def _display_rows(report, show_ids: bool, lang: str = "en"
         body.append([shown(c, row[c], kinds[c]) for c in columns])
     kinds = dict(zip(columns, _kinds(report)))
     totals = [[shown(c, t.get(c), kinds[c]) for c in columns] for t in report.totals]
-    return [i18n.column(c, lang) for c in columns], body, totals
+    return [i18n.column(c, lang, report.name) for c in columns], body, totals
+
+
+def _for_people(col: str, value, lang: str):
+    """A cell as people read it in their language: metrics, codes and messages."""
+    if col == "metric":
+        return i18n.metric(value, lang)
+    if col == "message" or col == "line" and isinstance(value, str):
+        return i18n.message(value, lang)
+    return i18n.value(col, value, lang)
 
 
 def _title(report, lang: str) -> str:
@@ -220,7 +227,7 @@ def to_xlsx(report, path: Path, show_ids: bool = False, lang: str = "en") -> Non
     sheet = book.active
     sheet.title = report.name[:31]
     columns = list(report.frame.columns)
-    headers = [i18n.column(c, lang) for c in columns]
+    headers = [i18n.column(c, lang, report.name) for c in columns]
     widths = [_width(h) for h in headers]
     sheet.append(headers)
     for cell in sheet[1]:
@@ -239,8 +246,7 @@ def to_xlsx(report, path: Path, show_ids: bool = False, lang: str = "en") -> Non
                 cell.number_format = formats[kind]
                 text = display_text(value, kind)
             else:
-                text = str(i18n.metric(value, lang) if col == "metric"
-                           else i18n.value(col, value, lang))
+                text = str(_for_people(col, value, lang))
                 cell.value = text
                 # text, never a formula: ids with leading zeros and cells that begin
                 # with = + - @ stay as written

@@ -222,3 +222,13 @@ def test_xlsx_opens_in_libreoffice_with_ids_intact_and_no_formulas(run, tmp_path
     text = (tmp_path / "f.csv").read_text(encoding="utf-8")
     assert text.splitlines()[1:] == ["=1+1,007,1", "+2,01010005,2", "-3,x,3", "@SUM(A1),y,4",
                                      "平常,z,5"]
+
+
+def test_check_messages_in_chinese_but_csv_stays_english(run):
+    from conftest import ROOT
+    audit = ROOT / "examples" / "audit"
+    table = run("check", "-d", audit, "--year", "2017", "--lang", "zh", "-f", "markdown").stdout
+    assert "发放时此人已不在册（2017-03-08死亡）" in table and "校验位错误" in table
+    assert "recover the payment" not in table
+    csv_zh = run("check", "-d", audit, "--year", "2017", "--lang", "zh", "-f", "csv").stdout
+    assert "recover the payment" in csv_zh and "发放时" not in csv_zh
