@@ -16,13 +16,19 @@ NATIONAL_POVERTY_LINE = {
 }
 
 
-def poverty_lines(policy_frame=None) -> dict[int, float]:
-    """year -> line in force: built in, with policy.csv rows on top."""
-    lines = dict(NATIONAL_POVERTY_LINE)
+def in_force(column: str, policy_frame=None) -> dict[int, float]:
+    """year -> value of a parameter (poverty_line, dibao_standard): built in, with
+    policy.csv rows on top."""
+    values = dict({"poverty_line": NATIONAL_POVERTY_LINE,
+                   "dibao_standard": DIBAO_STANDARD}[column])
     if policy_frame is not None:
-        rows = policy_frame.dropna(subset=["year", "poverty_line"])
-        lines.update({int(y): float(v) for y, v in zip(rows["year"], rows["poverty_line"])})
-    return lines
+        rows = policy_frame.dropna(subset=["year", column])
+        values.update({int(y): float(v) for y, v in zip(rows["year"], rows[column])})
+    return values
+
+
+def poverty_lines(policy_frame=None) -> dict[int, float]:
+    return in_force("poverty_line", policy_frame)
 
 
 def line_for(lines: dict[int, float], year: int) -> float | None:

@@ -8,7 +8,7 @@ from . import programs
 from .findings import UsageError
 from .ledgers import LedgerSet
 from .model import Rolls, exit_rows, latest_year, with_area, year_end
-from .policy import DIBAO_STANDARD, line_for, poverty_lines
+from .policy import in_force, line_for
 from .reports import Report, metric_frame, metric_value
 
 SUMMARY_METRICS = [
@@ -123,12 +123,6 @@ def _other_areas(ledgers: LedgerSet, year: int) -> dict:
     if ledgers.has("villages"):
         v = ledgers.frame("villages")
         out.update(villages=len(v), villages_with_enterprise=int(v["enterprise"].notna().sum()))
-    lines = poverty_lines(ledgers.get("policy"))
-    out["poverty_line"] = line_for(lines, year)
-    dibao = dict(DIBAO_STANDARD)
-    own = ledgers.get("policy")
-    if own is not None:
-        rows = own.dropna(subset=["year", "dibao_standard"])
-        dibao.update({int(y): float(v) for y, v in zip(rows["year"], rows["dibao_standard"])})
-    out["dibao_standard"] = line_for(dibao, year)
+    for column in ("poverty_line", "dibao_standard"):
+        out[column] = line_for(in_force(column, ledgers.get("policy")), year)
     return out
