@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 
 # Columns holding resident ID numbers: personal data, masked unless asked for.
 ID_COLUMNS = frozenset({"person_id", "head_id"})
+
+# An 18-character resident ID (17 digits and a digit or X) or an old 15-digit one,
+# standing alone (not inside a longer run of digits). Masking goes by value, not by
+# column: an ID is masked wherever it appears in any text povcli writes.
+_ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})(\d{8}|\d{5})(\d{3}[\dXx]|\d{4})(?![0-9A-Za-z])")
 
 
 def mask_id(value):
@@ -17,10 +23,17 @@ def mask_id(value):
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_text(text):
+    """Every resident ID (18 characters, or 15 digits) inside a text, masked."""
+    if not isinstance(text, str) or len(text) < 15:
+        return text
+    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+
+
 @dataclass(frozen=True)
 class Finding:
     file: str
-    reason: str
+    reason: str  # the message in English (built from msg and params when msg is given)
     line: int | None = None
     column: str | None = None
     value: str | None = None
@@ -29,19 +42,54 @@ class Finding:
     household: str | None = None
     person: str | None = None
     year: int | None = None  # the year of the row's date, for `check --year`
+    msg: str | None = None  # message id in messages.MESSAGES
+    params: tuple = field(default=(), compare=False)  # ((name, value), ...)
+    header: str | None = None  # the column as the user's file names it
 
-    def __str__(self) -> str:
+    @classmethod
+    def of(cls, file: str, msg: str, line: int | None = None, column: str | None = None,
+           value=None, *, severity: str = "error", code: str | None = None,
+           household=None, person=None, year=None, header: str | None = None,
+           **params) -> "Finding":
+        """A finding whose message is the catalogue's `msg` with `params`."""
+        from .messages import say
+
+        return cls(file, say(msg, "en", **params), line, column,
+                   None if value is None else str(value), severity, code, household, person,
+                   year, msg, tuple(params.items()), header)
+
+    def message(self, lang: str = "en") -> str:
+        """The message alone, in `lang`."""
+        if self.msg:
+            from .messages import say
+            return say(self.msg, lang, **dict(self.params))
+        if lang == "en":
+            return self.reason
+        from .i18n import message
+        return message(self.reason, lang)
+
+    def text(self, lang: str = "en") -> str:
+        """FILE:LINE: column C: reason (value 'V'), in `lang`."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        what = self.reason if self.column is None else f"column {self.column}: {self.reason}"
+        what = self.message(lang)
+        if self.column is not None:
+            name = self.header or self.column
+            what = (f"{name}列：{what}" if lang == "zh" else f"column {name}: {what}")
         if self.value is not None:
-            what += f" (value '{_short(self.value)}')"
+            what += (f"（值 '{_short(self.value)}'）" if lang == "zh"
+                     else f" (value '{_short(self.value)}')")
         return f"{where}: {what}"
 
+    def __str__(self) -> str:
+        return self.text("en")
+
     def masked(self) -> "Finding":
-        """The same finding with resident ID numbers masked."""
+        """The same finding with resident ID numbers masked, by column and by value."""
         is_id = self.column in ID_COLUMNS or (self.value is not None and self.value == self.person)
-        value = mask_id(self.value) if is_id else self.value
-        return replace(self, value=value, person=mask_id(self.person))
+        value = mask_id(self.value) if is_id else mask_text(self.value)
+        params = tuple((k, mask_text(v) if isinstance(v, str) else v) for k, v in self.params)
+        return replace(self, value=value, person=mask_id(self.person), reason=mask_text(
+            self.reason), params=params, file=mask_text(self.file))
 
     def sort_key(self):
         return (self.file, self.line or 0, self.column or "", self.reason)
@@ -61,4 +109,23 @@ class LedgerError(Exception):
 
 
 class UsageError(Exception):
-    """The user asked for something povcli cannot do (exit 2, one line)."""
+    """The user asked for something povcli cannot do (exit 2, one line).
+
+    Either a plain English text, or a message id with parameters (shown in the
+    user's language)."""
+
+    def __init__(self, text: str, msg: str | None = None, **params):
+        self.msg = msg
+        self.params = params
+        super().__init__(text)
+
+    @classmethod
+    def of(cls, msg: str, **params) -> "UsageError":
+        from .messages import say
+        return cls(say(msg, "en", **params), msg, **params)
+
+    def text(self, lang: str = "en") -> str:
+        if self.msg:
+            from .messages import say
+            return say(self.msg, lang, **self.params)
+        return str(self)
