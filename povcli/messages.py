@@ -40,16 +40,54 @@ class _Params(dict):
         return "{" + key + "}"
 
 
+def lang_from_env(environ=None) -> str:
+    """The language asked for by the environment: POVCLI_LANG (en or zh; anything else
+    is a ValueError, a usage error for the CLI), else the locale (LC_ALL, LC_MESSAGES,
+    LANG, the first one set): zh when it starts with zh, else en."""
+    import os
+
+    env = os.environ if environ is None else environ
+    own = env.get("POVCLI_LANG", "").strip()
+    if own:
+        return parse_lang(own, "POVCLI_LANG")
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def parse_lang(value: str, where: str = "--lang") -> str:
+    """en or zh from what a user typed (zh_CN, zh-CN.UTF-8 and EN are fine too)."""
+    text = value.strip().lower().replace("-", "_")
+    for lang in LANGS:
+        if text == lang or text.startswith(lang + "_") or text.startswith(lang + "."):
+            return lang
+    raise ValueError(say("cli.bad_lang", "en", where=where, value=value,
+                         langs=", ".join(LANGS)))
+
+
+class _Formatter(string.Formatter):
+    """str.format with one addition for English: `{n:plural:error}` gives "1 error",
+    "2 errors"."""
+
+    def format_field(self, value, format_spec):
+        if format_spec.startswith("plural:"):
+            word = format_spec[len("plural:"):]
+            return f"{value} {word}{'' if value == 1 else 's'}"
+        return super().format_field(value, format_spec)
+
+
 def say(msg: str, lang: str = "en", **params) -> str:
     """The message `msg` in `lang` with its parameters filled in."""
     en, zh = MESSAGES.get(msg, (msg, msg))
     template = zh if lang == "zh" else en
-    return string.Formatter().vformat(template, (), _Params(params))
+    return _Formatter().vformat(template, (), _Params(params))
 
 
 # --------------------------------------------------------------------------- cli
 define({
-    "cli.problems": ("{count} problem(s) in the ledgers; no figures were computed.",
+    "cli.problems": ("{count:plural:problem} in the ledgers; no figures were computed.",
                      "台账中有{count}处问题，未计算任何数字。"),
     "cli.more": ("… and {count} more.", "……另有{count}处。"),
     "cli.internal": ("internal error: {error} (run `povcli --debug ...` for the traceback, "
@@ -57,6 +95,8 @@ define({
                      "内部错误：{error}（用 `povcli --debug ...` 查看详情，并请报告此问题）"),
     "cli.error": ("povcli: error: {text}", "povcli：错误：{text}"),
     "cli.note": ("povcli: note: {text}", "povcli：提示：{text}"),
+    "cli.bad_lang": ("{where} takes one of: {langs} (not '{value}')",
+                     "{where} 只能取：{langs}（不能是“{value}”）"),
 })
 
 # --------------------------------------------------------------------------- reader

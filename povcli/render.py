@@ -270,7 +270,8 @@ def make_console(file: TextIO, terminal: bool):
                    force_terminal=False, soft_wrap=False)
 
 
-def render(report, fmt: str, show_ids: bool = False, lang: str = "en") -> str | None:
+def render(report, fmt: str, show_ids: bool = False, lang: str = "en",
+           for_people: bool = False) -> str | None:
     """Text for the text formats (None for table and xlsx). csv, tsv and json keep their
     English keys and codes whatever the language."""
     if fmt == "csv":
