@@ -1,7 +1,7 @@
 """A cache of parsed, validated ledgers (Parquet), for ledger sets slow to read.
 
 Each ledger file is kept as the typed frame povcli read from it, keyed by the file's
-path, sheet, size and modification time, the encoding asked for, povcli's version and
+path, sheet, size, modification and change times, inode and device, the encoding asked for, povcli's version and
 the schema's own fingerprint: change any of them and the entry no longer matches. A
 ledger set whose files were all checked together and found clean gets a marker too,
 so the reports skip the key and reference checks. Entries live in the user's cache
@@ -46,8 +46,10 @@ def file_key(source, encoding: str | None) -> str | None:
         st = source.path.stat()
     except OSError:
         return None
+    # as git's index does: an edit that keeps the size and puts the mtime back (touch -r)
+    # still moves the ctime, and a file replaced by another has another inode
     raw = json.dumps([str(source.path.resolve()), source.sheet, st.st_size, st.st_mtime_ns,
-                      encoding, __version__, SCHEMA])
+                      st.st_ctime_ns, st.st_ino, st.st_dev, encoding, __version__, SCHEMA])
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

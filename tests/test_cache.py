@@ -108,3 +108,29 @@ def test_progress_names_each_file_with_rows_so_far(sample):
 def test_no_progress_off_a_terminal(run, sample):
     result = run("summary", "-d", sample, "--format", "csv", "--year", "2017")
     assert result.stderr == ""
+
+
+SUBSIDIES = "帮扶资金发放台账.csv"
+
+
+def amounts(run, folder) -> str:
+    result = run("subsidies", "-d", folder, *D)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_an_edit_that_keeps_size_and_mtime_changes_the_figures(run, sample):
+    before = amounts(run, sample)
+    path = sample / SUBSIDIES
+    st = path.stat()
+    data = path.read_bytes()
+    assert b'"\xa3\xa41,800.00"' in data or b"1,800.00" in data
+    with open(path, "r+b") as f:  # in place: same inode, same size
+        f.write(data.replace(b"1,800.00", b"1,900.00", 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # as `touch -r` would
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
+        (st.st_size, st.st_mtime_ns, st.st_ino)
+    assert amounts(run, sample) != before
+    assert amounts(run, sample) == run("--no-cache", "subsidies", "-d", sample, *D).stdout
+
