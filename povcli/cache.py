@@ -61,6 +61,14 @@ class Damaged(Exception):
     """A cache entry that could not be read back."""
 
 
+def _digest(data: bytes, meta: dict) -> str:
+    """sha256 over the frame file's bytes and the entry's description."""
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps({k: v for k, v in meta.items() if k != "sha256"},
+                             sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
 def load(key: str, ledger_name: str):
     """(frame, meta) of a cached ledger file, None when there is none; Damaged when
     the entry is there but unreadable."""
@@ -69,9 +77,12 @@ def load(key: str, ledger_name: str):
         return None
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        data = (entry / "frame.parquet").read_bytes()
+        if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta):
+            raise Damaged(f"{entry}: its checksum does not match")
         if meta.get("ledger") != ledger_name or meta.get("schema") != SCHEMA:
             raise Damaged(f"{entry}: made for another ledger or schema")
-        frame = pq.read_table(entry / "frame.parquet").to_pandas()
+        frame = pq.read_table(pa.BufferReader(data)).to_pandas()
         for col in LEDGERS[ledger_name].columns:  # Parquet keeps dates to the microsecond
             if col.type == DATE:
                 frame[col.name] = frame[col.name].astype("datetime64[s]")
@@ -90,12 +101,14 @@ def store(key: str, ledger_name: str, frame: pd.DataFrame, meta: dict) -> None:
     entry = folder() / key
     tmp = entry.with_name(entry.name + f".tmp{os.getpid()}")
     try:
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=True), sink)
+        data = sink.getvalue().to_pybytes()
+        meta = {**meta, "ledger": ledger_name, "schema": SCHEMA, "rows": len(frame)}
+        meta["sha256"] = _digest(data, meta)  # checked on every load: a flipped bit is seen
         tmp.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=True),
-                       tmp / "frame.parquet")
-        (tmp / "meta.json").write_text(json.dumps(
-            {**meta, "ledger": ledger_name, "schema": SCHEMA, "rows": len(frame)},
-            ensure_ascii=False), encoding="utf-8")
+        (tmp / "frame.parquet").write_bytes(data)
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
         tmp.rename(entry)

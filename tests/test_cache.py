@@ -134,3 +134,41 @@ def test_an_edit_that_keeps_size_and_mtime_changes_the_figures(run, sample):
     assert amounts(run, sample) != before
     assert amounts(run, sample) == run("--no-cache", "subsidies", "-d", sample, *D).stdout
 
+
+def _entry_of(ledger: str):
+    import json
+    for name in entries():
+        meta = json.loads((cache.folder() / name / "meta.json").read_text(encoding="utf-8"))
+        if meta["ledger"] == ledger:
+            return cache.folder() / name
+    raise AssertionError(f"no cache entry for {ledger}")
+
+
+def test_single_bit_flips_in_a_cached_frame_never_change_the_figures(run, sample):
+    clean = amounts(run, sample)
+    entry = _entry_of("subsidies")
+    saved = {p.name: p.read_bytes() for p in entry.iterdir()}
+    size = len(saved["frame.parquet"])
+    import pyarrow.parquet as pq
+    group = pq.ParquetFile(entry / "frame.parquet").metadata.row_group(0)
+    amount = [group.column(i) for i in range(group.num_columns)
+              if group.column(i).path_in_schema == "amount"][0]
+    start = amount.dictionary_page_offset or amount.data_page_offset
+    # half in the amount column's own pages, half anywhere in the file
+    positions = [start + i * (amount.total_compressed_size - 1) // 14 for i in range(15)] + \
+        [i * (size - 1) // 14 for i in range(15)]
+    rebuilt = 0
+    for trial, pos in enumerate(positions):
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.mkdir(mode=0o700)
+        for name, data in saved.items():
+            (entry / name).write_bytes(data)
+            (entry / name).chmod(0o600)
+        damaged = bytearray(saved["frame.parquet"])
+        damaged[pos] ^= 1 << (trial % 8)
+        (entry / "frame.parquet").write_bytes(bytes(damaged))
+        result = run("subsidies", "-d", sample, *D)
+        assert result.exit_code == 0, (pos, result.stderr)
+        assert result.stdout == clean, f"bit {trial % 8} of byte {pos} changed the figures"
+        rebuilt += "damaged cache entry was dropped and rebuilt" in result.stderr
+    assert rebuilt == 30
