@@ -349,3 +349,18 @@ def test_info_and_clear(run, sample):
     assert info["entries"] == len(entries()) >= 4 and info["bytes"] > 0
     assert cache.clear() == info["entries"]
     assert cache.info()["entries"] == 0 and list(cache.folder().iterdir()) == []
+
+
+def test_cache_info_and_clear_commands(run, sample, monkeypatch):
+    monkeypatch.setenv("POVCLI_CACHE_MAX_BYTES", "123456789")
+    result = run("cache", "info")
+    assert result.exit_code == 0 and result.stdout.splitlines() == [
+        f"folder: {cache.folder()}", "entries: 0", "size: 0 bytes (limit 123456789)"]
+    run("summary", "-d", sample, *D)
+    n, size = len(entries()), cache.info()["bytes"]
+    result = run("cache", "info")
+    assert result.exit_code == 0
+    assert f"entries: {n}\n" in result.stdout and f"size: {size} bytes" in result.stdout
+    result = run("cache", "clear")
+    assert result.exit_code == 0 and result.stdout.startswith(f"removed {n} entries")
+    assert entries() == [] and "entries: 0" in run("cache", "info").stdout
