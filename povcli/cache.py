@@ -1,12 +1,32 @@
 """A cache of parsed, validated ledgers (Parquet), for ledger sets slow to read.
 
-Each ledger file is kept as the typed frame povcli read from it, keyed by the file's
-path, sheet, size, modification and change times, inode and device, the encoding asked for, povcli's version and
-the schema's own fingerprint: change any of them and the entry no longer matches. A
-ledger set whose files were all checked together and found clean gets a marker too,
-so the reports skip the key and reference checks. Entries live in the user's cache
-folder (never in the ledger folder) and are written only when reading took longer than
-`THRESHOLD` seconds. A damaged entry is never trusted: it is dropped and rebuilt.
+What it holds. Each ledger file is kept as the typed frame povcli read from it: every
+row and column as read, so resident ID numbers, names, birth dates, villages and
+payments in full, unmasked. A ledger set whose files were all checked together and
+found clean gets an empty marker too (`clean-<key>`), so the reports skip the key and
+reference checks.
+
+Where. One folder per ledger file, `<key>/frame.parquet` and `<key>/meta.json`, in
+$POVCLI_CACHE_DIR, else $XDG_CACHE_HOME/povcli, else ~/.cache/povcli; never in the
+ledger folder. Entries are written only when reading took longer than `THRESHOLD`
+seconds, and the whole cache is kept within max_bytes() ($POVCLI_CACHE_MAX_BYTES,
+default 1 GiB), the least recently used entries removed first. `povcli cache info`
+shows it, `povcli cache clear` (clear()) empties it; --no-cache or POVCLI_NO_CACHE
+neither reads nor writes it.
+
+Permissions. The folder is created 0700 and every file 0600 whatever the umask (a
+folder that already exists keeps its mode). An entry or marker owned by another user,
+or writable by group or others, is treated as absent and rebuilt; files are opened
+without following links.
+
+Trust. The key is the file's path, sheet, size, mtime and ctime (in ns), inode and
+device (as git's index), the encoding asked for, povcli's version and the schema's
+fingerprint: change any of them, including an edit whose size and mtime were put back
+(`touch -r`), and the entry no longer matches. meta.json carries a sha256 of the
+Parquet bytes and of the entry's description, checked on every load: a damaged entry
+is never trusted, it is dropped and rebuilt with a note. Entries are written under a
+temporary name and renamed; nothing half-written is left behind. A cache that cannot
+be written (read-only, full disk) is never a reason to fail a command.
 """
 
 from __future__ import annotations
@@ -61,6 +81,7 @@ _TMP = re.compile(r"[0-9a-f]{32}\.tmp.*")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
+_DIR_FD = os.open in os.supports_dir_fd and bool(_DIRECTORY)
 
 
 def _ours(st: os.stat_result) -> bool:
@@ -123,7 +144,7 @@ def load(key: str, ledger_name: str):
     entry = folder() / key
     entry_fd = None
     try:  # files are opened through the entry's folder, itself checked, never a link
-        if os.open in os.supports_dir_fd and _DIRECTORY:
+        if _DIR_FD:
             entry_fd = os.open(entry, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
             st = os.fstat(entry_fd)
         else:
