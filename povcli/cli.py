@@ -833,3 +833,33 @@ def find(job: Job,
 
     ledgers = _load(job)
     _emit(dossier.find(ledgers, text), job)
+
+
+# --------------------------------------------------------------------------- cache
+
+cache_app = typer.Typer(help="The cache of parsed ledgers: where it is, how big, empty it.",
+                        no_args_is_help=True, rich_markup_mode=None)
+
+
+@cache_app.command("info")
+def cache_info():
+    """Where the cache is, how many entries it holds and their size."""
+    from . import cache  # pandas and pyarrow: only when asked
+
+    about = cache.info()
+    typer.echo(f"folder: {about['folder']}")
+    typer.echo(f"entries: {about['entries']}")
+    typer.echo(f"size: {about['bytes']} bytes (limit {about['max_bytes']})")
+
+
+@cache_app.command("clear")
+def cache_clear():
+    """Remove every cached ledger; the next run reads the ledger files again."""
+    from . import cache
+
+    removed = cache.clear()
+    typer.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.folder()}")
+
+
+app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (resident IDs "
+              "included, kept private to you): `cache info`, `cache clear`.")

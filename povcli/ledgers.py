@@ -798,9 +798,11 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                 hit = cache.load(key, name)
             except cache.Damaged as exc:
                 hit = None
-                cache.drop(key)
+                dropped = cache.drop(key)
                 if notes is not None:
-                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})")
+                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})"
+                                 if dropped else "a damaged cache entry was ignored, the "
+                                 f"cache folder cannot be written ({exc})")
             if hit is not None:
                 frame, meta = hit
                 loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,

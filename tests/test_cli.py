@@ -271,7 +271,8 @@ def _modules_after(args: list[str]) -> bool:
     return out.stdout.strip().splitlines()[-1] == "True"
 
 
-@pytest.mark.parametrize("args", [["--help"], ["summary", "--help"], ["exits", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["summary", "--help"], ["exits", "--help"],
+                                  ["cache", "--help"], ["cache", "info", "--help"]])
 def test_help_does_not_import_pandas(args):
     assert _modules_after(args) is False
     assert _modules_after(["summary", "-d", str(SAMPLE), "-f", "csv"]) is True  # the probe works
