@@ -166,10 +166,16 @@ def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if not keys:
         return pd.DataFrame([{
             "payments": len(rows), "households": rows["household_id"].nunique(),
-            "people": rows["person_id"].nunique(), "amount": rows["amount"].sum()}])
-    return rows.groupby(keys, dropna=False).agg(
+            "people": rows["person_id"].nunique() if rows["person_id"].notna().any() else None,
+            "amount": rows["amount"].sum()}])
+    frame = rows.groupby(keys, dropna=False).agg(
         payments=("amount", "size"), households=("household_id", "nunique"),
-        people=("person_id", "nunique"), amount=("amount", "sum")).reset_index()
+        people=("person_id", "nunique"), named=("person_id", "count"),
+        amount=("amount", "sum")).reset_index()
+    # a program paid per household names no person: its people are not recorded (empty),
+    # not zero
+    frame["people"] = frame["people"].astype("Int64").where(frame["named"] > 0)
+    return frame.drop(columns="named")
 
 
 def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
