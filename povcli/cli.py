@@ -376,8 +376,8 @@ def resolve_data(job: Job) -> Path:
     return sample
 
 
-def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = True):
-    """Read and validate the ledgers the command reads; cut to the area asked for."""
+def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = False):
+    """Read and validate the ledgers the command reads (cut to the area when asked)."""
     from . import cache
     from .ledgers import open_ledgers
     from .model import restrict
@@ -540,16 +540,25 @@ ByOpt = Annotated[Optional[By], typer.Option(
     "--by", help="Add a township or village column after year.", show_default=False)]
 
 
+def _report(job: Job, **options):
+    """Read what the command reads, build its report (api.build: the year, the area)."""
+    from . import api
+
+    ledgers = _load(job)
+    return api.build(job.spec.name, ledgers, job.year, job.township, job.village,
+                     job.listing, **options), ledgers
+
+
 @command("summary")
 def summary(job: Job):
     from . import reports, render
-    from .summary import summary as build
+    from .model import restrict
 
-    ledgers = _load(job)
-    report = build(ledgers, _year(job, ledgers), job.listing)
+    report, ledgers = _report(job)
     if job.listing:
         return _emit(report, job)
     y = int(reports.metric_value(report, "year"))
+    ledgers = restrict(ledgers, job.township, job.village)
 
     def dashboard(lang):
         ch = reports.changes(ledgers, y) if ledgers.has("changes") else None
@@ -560,18 +569,12 @@ def summary(job: Job):
 
 @command("exits")
 def exits(job: Job, by: ByOpt = None):
-    from . import reports
-
-    ledgers = _load(job)
-    _emit(reports.exits(ledgers, job.year, by.value if by else None, listing=job.listing), job)
+    _emit(_report(job, by=by.value if by else None)[0], job)
 
 
 @command("changes")
 def changes(job: Job, by: ByOpt = None):
-    from . import reports
-
-    ledgers = _load(job)
-    _emit(reports.changes(ledgers, job.year, by.value if by else None, job.listing), job)
+    _emit(_report(job, by=by.value if by else None)[0], job)
 
 
 ProgramOpt = Annotated[Optional[str], typer.Option(
@@ -581,12 +584,8 @@ ProgramOpt = Annotated[Optional[str], typer.Option(
 
 @command("subsidies")
 def subsidies(job: Job, program: ProgramOpt = None, by: ByOpt = None):
-    from . import reports
-
     code = _program(program)
-    ledgers = _load(job)
-    _emit(reports.subsidies(ledgers, job.year, by.value if by else None, code, job.listing),
-          job)
+    _emit(_report(job, by=by.value if by else None, program=code)[0], job)
 
 
 class ProjectBy(str, Enum):
@@ -602,12 +601,7 @@ def projects(job: Job,
                  show_default=False)] = None,
              key: Annotated[bool, typer.Option("--key", help="Only key projects (重点项目).")]
              = False):
-    from . import programs
-
-    # a project's area is its own columns, not its beneficiaries' households
-    ledgers = _load(job, area=False)
-    _emit(programs.projects(ledgers, job.year, by.value if by else None, job.township,
-                            job.village, key, job.listing), job)
+    _emit(_report(job, by=by.value if by else None, key=key)[0], job)
 
 
 @command("pairing")
@@ -615,10 +609,7 @@ def pairing(job: Job,
             uncovered: Annotated[bool, typer.Option(
                 "--uncovered", help="List the households on the rolls with no cadre.")]
             = False):
-    from . import programs
-
-    ledgers = _load(job)
-    _emit(programs.pairing(ledgers, _year(job, ledgers), uncovered, job.listing), job)
+    _emit(_report(job, uncovered=uncovered)[0], job)
 
 
 IncidenceOpt = Annotated[float, typer.Option(
@@ -628,42 +619,27 @@ IncidenceOpt = Annotated[float, typer.Option(
 
 @command("villages")
 def villages(job: Job, incidence: IncidenceOpt = 0.02):
-    from . import programs
-
-    ledgers = _load(job)
-    _emit(programs.villages(ledgers, _year(job, ledgers), incidence, job.listing), job)
+    _emit(_report(job, incidence=incidence)[0], job)
 
 
 @command("housing")
 def housing(job: Job):
-    from . import programs
-
-    ledgers = _load(job)
-    _emit(programs.housing(ledgers, job.year, job.listing), job)
+    _emit(_report(job)[0], job)
 
 
 @command("education")
 def education(job: Job):
-    from . import programs
-
-    ledgers = _load(job)
-    _emit(programs.education(ledgers, job.year, job.listing), job)
+    _emit(_report(job)[0], job)
 
 
 @command("policy")
 def policy(job: Job):
-    from . import programs
-
-    ledgers = _load(job)
-    _emit(programs.policy(ledgers, job.year), job)
+    _emit(_report(job)[0], job)
 
 
 @command("flow")
 def flow(job: Job):
-    from .flow import flow as build
-
-    ledgers = _load(job)
-    _emit(build(ledgers, _year(job, ledgers), job.listing), job)
+    _emit(_report(job)[0], job)
 
 
 @command("report")
@@ -671,7 +647,7 @@ def report(job: Job):
     from . import document, output
     from .annual import annual_figures
 
-    ledgers = _load(job)
+    ledgers = _load(job, area=True)
     year = _year(job, ledgers)
     terminal = job.output is None and _stdout_is_terminal()
     if terminal and job.fmt in (None, "html"):
