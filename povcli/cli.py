@@ -336,7 +336,10 @@ def command(name: str):
             job = Job(spec, **shared)
             _run(job, lambda: fn(job, **kwargs))
 
-        callback.__signature__ = inspect.Signature(own + _shared(spec))  # type: ignore
+        params = own + _shared(spec)
+        callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        # older Typer reads the annotations, newer the signature: give both
+        callback.__annotations__ = {p.name: p.annotation for p in params}
         callback.__name__ = name
         callback.__doc__ = spec.help(HELP_LANG)
         app.command(name=name, help=spec.help(HELP_LANG), rich_help_panel=spec.panel)(callback)
