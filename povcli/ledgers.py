@@ -429,8 +429,8 @@ def _find_header(raw: bytes, start: int, ledger: Ledger) -> tuple[int, int, int,
         end = raw.find(b"\n", pos)
         end = len(raw) if end == -1 else end + 1
         line = raw[pos:end]
-        if line.strip():
-            cells, delimiter = _cells(line[:1 << 20])
+        cells, delimiter = _cells(line[:1 << 20]) if line.strip() else ([], ",")
+        if any(c.strip() for c in cells):  # a row of empty cells (,,,,) is a blank line
             named = _names_required(cells, ledger)
             if named == -1:
                 return pos, lines, titles, delimiter
