@@ -613,31 +613,45 @@ def _row_kind(cells) -> str | None:
 
 def _blank_and_totals(columns: list) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(rows to drop, records that are totals rows), or (None, None) when every row is a
-    record. In Arrow: the first column decides for nearly every row."""
+    record. In Arrow: the first column decides for nearly every row; only rows whose first
+    cell is empty look further, and only cells holding 计 are looked at in Python."""
     if not columns or not len(columns[0]):
         return None, None
-    first = pc.utf8_trim_whitespace(columns[0])
-    empty = pc.equal(first, "")
-    if pc.any(empty).as_py():
+    n = len(columns[0])
+
+    def empty(col):
+        return pc.or_(pc.equal(col, ""), pc.utf8_is_space(col)).to_numpy(zero_copy_only=False)
+
+    def totals_in(col) -> np.ndarray:
+        hits = np.flatnonzero(pc.match_substring(col, "计").to_numpy(zero_copy_only=False))
+        if not len(hits):
+            return hits
+        texts = col.take(pa.array(hits)).to_pylist()
+        return hits[[bool(re.match(_TOTALS, t.strip())) for t in texts]]
+
+    first_empty = empty(columns[0])
+    totals = [totals_in(columns[0])]
+    blank = None
+    if first_empty.any():
+        rows = np.flatnonzero(first_empty)  # rows still looking for a non-empty cell
         for col in columns[1:]:
-            first = pc.if_else(empty, pc.utf8_trim_whitespace(col), first)
-            empty = pc.equal(first, "")
-            if not pc.any(empty).as_py():
+            cells = col.take(pa.array(rows))
+            here = empty(cells)
+            found = np.flatnonzero(~here)
+            if len(found):
+                totals.append(rows[found][totals_in(cells.take(pa.array(found)))])
+            rows = rows[here]
+            if not len(rows):
                 break
-    blank = empty.to_numpy(zero_copy_only=False) if pc.any(empty).as_py() else None
-    totals_mask = pc.match_substring_regex(first, _TOTALS)
-    totals = None
-    if pc.any(totals_mask).as_py():
-        totals = totals_mask.to_numpy(zero_copy_only=False)
-    if blank is None and totals is None:
+        if len(rows):
+            blank = np.zeros(n, dtype=bool)
+            blank[rows] = True
+    totals = np.unique(np.concatenate(totals)).astype(np.int64)
+    if blank is None and not len(totals):
         return None, None
-    dropped = np.zeros(len(columns[0]), dtype=bool)
-    if blank is not None:
-        dropped |= blank
-    if totals is not None:
-        dropped |= totals
-        totals = np.flatnonzero(totals)
-    return dropped, totals
+    dropped = np.zeros(n, dtype=bool) if blank is None else blank
+    dropped[totals] = True
+    return dropped, (totals if len(totals) else None)
 
 
 def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int,
