@@ -445,3 +445,20 @@ def test_lost_zeros_is_vectorised(tmp_path):
     out = L._lost_zeros(values, pool)
     assert time.perf_counter() - started < 3
     assert out[:3] == ["00000000", "00000001", "00000002"] and out[-1] == f"{n - 1:08d}"
+
+
+# ---- through the command line: refused, never an internal error
+
+def test_cli_refuses_a_directory_ledger_and_notes_title_rows(run, tmp_path):
+    folder = make_ledgers(tmp_path / "set", households=[household("H1")],
+                          members=[member(1, "H1")])
+    text = (folder / "households.csv").read_text(encoding="utf-8")
+    (folder / "households.csv").write_text("二道江区贫困户台账\n" + text, encoding="utf-8")
+    result = run("summary", "-d", folder, "--year", "2017")
+    assert result.exit_code == 0, result.stderr
+    assert "1 title row(s) above the header were skipped" in result.stderr
+    (folder / "exits.csv").mkdir()
+    result = run("exits", "-d", folder)
+    assert result.exit_code == 2
+    assert "exits.csv: is a directory, not a file" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
