@@ -416,7 +416,8 @@ def _cells(line: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
         return text.split(delimiter), delimiter
 
 
-def _find_header(raw: bytes, start: int, ledger: Ledger) -> tuple[int, int, int, str]:
+def _find_header(raw: bytes, start: int, ledger: Ledger, delimiter: str | None = None
+                 ) -> tuple[int, int, int, str]:
     """(byte where the header row starts, lines above it, title rows skipped, delimiter).
 
     The header is the first of the first TITLE_ROWS + 1 non-blank lines that names every
@@ -429,18 +430,18 @@ def _find_header(raw: bytes, start: int, ledger: Ledger) -> tuple[int, int, int,
         end = raw.find(b"\n", pos)
         end = len(raw) if end == -1 else end + 1
         line = raw[pos:end]
-        cells, delimiter = _cells(line[:1 << 20]) if line.strip() else ([], ",")
+        cells, used = _cells(line[:1 << 20], delimiter) if line.strip() else ([], ",")
         if any(c.strip() for c in cells):  # a row of empty cells (,,,,) is a blank line
             named = _names_required(cells, ledger)
             if named == -1:
-                return pos, lines, titles, delimiter
+                return pos, lines, titles, used
             if best is None or named > best[0]:
-                best = (named, pos, lines, 0, delimiter)
+                best = (named, pos, lines, 0, used)
             titles += 1
         pos = end
         lines += 1
     if best is None:
-        return start, 0, 0, ","
+        return start, 0, 0, delimiter or ","
     return best[1], best[2], best[3], best[4]
 
 
@@ -517,7 +518,8 @@ def _read_csv(source: Source, ledger: Ledger, encoding: str | None,
                                        encoding=encoding)]
         used = encoding
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    start, offset_lines, titles, delimiter = _find_header(raw, bom, ledger)
+    start, offset_lines, titles, delimiter = _find_header(
+        raw, bom, ledger, "\t" if path.suffix.lower() == ".tsv" else None)
     if titles and notes is not None:
         notes.append(say("reader.title_rows", "en", file=display, count=titles))
     first = raw[start:(raw.find(b"\n", start) + 1 or len(raw))]

@@ -142,6 +142,13 @@ def test_tab_separated_csv_and_tsv(tmp_path):
     assert ledgers.frame("members")["name"].tolist() == ["张三"]
 
 
+def test_a_tsv_file_is_tab_separated_even_with_commas_in_its_header(tmp_path):
+    header = "\t".join(HOUSEHOLD_HEADER) + "\t备注,说明"
+    text = header + "\n" + GOOD_ROW.replace(",", "\t") + "\t无\n"
+    loaded, findings = read(tmp_path, text, name="households.tsv")
+    assert findings == [] and loaded.frame.loc[0, "village"] == "样子沟村"
+
+
 def test_a_tab_separated_file_with_a_bad_row_says_where(tmp_path):
     text = ("\t".join(HOUSEHOLD_HEADER) + "\n" + GOOD_ROW.replace(",", "\t") + "\n0102\tx\n")
     _, findings = read(tmp_path, text)
