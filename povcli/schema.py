@@ -24,6 +24,7 @@ class Column:
     required: bool = False
     enum: str | None = None  # key into ENUMS when type == ENUM
     default: float | None = None  # value used for a missing optional amount
+    nonzero: bool = False  # an amount that may not be zero (a payment)
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,8 @@ ENUMS["cause"].aliases.update({f"{label}致贫": code for code, label in ENUMS["
 ENUMS["housing_grade"].aliases.update({f"{c}级危房": c for c in "ABCD"})
 
 
-def _c(name, zh, type_, required=False, enum=None, default=None):
-    return Column(name, zh, type_, required, enum, default)
+def _c(name, zh, type_, required=False, enum=None, default=None, nonzero=False):
+    return Column(name, zh, type_, required, enum, default, nonzero)
 
 
 HH = ("household_id",)
@@ -222,7 +223,7 @@ LEDGERS: dict[str, Ledger] = {
             _c("household_id", "户编号", ID, True),
             _c("person_id", "身份证号", RID),
             _c("program", "项目类别", ENUM, True, "program"),
-            _c("amount", "金额", AMOUNT, True),
+            _c("amount", "金额", AMOUNT, True, nonzero=True),
             _c("source", "资金来源", ENUM, False, "source"),
             _c("voucher", "凭证号", ID),
         ), keys=(("voucher",),), references=(
