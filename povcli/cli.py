@@ -729,7 +729,12 @@ def check(
                            incidence=incidence)
     rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
     job.folder = resolve_data(job)
-    ledgers, read_findings = read_ledgers(job.folder, None, job.encoding)
+    notes: list[str] = []
+    try:
+        ledgers, read_findings = read_ledgers(job.folder, None, job.encoding, notes=notes)
+    finally:
+        for note in notes:
+            _note(job, note)
     job.ledger_files = {n: s.path for n, s in ledgers.files.items()}
     fatal = [f for f in read_findings if f.line is None]
     if fatal:
