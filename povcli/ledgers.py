@@ -30,8 +30,8 @@ import pyarrow.csv as pacsv
 
 from .findings import Finding, LedgerError, mask_text
 from .messages import MESSAGES, say
-from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUMS, ID, LEDGERS, RID, TEXT, YEAR,
-                     Ledger, enum_index, header_index, header_key)
+from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUM_SET, ENUMS, ID, LEDGERS, RID,
+                     SET_SEPARATORS, TEXT, YEAR, Ledger, enum_index, header_index, header_key)
 
 ENCODINGS = ("utf-8", "gb18030")
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -927,6 +927,8 @@ def _parse_column(col, arr: pa.ChunkedArray):
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     if col.type in _TYPED:
         parse, dtype = _TYPED[col.type]
+    elif col.type == ENUM_SET:
+        parse, dtype = enum_set_parser(col.enum), "object"
     else:  # ENUM, BOOL: the code of each spelling
         parse, dtype = enum_parser(col.enum), "object"
     missing = np.datetime64("NaT") if dtype.startswith("datetime") else (
@@ -1008,6 +1010,21 @@ def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> 
     frame.index = pd.Index(frame_index, name="record")
     loaded.frame = frame
     return findings
+
+
+def enum_set_parser(enum_name: str) -> Callable[[str], str]:
+    """One or more codes in a cell (因病、因残): the codes joined by "," in the
+    enumeration's order."""
+    one = enum_parser(enum_name)
+    order = ENUMS[enum_name].codes
+    split = re.compile("[" + re.escape(SET_SEPARATORS) + r"\s]+")
+
+    def parse(text: str) -> str:
+        codes = {one(part) for part in split.split(text) if part}
+        if not codes:
+            raise CellError("reader.required_empty")
+        return ",".join(c for c in order if c in codes)
+    return parse
 
 
 def _finish(col, parsed):

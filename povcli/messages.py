@@ -221,6 +221,8 @@ define({f"reader.unknown.{name}": (f"unknown {name.replace('_', ' ')} (use one o
             "relation": "与户主关系", "sex": "性别", "direction": "调整方向",
             "reason": "调整原因", "verification": "查验结果", "program": "项目类别",
             "source": "资金来源", "kind": "项目类型", "yes_no": "是否",
+            "monitoring_category": "监测对象类别", "risk": "风险类型", "elimination": "消除方式",
+            "sample_type": "样本类型",
         }.items()})
 
 # --------------------------------------------------------------------------- checks
