@@ -96,6 +96,7 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
                       {"year": year}))
     if name in OWN_AREA:
         options.update(township=township, village=village)
+        ledgers = restrict(ledgers)  # registered households only
     else:
         ledgers = restrict(ledgers, township, village)
     report = builders[name](ledgers, year, listing, **options)

@@ -170,7 +170,7 @@ def load(key: str, ledger_name: str):
         for col in LEDGERS[ledger_name].columns:  # Parquet keeps dates to the microsecond
             if col.type == DATE:
                 frame[col.name] = frame[col.name].astype("datetime64[s]")
-        if list(frame.columns) != [c.name for c in LEDGERS[ledger_name].columns] or \
+        if list(frame.columns) != LEDGERS[ledger_name].frame_columns or \
                 len(frame) != meta["rows"]:
             raise Damaged(f"{entry}: its table does not match its description")
     except Damaged:

@@ -479,9 +479,12 @@ def _emit(report, job: Job, table: Callable | None = None) -> None:
     """Hand a report to the renderer; write it to stdout or -o; notes to stderr."""
     from . import i18n, output, render
 
+    from .messages import MESSAGES, say
+
     for note in report.notes:
         template, params = note if isinstance(note, tuple) else (note, {})
-        _note(job, i18n.word(template, job.lang, **params))
+        _note(job, say(template, job.lang, **params) if template in MESSAGES
+              else i18n.word(template, job.lang, **params))
     report.meta.setdefault("area", job.area)
     report.meta["sample"] = job.sample
     kind, path = _destination(job)

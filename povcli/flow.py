@@ -12,6 +12,7 @@ import pandas as pd
 
 from .ledgers import LedgerSet
 from .model import Rolls, exit_rows, year_end
+from .model import exited as exit_mask
 from .reports import Report
 from .schema import ENUMS
 
@@ -28,7 +29,8 @@ def _poor_before(ledgers: LedgerSet, rolls: Rolls, year: int) -> set:
     exits = ledgers.get("exits")
     if exits is None:
         return set(hh["household_id"])
-    done = exits[(exits["verification"] != "fail") & (exits["exit_year"] < year)]
+    exits = exits[exit_mask(ledgers)]
+    done = exits[exits["exit_year"] < year]
     latest = done.groupby("household_id")["exit_year"].max()
     ch = rolls.changes
     ret = ch[(ch["reason"] == "returned") & (ch["date"] <= year_end(year))]
@@ -44,17 +46,9 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     hh = ledgers.frame("households")
     ch = rolls.changes
     rows = ch[ch["date"].dt.year == year].copy()
-    # the state of each person just before each change: a `returned` row for someone
-    # already on the rolls changes their poverty, not the rolls
-    prev = ch.groupby("person_id")["direction"].shift(1).astype(object)
-    identified = pd.Series(rolls.identified.to_numpy(), index=members["person_id"])
-    identified = identified[~identified.index.duplicated()]
-    joins = pd.Series(rolls.joins_later, index=members["person_id"])
-    joins = joins[~joins.index.duplicated()]
-    default = (ch["date"] >= ch["person_id"].map(identified)) & ~ch["person_id"].map(
-        joins).fillna(False).astype(bool)
-    was_on = prev.eq("in").where(prev.notna(), default)
-    rows["was_on"] = was_on.reindex(rows.index).astype(bool)
+    # the state of each membership just before each change: a `returned` row for
+    # someone already on the rolls changes their poverty, not the rolls
+    rows["was_on"] = rolls.was_on_before().reindex(rows.index).astype(bool)
     rows["direction"] = rows["direction"].astype(str)
     rows["reason"] = rows["reason"].astype(str)
 
@@ -63,7 +57,13 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     hh_start = rolls.households_on(start)
     hh_end = rolls.households_on(end)
     # members who came on with their household's identification this year, no row needed
-    came_on = people_end & ~people_start & ~members["person_id"].isin(set(rows["person_id"]))
+    membership = pd.MultiIndex.from_arrays([members["household_id"].astype(object),
+                                            members["person_id"].astype(object)])
+
+    def with_a_row(frame):  # members (household, person) that have a change row in frame
+        return membership.isin(pd.MultiIndex.from_arrays(
+            [frame["household_id"].astype(object), frame["person_id"].astype(object)]))
+    came_on = people_end & ~people_start & ~with_a_row(rows)
     new_hh = set(hh.loc[hh["identified_on"].dt.year == year, "household_id"])
     by_identification = came_on & members["household_id"].isin(new_hh)
 
@@ -121,9 +121,8 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     add(f"poor at {start.date()}", poor_start.sum(),
         int(rolls.poor_households(start).sum()))
     returned_hh = set(rows.loc[rows["reason"] == "returned", "household_id"])
-    with_row = set(rows.loc[rows["direction"] == "in", "person_id"])
     along = (poor_end & ~poor_start & members["household_id"].isin(returned_hh)
-             & ~members["person_id"].isin(with_row))
+             & ~with_a_row(rows[rows["direction"] == "in"]))
     expected = int(poor_start.sum()) + by_reason(
         rows[rows["household_id"].isin(poor_before)],
         [("identified with their household (no change row)",

@@ -22,7 +22,7 @@ def default_lang() -> str:
 
 COLUMNS = {
     "year": "年度", "households": "户数", "people": "人数", "verified_people": "查验人数",
-    "passed_people": "通过人数", "pass_rate": "通过率", "direction": "调整方向",
+    "passed_people": "通过人数", "pass_rate": "通过率", "pending_people": "待查验人数", "direction": "调整方向",
     "reason": "调整原因", "program": "项目类别", "payments": "笔数", "amount": "金额",
     "amount_per_household": "户均金额", "metric": "指标", "value": "数值", "township": "乡镇",
     "village": "行政村", "project_id": "项目编号", "name": "名称", "kind": "项目类型",

@@ -31,7 +31,8 @@ import pyarrow.csv as pacsv
 from .findings import Finding, LedgerError, mask_text
 from .messages import MESSAGES, say
 from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUM_SET, ENUMS, ID, LEDGERS, RID,
-                     SET_SEPARATORS, TEXT, YEAR, Ledger, enum_index, header_index, header_key)
+                     EXIT_CLAIMING_LABELS, POOR_CLAIMING_LABELS, SET_SEPARATORS, TEXT, YEAR,
+                     Ledger, enum_index, header_index, header_key)
 
 ENCODINGS = ("utf-8", "gb18030")
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -1006,10 +1007,26 @@ def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> 
         parsed, bad, reasons, texts = _parse_column(col, arr)
         findings += _findings_for(display, bad, line_of, col.name, reasons, texts, header)
         data_cols[col.name] = _finish(col, parsed)
+    if "category_claims_exit" in ledger.derived:
+        data_cols["category_claims_exit"] = _claims_exit(cols.get("category"), n)
     frame = pd.DataFrame(data_cols, index=pd.RangeIndex(n))
     frame.index = pd.Index(frame_index, name="record")
     loaded.frame = frame
     return findings
+
+
+def _claims_exit(values, n: int) -> pd.api.extensions.ExtensionArray:
+    """Per household, what its category label says of its status: True for the national
+    system's 脱贫户 labels (一般脱贫户 ...: it exited), False for the 贫困户 labels (it is
+    poor), empty for any other spelling (a code, 低保户 ...) or an empty cell."""
+    if values is None:
+        return pd.array([pd.NA] * n, dtype="boolean")
+    arr = pc.utf8_trim_whitespace(_strings(values))
+    exited = pc.is_in(arr, value_set=pa.array(sorted(EXIT_CLAIMING_LABELS), pa.string()))
+    poor = pc.is_in(arr, value_set=pa.array(sorted(POOR_CLAIMING_LABELS), pa.string()))
+    out = pc.if_else(exited, pa.scalar(True), pc.if_else(poor, pa.scalar(False),
+                                                         pa.scalar(None, pa.bool_())))
+    return pd.array(out.to_pylist(), dtype="boolean")
 
 
 def enum_set_parser(enum_name: str) -> Callable[[str], str]:

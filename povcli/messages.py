@@ -228,5 +228,46 @@ define({f"reader.unknown.{name}": (f"unknown {name.replace('_', ' ')} (use one o
 # --------------------------------------------------------------------------- checks
 define({})
 
+# exits as offices decided them (issue 11): checks_exits.py
+define({
+    "checks.exit_income_standard": (
+        "per-capita income {income} is not above the {exit_year} exit standard {standard}: the "
+        "household does not meet the exit standard, or the income is wrong",
+        "人均纯收入{income}元未超过{exit_year}年脱贫标准{standard}元：该户未达到脱贫标准，或收入有误"),
+    "checks.exit_income_national": (
+        "per-capita income {income} is not above the {exit_year} national poverty line {standard} "
+        "(policy.csv gives no exit standard for {exit_year}: tested against the national line)",
+        "人均纯收入{income}元未超过{exit_year}年国家扶贫标准{standard}元（政策参数未给出{exit_year}年"
+        "脱贫标准，按国家扶贫标准检验）"),
+    "checks.exit_income_disagrees": (
+        "per-capita income {recorded} differs from {computed}, the figure of incomes.csv for "
+        "{exit_year}, by more than 1 yuan: correct one of them",
+        "人均纯收入{recorded}元与家庭收入台账{exit_year}年的{computed}元相差超过1元：请更正其中之一"),
+    "checks.label_exited_without_exit": (
+        "the category says the household exited (脱贫户), but exits.csv has no passed exit "
+        "of it: correct the category or record the exit",
+        "贫困户属性写明已脱贫（脱贫户），但脱贫退出台账中没有该户查验通过的退出记录："
+        "请更正属性或补录退出"),
+    "checks.two_households_at_once": (
+        "this person is on the rolls of household {other} (line {other_line}) too on {date}: "
+        "record the move (婚出/迁出 from one, 婚入 to the other) or keep them in one",
+        "此人在{date}同时在第{other_line}行的户{other}在册：请登记迁移（一户婚出或迁出、"
+        "另一户婚入），或只保留在一户"),
+    "checks.label_poor_after_exit": (
+        "the category says the household is poor, but it exited in {exit_year} (passed) and no "
+        "return to poverty is recorded since: correct the category or record the return",
+        "贫困户属性写明未脱贫，但该户已于{exit_year}年脱贫（查验通过），此后没有返贫记录："
+        "请更正属性或补录返贫"),
+})
+
 # --------------------------------------------------------------------------- reports
 define({})
+
+# exits as offices decided them (issue 11)
+define({
+    "reports.exits_unverified": (
+        "the exits ledger has no verification column: every exit row counts as an exit, "
+        "and verified people, passed people and the pass rate are not recorded",
+        "脱贫退出台账没有“查验结果”列：每一行都按已脱贫计算，查验人数、通过人数和通过率"
+        "无记录"),
+})

@@ -42,12 +42,28 @@ def latest_year(ledgers: LedgerSet) -> int | None:
     return max(years) if years else None
 
 
-def restrict(ledgers: LedgerSet, township: str | None = None, village: str | None = None
-             ) -> LedgerSet:
-    """The same ledger set, cut down to the households of one township and/or village."""
-    if not township and not village:
-        return ledgers
+def registered(households: pd.DataFrame) -> np.ndarray:
+    """Boolean per household row: a registered (建档立卡) household; `registered`
+    empty or absent means yes."""
+    if "registered" not in households.columns:
+        return np.ones(len(households), dtype=bool)
+    return households["registered"].fillna(True).astype(bool).to_numpy()
+
+
+# ledgers whose rows of unregistered households are kept: they exist for monitoring
+KEEP_UNREGISTERED = ("monitoring", "assessment")
+
+
+def restrict(ledgers: LedgerSet, township: str | None = None, village: str | None = None,
+             registered_only: bool = True) -> LedgerSet:
+    """The same ledger set, cut down to the households of one township and/or village,
+    and (registered_only) to registered households: every figure of the rolls, exits,
+    changes and subsidies counts registered households only (an unregistered household
+    exists for monitoring alone; its monitoring rows are kept)."""
     hh = ledgers.frame("households")
+    own = registered(hh) if registered_only else np.ones(len(hh), dtype=bool)
+    if not township and not village and own.all():
+        return ledgers
     keep = pd.Series(True, index=hh.index)
     if township:
         keep &= hh["township"] == township
@@ -61,15 +77,20 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
             raise UsageError(f"no household is in village '{village}'"
                              + (f" of {township}" if township else "") + " (villages: "
                              + ", ".join(sorted(villages.dropna().unique())) + ")")
+    area_ids = set(hh.loc[keep, "household_id"])
+    keep &= own
     ids = set(hh.loc[keep, "household_id"])
     loaded = {}
     for name, one in ledgers.loaded.items():
         frame = one.frame
         if name == "households":
             frame = frame[keep]
+        elif name in KEEP_UNREGISTERED:
+            if township or village:
+                frame = frame[is_in(frame["household_id"], area_ids)]
         elif "household_id" in frame.columns:
             frame = frame[is_in(frame["household_id"], ids)]
-        elif name == "villages":
+        elif name == "villages" and (township or village):
             vk = pd.Series(True, index=frame.index)
             if township:
                 vk &= frame["township"] == township
@@ -108,22 +129,6 @@ class Rolls:
     def __post_init__(self):
         self.members = self.ledgers.frame("members")
         hh = self.ledgers.frame("households")
-        # one hash pass gives the code of every household row and every member's household
-        codes, uniques = factorize(pd.concat([hh["household_id"],
-                                              self.members["household_id"]],
-                                             ignore_index=True))
-        self.hh_row = codes[:len(hh)]  # household row -> code
-        n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
-        self.household_index = pd.Index(uniques.slice(0, n_hh).to_pandas())
-        member_hh = codes[len(hh):]
-        self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
-        first_rows = np.zeros(len(hh), dtype=bool)
-        first_rows[np.unique(self.hh_row, return_index=True)[1]] = True
-        self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
-        known = self.member_hh >= 0
-        identified = np.full(len(self.members), np.datetime64("NaT"), dtype="datetime64[s]")
-        identified[known] = self.hh_identified[self.member_hh[known]]
-        self.identified = pd.Series(identified, index=self.members.index)
         changes = self.ledgers.get("changes")
         if changes is None:
             changes = pd.DataFrame({"date": pd.Series(dtype="datetime64[s]"),
@@ -135,30 +140,78 @@ class Rolls:
         self.changes = changes.assign(_order=np.arange(len(changes))).sort_values(
             ["date", "_order"], kind="stable")
         ch = self.changes
-        codes, uniques = factorize(pd.concat([self.members["person_id"], ch["person_id"]],
-                                             ignore_index=True))
-        self.member_person = codes[:len(self.members)]
-        n_people = int(self.member_person.max()) + 1 if len(self.members) else 0
-        self.person_index = pd.Index(uniques.slice(0, n_people).to_pandas())
-        ch_person = codes[len(self.members):]
+        n_m = len(self.members)
+        # one hash pass gives the code of every household row, every member's and every
+        # change's household (household rows first: codes 0..n-1 are households)
+        codes, uniques = factorize(pd.concat([hh["household_id"], self.members["household_id"],
+                                              ch["household_id"]], ignore_index=True))
+        self.hh_row = codes[:len(hh)]  # household row -> code
+        n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
+        self.household_index = pd.Index(uniques.slice(0, n_hh).to_pandas())
+        member_hh = codes[len(hh):len(hh) + n_m]
+        ch_hh = codes[len(hh) + n_m:]
+        self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
+        first_rows = np.zeros(len(hh), dtype=bool)
+        first_rows[np.unique(self.hh_row, return_index=True)[1]] = True
+        self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
+        known = self.member_hh >= 0
+        identified = np.full(n_m, np.datetime64("NaT"), dtype="datetime64[s]")
+        identified[known] = self.hh_identified[self.member_hh[known]]
+        self.identified = pd.Series(identified, index=self.members.index)
+        codes, p_uniques = factorize(pd.concat([self.members["person_id"], ch["person_id"]],
+                                               ignore_index=True))
+        self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
+        n_people = int(self.member_person.max()) + 1 if n_m else 0
+        self.person_index = pd.Index(p_uniques.slice(0, n_people).to_pandas())
+        ch_person = codes[n_m:]
+        # A membership is a (household, person) pair: the key of members. Each has its
+        # own changes and its own state; a person may belong to several households.
+        n_all = max(len(p_uniques), 1)
+        m_key = np.where((member_hh >= 0) & (self.member_person >= 0),
+                         member_hh * n_all + self.member_person, -1)
+        c_key = np.where((ch_hh >= 0) & (ch_person >= 0), ch_hh * n_all + ch_person, -2)
+        keys, self.member_key = np.unique(m_key, return_inverse=True)
+        self.member_key = self.member_key.reshape(-1)  # member row -> membership code
+        self.n_memberships = len(keys)
+        pos = np.searchsorted(keys, c_key)
+        pos = np.minimum(pos, max(len(keys) - 1, 0))
+        found = (len(keys) > 0) & (keys[pos] == c_key) if len(keys) else np.zeros(len(ch), bool)
+        self.ch_member = np.where(found, pos, -1)  # change row -> membership, -1: none
         self.ch_person = np.where(ch_person < n_people, ch_person, -1)  # -1: not a member
         self.ch_date = ch["date"].to_numpy().astype("datetime64[s]")
         self.ch_in = (ch["direction"].astype(object) == "in").to_numpy()
-        ok = (self.ch_person >= 0) & ~np.isnat(self.ch_date)
-        # A member whose first change brings them in (birth, marriage, later
+        ok = (self.ch_member >= 0) & ~np.isnat(self.ch_date)
+        # A membership whose first change brings the person in (birth, marriage, later
         # identification) is not on the rolls before that change.
-        first = np.full(len(self.person_index), -1)
+        first = np.full(self.n_memberships, -1)
         rows = np.flatnonzero(ok)
-        persons, first_pos = np.unique(self.ch_person[rows], return_index=True)
-        first[persons] = rows[first_pos]
+        memberships, first_pos = np.unique(self.ch_member[rows], return_index=True)
+        first[memberships] = rows[first_pos]
         reason = ch["reason"].astype(object).to_numpy()
-        has = first[self.member_person] >= 0
-        first_row = first[self.member_person]
-        joins = np.zeros(len(self.members), dtype=bool)
+        first_row = first[self.member_key]
+        has = first_row >= 0
+        joins = np.zeros(n_m, dtype=bool)
         joins[has] = self.ch_in[first_row[has]] & (reason[first_row[has]] != "returned")
         self.joins_later = joins
         self._ok = ok
         self._cache: dict = {}
+
+    def was_on_before(self) -> pd.Series:
+        """Per change row (the index of `changes`): whether its membership was on the
+        rolls just before it (its previous change, else the default rule at its date)."""
+        member = self.ch_member
+        prev = pd.Series(self.ch_in.astype(float), index=self.changes.index)
+        prev = prev.where(member >= 0).groupby(member).shift(1)
+        first_row = np.full(self.n_memberships, 0)
+        n_m = len(self.members)
+        if n_m:
+            first_row[self.member_key[::-1]] = np.arange(n_m)[::-1]
+        rows = first_row[np.maximum(member, 0)] if n_m else np.zeros(len(member), dtype=int)
+        default = np.zeros(len(member), dtype=bool)
+        if n_m:
+            default = (self.ch_date >= self.identified.to_numpy()[rows]) & \
+                ~self.joins_later[rows] & (member >= 0)
+        return pd.Series(np.where(prev.notna(), prev == 1, default), index=self.changes.index)
 
     def _cached(self, key, compute):
         if key not in self._cache:
@@ -172,12 +225,12 @@ class Rolls:
 
     def _members_on(self, when: pd.Timestamp) -> np.ndarray:
         rows = np.flatnonzero(self._ok & (self.ch_date <= np.datetime64(when, "s")))
-        state = np.full(len(self.person_index), -1, dtype=np.int8)
-        if len(rows):  # the latest change of each person up to `when` decides
+        state = np.full(self.n_memberships, -1, dtype=np.int8)
+        if len(rows):  # the latest change of each membership up to `when` decides
             backwards = rows[::-1]
-            persons, last = np.unique(self.ch_person[backwards], return_index=True)
-            state[persons] = self.ch_in[backwards[last]]
-        mine = state[self.member_person]
+            memberships, last = np.unique(self.ch_member[backwards], return_index=True)
+            state[memberships] = self.ch_in[backwards[last]]
+        mine = state[self.member_key]
         default = (self.identified.to_numpy() <= np.datetime64(when, "s")) & ~self.joins_later
         return np.where(mine >= 0, mine == 1, default)
 
@@ -217,13 +270,14 @@ class Rolls:
             exits = self.ledgers.get("exits")
             if exits is None or exits.empty:
                 return on
-            done = exits[(exits["verification"] != "fail") & (exits["exit_year"] <= when.year)]
+            exits = exits[exited(self.ledgers)]
+            done = exits[exits["exit_year"] <= when.year]
             codes = codes_of(done["household_id"], self.household_index)
             years = done["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
             latest = np.full(len(self.household_index), -np.inf)
             valid = codes >= 0
             np.maximum.at(latest, codes[valid], years[valid])
-            exited = latest > -np.inf
+            has_exit = latest > -np.inf
             ch = self.changes
             returned = ((ch["reason"].astype(object) == "returned").to_numpy()
                         & (self.ch_date <= np.datetime64(when, "s")))
@@ -233,7 +287,7 @@ class Rolls:
             # back in poverty: returned in a year after the household's latest exit
             back = np.zeros(len(self.household_index), dtype=bool)
             back[r_hh[keep][r_year[keep] > latest[r_hh[keep]]]] = True
-            return on & ~(exited & ~back)
+            return on & ~(has_exit & ~back)
         return self._cached(("poor", when), compute)
 
     def poor_households(self, when) -> pd.Series:
@@ -248,29 +302,54 @@ class Rolls:
         in_poor[known] = poor[self.member_hh[known]]
         return self.people_on(when) & in_poor
 
-    def persons_on_at(self, person_ids: pd.Series, when: pd.Series) -> np.ndarray:
-        """Whether each person was on the rolls on its own date (one date per row),
-        by the person rule; unknown persons count as on."""
-        rows = pd.DataFrame({"person_id": person_ids.to_numpy(), "when": pd.to_datetime(
-            when.to_numpy()).astype("datetime64[s]"), "row": np.arange(len(person_ids))})
+    def memberships_on_at(self, household_ids: pd.Series, person_ids: pd.Series,
+                          when: pd.Series) -> np.ndarray:
+        """Whether each (household, person) membership was on the rolls on its own date
+        (one date per row), by the person rule; unknown memberships count as on."""
+        def key(hh, pid):
+            return (pd.Series(np.asarray(hh, dtype=object)).astype(str) + "\x1f"
+                    + pd.Series(np.asarray(pid, dtype=object)).astype(str))
+        n = len(person_ids)
+        rows = pd.DataFrame({"key": key(household_ids, person_ids).to_numpy(dtype=object),
+                             "when": pd.to_datetime(np.asarray(when)).astype("datetime64[s]"),
+                             "row": np.arange(n)})
         rows = rows.dropna(subset=["when"])
-        rows["person_id"] = rows["person_id"].astype(object)  # one key type for merge_asof
-        ch = self.changes[["date", "person_id", "direction"]].dropna(subset=["date"])
-        ch = ch.assign(person_id=ch["person_id"].astype(object),
-                       direction=ch["direction"].astype(object)).sort_values("date",
-                                                                             kind="stable")
-        last = pd.merge_asof(rows.sort_values("when"), ch, left_on="when", right_on="date",
-                             by="person_id", direction="backward")
-        code = codes_of(last["person_id"], self.person_index)
-        first_member = codes_of(pd.Series(self.person_index), pd.Index(
-            self.members["person_id"]))  # person code -> first member row
-        known = code >= 0
-        member = np.where(known, first_member[np.where(known, code, 0)], 0)
-        default = (self.identified.to_numpy()[member] <= last["when"].to_numpy()) & \
-            ~self.joins_later[member]
+        ch = self.changes[["date", "household_id", "person_id", "direction"]].dropna(
+            subset=["date"])
+        ch = pd.DataFrame({"date": ch["date"].to_numpy(),
+                           "key": key(ch["household_id"], ch["person_id"]).to_numpy(dtype=object),
+                           "direction": ch["direction"].astype(object).to_numpy()})
+        last = pd.merge_asof(rows.sort_values("when"), ch.sort_values("date", kind="stable"),
+                             left_on="when", right_on="date", by="key", direction="backward")
+        member_keys = key(self.members["household_id"], self.members["person_id"])
+        member = codes_of(last["key"], pd.Index(member_keys))
+        known = member >= 0
+        safe = np.maximum(member, 0)
+        default = (self.identified.to_numpy()[safe] <= last["when"].to_numpy()) & \
+            ~self.joins_later[safe] if len(self.members) else np.zeros(len(last), bool)
         on = np.where(last["direction"].notna(), last["direction"] == "in", default)
-        out = np.ones(len(person_ids), dtype=bool)
+        out = np.ones(n, dtype=bool)
         out[last["row"].to_numpy()] = np.where(known, on, True)
+        return out
+
+    def persons_on_at(self, person_ids: pd.Series, when: pd.Series,
+                      household_ids: pd.Series | None = None) -> np.ndarray:
+        """Whether each person was on the rolls on its own date (one date per row), by
+        the person rule: of that household when household_ids are given, else of any of
+        their households; unknown persons count as on."""
+        if household_ids is not None:
+            return self.memberships_on_at(household_ids, person_ids, when)
+        rows = pd.DataFrame({"person_id": np.asarray(person_ids, dtype=object),
+                             "when": pd.to_datetime(np.asarray(when)), "row": np.arange(
+                                 len(person_ids))})
+        mem = self.members[["household_id", "person_id"]].astype(object).drop_duplicates()
+        pairs = rows.merge(mem, on="person_id")
+        out = np.ones(len(person_ids), dtype=bool)
+        if len(pairs):
+            pairs["on"] = self.memberships_on_at(pairs["household_id"], pairs["person_id"],
+                                                 pairs["when"])
+            any_on = pairs.groupby("row")["on"].any()
+            out[any_on.index.to_numpy()] = any_on.to_numpy(dtype=bool)
         return out
 
     def households_on_at(self, household_ids: pd.Series, when: pd.Series) -> np.ndarray:
@@ -298,15 +377,41 @@ class Rolls:
             sub["household_id"] = sub["household_id"].astype(object)
             mem = self.members[["household_id", "person_id"]].astype(object)
             pairs = sub.merge(mem, on="household_id")
-            pairs["on"] = self.persons_on_at(pairs["person_id"], pairs["when"])
+            pairs["on"] = self.memberships_on_at(pairs["household_id"], pairs["person_id"],
+                                                 pairs["when"])
             any_on = pairs.groupby("row")["on"].any()
             out[rows] = any_on.reindex(rows).fillna(False).to_numpy(dtype=bool)
         return out
 
 
+def verification_recorded(ledgers: LedgerSet) -> bool:
+    """Whether the exits file has a verification column at all (its header named it)."""
+    loaded = ledgers.loaded.get("exits")
+    return loaded is not None and "verification" in loaded.headers
+
+
+def exited(ledgers: LedgerSet) -> np.ndarray:
+    """Boolean per exit row: the row is an exit ("Exited"). Only a `pass` verification
+    is an exit; where the exits file has no verification column at all, every row is."""
+    exits = ledgers.frame("exits")
+    if not verification_recorded(ledgers):
+        return np.ones(len(exits), dtype=bool)
+    return (exits["verification"].astype(object) == "pass").to_numpy(dtype=bool)
+
+
+def pre_exit(ledgers: LedgerSet) -> np.ndarray:
+    """Boolean per exit row: a pre-exit (预退出), proposed and not yet exited: its
+    verification is `pending` or empty (never, when no verification was recorded)."""
+    exits = ledgers.frame("exits")
+    if not verification_recorded(ledgers):
+        return np.zeros(len(exits), dtype=bool)
+    verification = exits["verification"].astype(object)
+    return (verification.isna() | (verification == "pending")).to_numpy(dtype=bool)
+
+
 def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
     """Exit rows with their people (members on the rolls at 31 Dec of the exit year),
-    and whether each row is an exit, verified, passed."""
+    and whether each row is an exit, a pre-exit, verified, passed."""
     exits = ledgers.frame("exits")
     codes = codes_of(exits["household_id"], rolls.household_index)
     years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
@@ -315,11 +420,13 @@ def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
         rows = (years == year) & (codes >= 0)
         people[rows] = rolls.people_per_household(year_end(int(year)))[codes[rows]]
     verification = exits["verification"].astype(object)
+    recorded = verification_recorded(ledgers)
     return exits.assign(
         people=people,
-        exited=(verification != "fail").to_numpy(),
-        verified=verification.isin(["pass", "fail"]).to_numpy(),
-        passed=(verification == "pass").to_numpy(),
+        exited=exited(ledgers),
+        pre_exit=pre_exit(ledgers),
+        verified=(verification.isin(["pass", "fail"]).to_numpy() & recorded),
+        passed=((verification == "pass").to_numpy() & recorded),
     )
 
 
@@ -332,3 +439,61 @@ def with_area(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
         values = hh[col].to_numpy()
         out[col] = np.where(codes >= 0, values[np.maximum(codes, 0)], None) if len(hh) else None
     return out
+
+
+# --------------------------------------------------------------------------- incomes
+
+def per_capita_net(incomes: pd.DataFrame) -> pd.Series:
+    """Per incomes row: (wage + business - business_cost + property + transfer) / size
+    (empty where size is not positive)."""
+    total = (incomes["wage"] + incomes["business"] - incomes["business_cost"]
+             + incomes["property"] + incomes["transfer"]).astype("float64")
+    size = pd.to_numeric(incomes["size"], errors="coerce").astype("float64")
+    return total / size.where(size > 0)
+
+
+def exit_incomes(ledgers: LedgerSet) -> pd.DataFrame:
+    """Per exit row (same index): `recorded` (the row's per_capita_income), `computed`
+    (the incomes ledger's figure of the household for the exit year, where there is
+    one), `income` (the exit's income: recorded, else computed) and `transfer_share`
+    (transfer / total income of that incomes row)."""
+    exits = ledgers.frame("exits")
+    out = pd.DataFrame({"recorded": exits["per_capita_income"].astype("float64")},
+                       index=exits.index)
+    out["computed"] = np.nan
+    out["transfer_share"] = np.nan
+    incomes = ledgers.get("incomes")
+    if incomes is not None and len(incomes) and len(exits):
+        inc = incomes.dropna(subset=["year"]).drop_duplicates(["household_id", "year"])
+        total = (inc["wage"] + inc["business"] - inc["business_cost"] + inc["property"]
+                 + inc["transfer"]).astype("float64")
+        table = pd.DataFrame({"household_id": inc["household_id"].astype(object),
+                              "year": inc["year"].astype("float64"),
+                              "computed": per_capita_net(inc).to_numpy(),
+                              "transfer_share": (inc["transfer"].astype("float64")
+                                                 / total.where(total > 0)).to_numpy()})
+        keys = pd.DataFrame({"household_id": exits["household_id"].astype(object).to_numpy(),
+                             "year": exits["exit_year"].astype("float64").to_numpy()})
+        found = keys.merge(table, on=["household_id", "year"], how="left")
+        out["computed"] = found["computed"].to_numpy()
+        out["transfer_share"] = found["transfer_share"].to_numpy()
+    out["income"] = out["recorded"].where(out["recorded"].notna(), out["computed"])
+    return out
+
+
+def exit_standards(ledgers: LedgerSet, years) -> pd.DataFrame:
+    """Per exit year: the exit standard in force and where from, else the national
+    poverty line (`standard_from` "national line") and where neither, nothing."""
+    from .policy import value_for
+
+    policy = ledgers.get("policy")
+    rows = []
+    for year in sorted({int(y) for y in years if pd.notna(y)}):
+        value, where = value_for("exit_standard", year, policy)
+        kind = "exit_standard"
+        if value is None:
+            value, where = value_for("poverty_line", year, policy)
+            kind = "poverty_line" if value is not None else None
+        rows.append({"year": year, "standard": value, "standard_kind": kind,
+                     "standard_from": where})
+    return pd.DataFrame(rows, columns=["year", "standard", "standard_kind", "standard_from"])

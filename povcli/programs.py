@@ -10,7 +10,7 @@ import pandas as pd
 from .findings import UsageError
 from .ledgers import LedgerSet, is_in
 from .model import Rolls, codes_of, latest_year, year_end
-from .policy import DIBAO_STANDARD, NATIONAL_POVERTY_LINE
+from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area
 
 
@@ -227,7 +227,7 @@ def villages(ledgers: LedgerSet, year: int | None = None, threshold: float = 0.0
     population = pd.to_numeric(frame["rural_population"], errors="coerce")
     frame["incidence"] = frame["poor_people"] / population.where(population > 0)
     frame["meets_exit_threshold"] = np.where(frame["incidence"].isna(), None, np.where(
-        frame["incidence"] < threshold, "yes", "no"))
+        frame["incidence"] <= threshold + 1e-12, "yes", "no"))  # `2%以下` includes 2 %
     frame["poor_village"] = frame["poor_village"].map({True: "yes", False: "no"})
     frame = frame.sort_values(["township", "village"]).reset_index(drop=True)[VILLAGE_COLUMNS]
     total_pop = population.sum()
@@ -301,29 +301,27 @@ def education(ledgers: LedgerSet, year: int | None = None, listing: bool = False
 # --------------------------------------------------------------------------- policy
 
 POLICY_COLUMNS = ["year", "poverty_line", "poverty_line_from", "dibao_standard",
-                  "dibao_standard_from"]
+                  "dibao_standard_from", "exit_standard", "exit_standard_from",
+                  "monitoring_line", "monitoring_line_from"]
 
 
 def policy(ledgers: LedgerSet, year: int | None = None) -> Report:
-    """The parameters in force each year: built in, or from policy.csv where it says."""
+    """The parameters in force each year (policy.csv's latest row up to the year that
+    gives one, else the national poverty line built in for that very year): every year
+    the built-in table or policy.csv names. `_from` says where a value comes from
+    (policy.csv, national); no local parameter is built in."""
     own = ledgers.get("policy")
-    rows = {}
-    for y in sorted(set(NATIONAL_POVERTY_LINE) | set(DIBAO_STANDARD)):
-        rows[y] = {"year": y, "poverty_line": NATIONAL_POVERTY_LINE.get(y),
-                   "poverty_line_from": "built-in" if y in NATIONAL_POVERTY_LINE else None,
-                   "dibao_standard": DIBAO_STANDARD.get(y),
-                   "dibao_standard_from": "built-in" if y in DIBAO_STANDARD else None}
+    years = set(NATIONAL_POVERTY_LINE)
     if own is not None:
-        for r in own.dropna(subset=["year"]).itertuples(index=False):
-            row = rows.setdefault(int(r.year), {"year": int(r.year), "poverty_line": None,
-                                                "poverty_line_from": None,
-                                                "dibao_standard": None,
-                                                "dibao_standard_from": None})
-            if pd.notna(r.poverty_line):
-                row.update(poverty_line=r.poverty_line, poverty_line_from="policy.csv")
-            if pd.notna(r.dibao_standard):
-                row.update(dibao_standard=r.dibao_standard, dibao_standard_from="policy.csv")
-    frame = pd.DataFrame(sorted(rows.values(), key=lambda r: r["year"]), columns=POLICY_COLUMNS)
+        years |= {int(y) for y in own["year"].dropna()}
     if year is not None:
-        frame = frame[frame["year"] == year].reset_index(drop=True)
-    return Report("policy", "Policy parameters in force (yuan per person a year)", frame)
+        years = {int(year)}
+    rows = []
+    for y in sorted(years):
+        row = {"year": y}
+        for column in ("poverty_line", "dibao_standard", "exit_standard", "monitoring_line"):
+            row[column], row[f"{column}_from"] = value_for(column, y, own)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=POLICY_COLUMNS)
+    return Report("policy", "Policy parameters in force (yuan per person a year)", frame,
+                  kinds={"exit_standard": "amount", "monitoring_line": "amount"})

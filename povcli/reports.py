@@ -13,7 +13,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, factorize
-from .model import Rolls, exit_rows, latest_year, with_area, year_end
+from .model import Rolls, exit_rows, latest_year, verification_recorded, with_area, year_end
 
 BY_CHOICES = ("township", "village")
 
@@ -66,25 +66,35 @@ def _rows_of_year(frame: pd.DataFrame, year_col: pd.Series, year: int | None) ->
 
 # --------------------------------------------------------------------------- exits
 
-EXIT_COLUMNS = ["year", "households", "people", "verified_people", "passed_people", "pass_rate"]
+EXIT_COLUMNS = ["year", "households", "people", "verified_people", "passed_people", "pass_rate",
+                "pending_people"]
 
 
-def _exit_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _exit_aggregate(rows: pd.DataFrame, keys: list[str], recorded: bool = True) -> pd.DataFrame:
+    """Exited households and people (pass rows, or every row when verification was not
+    recorded), verified and passed people, and the people of pre-exits."""
     parts = rows.assign(
         households=rows["exited"].astype(int),
         exited_people=rows["people"].where(rows["exited"], 0),
         verified_people=rows["people"].where(rows["verified"], 0),
         passed_people=rows["people"].where(rows["passed"], 0),
+        pending_people=rows["people"].where(rows["pre_exit"], 0),
     )
     agg = parts.groupby(keys, observed=True, dropna=False).agg(
         households=("households", "sum"), people=("exited_people", "sum"),
         verified_people=("verified_people", "sum"), passed_people=("passed_people", "sum"),
+        pending_people=("pending_people", "sum"),
     ).reset_index() if keys else pd.DataFrame([{
         "households": parts["households"].sum(), "people": parts["exited_people"].sum(),
         "verified_people": parts["verified_people"].sum(),
-        "passed_people": parts["passed_people"].sum()}])
+        "passed_people": parts["passed_people"].sum(),
+        "pending_people": parts["pending_people"].sum()}])
     agg["pass_rate"] = agg["passed_people"] / agg["verified_people"].where(
         agg["verified_people"] > 0)
+    if not recorded:  # the office did not record verification: not zero, unknown
+        for col in ("verified_people", "passed_people"):
+            agg[col] = pd.array([pd.NA] * len(agg), dtype="Int64")
+        agg["pass_rate"] = np.nan
     return agg
 
 
@@ -94,17 +104,22 @@ def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
     keys = _group_keys(by)
     rolls = rolls or Rolls.of(ledgers)
     rows = exit_rows(ledgers, rolls)
+    recorded = verification_recorded(ledgers)
+    notes = [] if recorded else ["reports.exits_unverified"]
     rows = _rows_of_year(rows, rows["exit_year"], year)
     rows = with_area(rows, ledgers) if by or listing else rows
     if listing:
-        return _exit_people(rows, rolls, keys, by)
-    frame = _exit_aggregate(rows, _with_township(keys, by))
+        report = _exit_people(rows, rolls, keys, by)
+        report.notes.extend(notes)
+        return report
+    frame = _exit_aggregate(rows, _with_township(keys, by), recorded)
     frame = _finish(frame, keys, EXIT_COLUMNS, by)
     totals = []
     if len(frame) > 1:
-        total = _exit_aggregate(rows, []).iloc[0].to_dict()
+        total = _exit_aggregate(rows, [], recorded).iloc[0].to_dict()
         totals.append({"year": "total", **total})
-    return Report("exits", "Exits from poverty (脱贫退出) and their verification", frame, totals)
+    return Report("exits", "Exits from poverty (脱贫退出) and their verification", frame, totals,
+                  notes=notes, kinds={"pending_people": "count"})
 
 
 def _exit_people(rows: pd.DataFrame, rolls: Rolls, keys: list[str], by: str | None) -> Report:

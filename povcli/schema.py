@@ -52,6 +52,12 @@ class Ledger:
     keys: tuple[tuple[str, ...], ...] = ()  # each unique where all its cells are present
     references: tuple[Reference, ...] = ()
     what: str = ""  # one line: what a row is
+    derived: tuple[str, ...] = ()  # columns the reader adds after the file's (never headers)
+
+    @property
+    def frame_columns(self) -> list[str]:
+        """The columns of the typed frame: the ledger's, then the derived ones."""
+        return [c.name for c in self.columns] + list(self.derived)
 
     @property
     def filename(self) -> str:
@@ -91,7 +97,11 @@ ENUMS: dict[str, Enumeration] = {
     for e in [
         Enumeration("category", {
             "general": "一般贫困户", "dibao": "低保贫困户", "tekun": "特困供养贫困户",
+            "dibao_tekun": "低保特困供养贫困户",
         }, {
+            # the national system's labels: the attribute, and (脱贫户) a claim of exit
+            "一般脱贫户": "general", "低保脱贫户": "dibao", "特困供养脱贫户": "tekun",
+            "低保特困供养脱贫户": "dibao_tekun", "低保特困供养户": "dibao_tekun",
             "一般户": "general", "一般贫困": "general", "低保户": "dibao", "低保": "dibao",
             "五保户": "tekun", "五保": "tekun", "特困户": "tekun", "特困供养户": "tekun",
             "特困": "tekun",
@@ -184,6 +194,12 @@ ENUMS: dict[str, Enumeration] = {
 }
 # Causes are often written with a 致贫 suffix (因病致贫); accept every label so.
 ENUMS["cause"].aliases.update({f"{label}致贫": code for code, label in ENUMS["cause"].labels.items()})
+# The national system's category labels that fold the status in: the household exited
+# (…脱贫户), or is poor (…贫困户); the other spellings (codes, 低保户 ...) say neither.
+EXIT_CLAIMING_LABELS = frozenset({"一般脱贫户", "低保脱贫户", "特困供养脱贫户", "低保特困供养脱贫户"})
+POOR_CLAIMING_LABELS = frozenset(
+    text for text in [*ENUMS["category"].labels.values(), *ENUMS["category"].aliases]
+    if text.endswith("贫困户"))
 ENUMS["housing_grade"].aliases.update({f"{c}级危房": c for c in "ABCD"})
 
 
@@ -207,7 +223,8 @@ LEDGERS: dict[str, Ledger] = {
             _c("identified_on", "识别日期", DATE, True),
             _c("housing_grade", "住房安全等级", ENUM, False, "housing_grade"),
             _c("registered", "是否建档立卡", BOOL, False, "yes_no"),
-        ), required=True, keys=(HH,), what="one registered household"),
+        ), required=True, keys=(HH,), what="one registered household",
+            derived=("category_claims_exit",)),
         Ledger("members", "家庭成员台账", (
             _c("person_id", "身份证号", RID, True),
             _c("household_id", "户编号", ID, True),
@@ -218,9 +235,10 @@ LEDGERS: dict[str, Ledger] = {
             _c("schooling", "在校生状况", TEXT),
             _c("health", "健康状况", TEXT),
             _c("labor", "劳动能力", TEXT),
-        ), required=True, keys=(("person_id",),),
+        ), required=True, keys=(("person_id", "household_id"),),
             references=(Reference(HH, "households", HH),),
-            what="every person ever on a household's roll"),
+            what="every person ever on a household's roll (a person may belong to several "
+                 "households over time)"),
         Ledger("changes", "动态调整台账", (
             _c("date", "调整日期", DATE, True),
             _c("household_id", "户编号", ID, True),

@@ -7,8 +7,8 @@ import pandas as pd
 from . import programs
 from .findings import UsageError
 from .ledgers import LedgerSet
-from .model import Rolls, exit_rows, latest_year, with_area, year_end
-from .policy import in_force, line_for
+from .model import Rolls, exit_rows, latest_year, verification_recorded, with_area, year_end
+from .policy import value_for
 from .reports import Report, metric_frame, metric_value
 
 SUMMARY_METRICS = [
@@ -17,7 +17,7 @@ SUMMARY_METRICS = [
     "subsidy_amount_year",
     # beyond the contract's list
     "exited_households_year", "verified_people_year", "passed_people_year", "pass_rate_year",
-    "subsidy_payments_year",
+    "subsidy_payments_year", "pending_people_year",
 ]
 
 
@@ -61,9 +61,14 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
             exited_households_year=int(this["exited"].sum()),
             verified_people_year=int(this.loc[this["verified"], "people"].sum()),
             passed_people_year=int(this.loc[this["passed"], "people"].sum()),
+            pending_people_year=int(this.loc[this["pre_exit"], "people"].sum()),
         )
         verified = values["verified_people_year"]
         values["pass_rate_year"] = values["passed_people_year"] / verified if verified else None
+        if not verification_recorded(ledgers):
+            values.update(verified_people_year=None, passed_people_year=None,
+                          pass_rate_year=None)
+            notes.append("reports.exits_unverified")
     else:
         notes.append("no exits ledger: exit figures are left empty")
     if ledgers.has("changes"):
@@ -123,6 +128,6 @@ def _other_areas(ledgers: LedgerSet, year: int) -> dict:
     if ledgers.has("villages"):
         v = ledgers.frame("villages")
         out.update(villages=len(v), villages_with_enterprise=int(v["enterprise"].notna().sum()))
-    for column in ("poverty_line", "dibao_standard"):
-        out[column] = line_for(in_force(column, ledgers.get("policy")), year)
+    for column in ("poverty_line", "dibao_standard"):  # policy.csv's, or the national line
+        out[column] = value_for(column, year, ledgers.get("policy"))[0]
     return out

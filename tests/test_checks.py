@@ -81,7 +81,8 @@ class Ledgers:
         assert all(f.line is not None for f in findings)
         found = run_checks(ledgers, findings, params=Params(**params), today=TODAY)
         # every message has its Chinese in the catalogue (--lang zh)
-        untranslated = [f.reason for f in found if message(f.reason, "zh") == f.reason]
+        untranslated = [f.reason for f in found
+                        if (f.message("zh") if f.msg else message(f.reason, "zh")) == f.reason]
         assert not untranslated, untranslated
         return {(f.code, f.file, f.line) for f in found}
 
@@ -189,6 +190,18 @@ def plant_case(led: Ledgers, code: str):
     if code == "E02":
         return {(code, F("exits"), led.set("exits", int(exited16.index[0]),
                                             per_capita_income="2000"))}
+    if code == "E06":
+        row = exited16.iloc[0]
+        (led.folder / "incomes.csv").write_text(
+            "household_id,year,size,wage\n"
+            f"{row['household_id']},2016,1,{row['per_capita_income'] + 5:.2f}\n",
+            encoding="utf-8")
+        return {(code, F("exits"), int(exited16.index[0]) + 2)}
+    if code == "E07":
+        returned = set(ch.loc[ch["reason"] == "returned", "household_id"])
+        hid = exited16[~exited16["household_id"].isin(returned)].iloc[0]["household_id"]
+        i = int(hh.index[hh["household_id"] == hid][0])
+        return {(code, F("households"), led.set("households", i, category="一般贫困户"))}
     if code == "E03":
         return {(code, F("exits"), led.set("exits", int(exited16.index[0]), verification=""))}
     if code == "E04":

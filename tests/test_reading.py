@@ -284,7 +284,8 @@ def test_duplicate_key_and_bad_references(tmp_path):
     folder = make_ledgers(
         tmp_path,
         households=[household("H1"), household("H1", head=2)],
-        members=[member(1, "H1"), member(2, "H9"), member(2, "H1")],
+        # a person may be a member of two households (contract 2), not twice of one
+        members=[member(1, "H1"), member(2, "H9"), member(2, "H1"), member(2, "H1")],
         changes=[["2017-01-01", "H1", "22050319800101" + "0009", "out", "death"],
                  ["2017-01-01", "H9", "22050319800101" + "0001", "out", "death"]],
         exits=[["H1", "2016", "pass", "", ""], ["H1", "2016年", "", "", ""]],
@@ -296,8 +297,8 @@ def test_duplicate_key_and_bad_references(tmp_path):
         "households.csv:3: column household_id: duplicate household_id: line 2 has it "
         "already (value 'H1')",
         "members.csv:3: column household_id: not in households.csv (value 'H9')",
-        "members.csv:4: column person_id: duplicate person_id: line 3 has it already "
-        "(value '220503198001010002')",
+        "members.csv:5: column person_id: duplicate person_id + household_id: line 4 has "
+        "it already (value '220503198001010002 / H1')",
         "changes.csv:2: column person_id: not in members.csv (value '220503198001010009')",
         "changes.csv:3: column person_id: belongs to household_id H1 in members.csv, "
         "not to H9 (value '220503198001010001')",

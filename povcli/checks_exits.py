@@ -1,0 +1,200 @@
+"""Check rules of exits as offices decided them (issue 11): the exit income test against
+the exit standard in force, the exit's two income figures, the national system's
+category labels against the exits. Registered with checks.rule; imported at the end of
+checks.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .checks import ERROR, WARNING, Context, rule, _exits
+from .findings import Finding
+from .model import exit_incomes, exit_standards, year_end
+
+
+def find(ctx: Context, code: str, name: str, index, msg: str, household=None, person=None,
+         value=None, when=None, column: str | None = None, **params) -> Finding:
+    """A finding of rule `code` at record `index` of ledger `name`, its message the
+    catalogue's `msg` with `params`."""
+    from .checks import RULES
+
+    one = ctx.ledgers.loaded[name]
+    year = None if when is None or pd.isna(when) else int(pd.Timestamp(when).year)
+    return Finding.of(one.display, msg, one.line(int(index)), column,
+                      None if value is None else str(value), severity=RULES[code].severity,
+                      code=code, household=None if household is None or pd.isna(household)
+                      else str(household), person=None if person is None or pd.isna(person)
+                      else str(person), year=year,
+                      header=one.headers.get(column) if column else None, **params)
+
+
+def _money(x: float) -> str:
+    return f"{x:,.2f}"
+
+
+def income_test(ledgers, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per exit row (rows' index): the exit's income, the standard it is tested against
+    (the exit standard in force, else the national line), what that standard is, and
+    whether the income is strictly above it (empty where income or standard is not
+    known)."""
+    incomes = exit_incomes(ledgers).reindex(rows.index)
+    standards = exit_standards(ledgers, rows["exit_year"]).set_index("year")
+    years = rows["exit_year"].astype("float64")
+    out = incomes.assign(
+        standard=years.map(standards["standard"]).astype("float64"),
+        standard_kind=years.map(standards["standard_kind"]),
+        standard_from=years.map(standards["standard_from"]))
+    known = out["income"].notna() & out["standard"].notna()
+    above = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    above[known] = (out.loc[known, "income"] > out.loc[known, "standard"]).to_numpy()
+    out["above"] = above
+    return out
+
+
+@rule("E02", ERROR, "an exit whose per-capita income is not above the year's exit standard "
+      "(the national line where policy.csv gives no exit standard)",
+      "贫困退出机制 (一达标): income above the exit standard the province set (policy.csv "
+      "exit_standard), strictly")
+def _income_not_above_standard(ctx: Context):
+    rows = _exits(ctx)
+    if rows is None or rows.empty:
+        return []
+    rows = rows[rows["exited"] | rows["pre_exit"]]
+    test = income_test(ctx.ledgers, rows)
+    out = []
+    for i in rows.index[(test["above"] == False).fillna(False).to_numpy()]:  # noqa: E712
+        t = test.loc[i]
+        year = int(rows.at[i, "exit_year"])
+        params = dict(income=_money(t["income"]), exit_year=year, standard=_money(t["standard"]))
+        if t["standard_kind"] == "exit_standard":
+            msg = "checks.exit_income_standard"
+        else:
+            msg = "checks.exit_income_national"
+        column = "per_capita_income" if pd.notna(t["recorded"]) else None
+        out.append(find(ctx, "E02", "exits", i, msg, rows.at[i, "household_id"],
+                        value=f"{t['income']:.2f}", when=year_end(year), column=column,
+                        **params))
+    return out
+
+
+@rule("E06", WARNING, "an exit whose per-capita income differs from the incomes ledger's "
+      "figure of that year by more than 1 yuan",
+      "the ledger contract: an exit's income, recorded on the exit row and in incomes.csv")
+def _exit_income_disagrees(ctx: Context):
+    rows = _exits(ctx)
+    if rows is None or rows.empty or ctx.frame("incomes") is None:
+        return []
+    inc = exit_incomes(ctx.ledgers).reindex(rows.index)
+    bad = inc["recorded"].notna() & inc["computed"].notna() & (
+        (inc["recorded"] - inc["computed"]).abs() > 1)
+    return [find(ctx, "E06", "exits", i, "checks.exit_income_disagrees",
+                 rows.at[i, "household_id"], value=f"{inc.at[i, 'recorded']:.2f}",
+                 when=year_end(rows.at[i, "exit_year"]), column="per_capita_income",
+                 recorded=_money(inc.at[i, "recorded"]),
+                 computed=_money(inc.at[i, "computed"]),
+                 exit_year=int(rows.at[i, "exit_year"]))
+            for i in rows.index[bad.to_numpy()]]
+
+
+@rule("E07", ERROR, "a household whose category label (…脱贫户 / …贫困户) disagrees with its "
+      "exits", "全国扶贫开发信息系统: the label folds the household's status in")
+def _label_disagrees(ctx: Context):
+    hh = ctx.frame("households")
+    if "category_claims_exit" not in hh.columns:
+        return []
+    claims = hh["category_claims_exit"]  # True: says 脱贫户, False: says 贫困户
+    if not claims.notna().any():
+        return []
+    rows = _exits(ctx)
+    # the latest pass exit up to the rolls' date, and whether the household returned since
+    latest = pd.Series(dtype="float64")
+    if rows is not None and not rows.empty:
+        done = rows[rows["exited"] & (rows["exit_year"] <= ctx.as_of.year)]
+        latest = done.groupby(done["household_id"].astype(object))["exit_year"].max().astype(
+            "float64")
+    ch = ctx.rolls.changes
+    ret = ch[(ch["reason"].astype(object) == "returned") & (ch["date"] <= ctx.as_of)]
+    ret_year = ret.groupby(ret["household_id"].astype(object))["date"].max().dt.year
+    ids = hh["household_id"].astype(object)
+    exit_year = ids.map(latest).astype("float64")
+    back = ids.map(ret_year).astype("float64") > exit_year
+    exited_now = exit_year.notna() & ~back.fillna(False)
+    says_exited = claims.fillna(False).astype(bool).to_numpy()
+    says_poor = (~claims.fillna(True).astype(bool)).to_numpy()
+    exited_now = exited_now.to_numpy(dtype=bool)
+    out = []
+    for i in hh.index[says_exited & ~exited_now]:
+        out.append(find(ctx, "E07", "households", i, "checks.label_exited_without_exit",
+                        hh.at[i, "household_id"], column="category"))
+    for i in hh.index[says_poor & exited_now]:
+        out.append(find(ctx, "E07", "households", i, "checks.label_poor_after_exit",
+                        hh.at[i, "household_id"], column="category",
+                        exit_year=int(exit_year[i])))
+    return out
+
+
+# --------------------------------------------------------------------------- memberships
+
+def _on_intervals(ctx: Context, rows: np.ndarray) -> list[tuple]:
+    """(start, end) spans on the rolls of member rows `rows` (end None: still on)."""
+    rolls = ctx.rolls
+    ch_member = rolls.ch_member
+    out = []
+    for r in rows:
+        m = rolls.member_key[r]
+        events = np.flatnonzero((ch_member == m) & rolls._ok)
+        spans, start = [], None
+        identified = rolls.identified.iloc[r]
+        if not rolls.joins_later[r] and pd.notna(identified):
+            start = pd.Timestamp(identified)
+        for e in events:  # sorted by date, file order within a date
+            when = pd.Timestamp(rolls.ch_date[e])
+            if rolls.ch_in[e]:
+                if start is None:
+                    start = when
+            elif start is not None:
+                if when > start:
+                    spans.append((start, when))
+                start = None
+        if start is not None:
+            spans.append((start, None))
+        out.append(spans)
+    return out
+
+
+@rule("H01", ERROR, "a person on the rolls of two households at the same date",
+      "建档立卡: a person is on one household's roll at a time (a move is 婚出 from one, "
+      "婚入 to the other)")
+def _two_households_at_once(ctx: Context):
+    m = ctx.frame("members")
+    rolls = ctx.rolls
+    person = pd.Series(rolls.member_person, index=m.index)
+    valid = (rolls.member_hh >= 0) & (rolls.member_person >= 0)
+    firsts = ~pd.DataFrame({"k": rolls.member_key}).duplicated().to_numpy()
+    candidates = person[valid & firsts]
+    many = candidates[candidates.duplicated(keep=False)]
+    out = []
+    for _, group in many.groupby(many.to_numpy(), sort=False):
+        positions = [m.index.get_loc(i) for i in group.index]
+        spans = _on_intervals(ctx, np.asarray(positions))
+        for b in range(1, len(positions)):
+            for a in range(b):
+                overlap = None
+                for s1, e1 in spans[a]:
+                    for s2, e2 in spans[b]:
+                        start = max(s1, s2)
+                        ends = [e for e in (e1, e2) if e is not None]
+                        if not ends or start < min(ends):
+                            overlap = start if overlap is None else min(overlap, start)
+                if overlap is None or overlap > ctx.as_of:
+                    continue
+                i, first = group.index[b], group.index[a]
+                out.append(find(ctx, "H01", "members", i, "checks.two_households_at_once",
+                                m.at[i, "household_id"], m.at[i, "person_id"],
+                                when=overlap, other=str(m.at[first, "household_id"]),
+                                other_line=ctx.ledgers.loaded["members"].line(first),
+                                date=f"{overlap:%Y-%m-%d}"))
+                break
+    return out
