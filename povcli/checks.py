@@ -60,6 +60,22 @@ def _day(when) -> str:
     return "" if when is None or pd.isna(when) else f"{pd.Timestamp(when):%Y-%m-%d}"
 
 
+class _Code(str):
+    """An enumeration code as a message parameter: itself in English, its Chinese label
+    where a template asks for `{name:zh}` (the parameters stay the same in both)."""
+
+    def __new__(cls, code, enum: str):
+        self = super().__new__(cls, "" if code is None or _missing(code) else str(code))
+        self.enum = enum
+        return self
+
+    def __format__(self, spec: str) -> str:
+        if spec == "zh":
+            from .schema import ENUMS
+            return ENUMS[self.enum].labels.get(str(self), str(self))
+        return format(str(self), spec)
+
+
 def _money(amount) -> str:
     return "" if amount is None or pd.isna(amount) else f"{amount:,.2f}"
 
@@ -567,7 +583,8 @@ def _paid_removed(ctx: Context):
         params = dict(date=_day(bad.at[i, "date"]))
         if len(why) and pd.notna(why["reason"].iloc[-1]):
             msg = "checks.S01.removed"
-            params.update(reason=str(why["reason"].iloc[-1]), on=_day(why["date"].iloc[-1]))
+            params.update(reason=_Code(why["reason"].iloc[-1], "reason"),
+                          on=_day(why["date"].iloc[-1]))
         else:
             msg = "checks.S01.off"
         out.append(ctx.find("S01", "subsidies", i, msg, bad.at[i, "household_id"],
@@ -638,7 +655,7 @@ def _likely_duplicates(ctx: Context):
             continue  # paid twice and the extra reversed: bookkeeping as it should be
         out.append(ctx.find("S04", "subsidies", i, "checks.S04.again",
                             hits.at[i, "household_id"], hits.at[i, "person_id"],
-                            f"{amount:.2f}", hits.at[i, "date"], program=program,
+                            f"{amount:.2f}", hits.at[i, "date"], program=_Code(program, "program"),
                             amount=_money(amount), days=ctx.params.duplicate_window))
     return out
 
@@ -715,7 +732,7 @@ def _reversal_without_original(ctx: Context):
     out = []
     for i in bad.index:
         r = bad.loc[i]
-        params = {"amount": _money(-r["amount"]), "program": r["program"]}
+        params = {"amount": _money(-r["amount"]), "program": _Code(r["program"], "program")}
         if not r["paid_before"]:
             msg = "checks.S06.none"
         elif r["reversed"] > r["paid"] + 0.005:
@@ -740,7 +757,7 @@ def _partial_reversal(ctx: Context):
     return [ctx.find("S08", "subsidies", i, "checks.S08.partial", part.at[i, "household_id"],
                      part.at[i, "person_id"], f"{part.at[i, 'amount']:.2f}",
                      part.at[i, "date"], amount=_money(-part.at[i, "amount"]),
-                     program=part.at[i, "program"]) for i in part.index]
+                     program=_Code(part.at[i, "program"], "program")) for i in part.index]
 
 
 @rule("S07", WARNING, "an amount far out of line for its program and year (robust z-score)",
@@ -765,7 +782,8 @@ def _outliers(ctx: Context):
             out.append(ctx.find("S07", "subsidies", i, "checks.S07.far",
                                 group.at[i, "household_id"], group.at[i, "person_id"],
                                 f"{group.at[i, 'amount']:.2f}", group.at[i, "date"],
-                                program=program, amount=_money(group.at[i, "amount"]),
+                                program=_Code(program, "program"),
+                                amount=_money(group.at[i, "amount"]),
                                 median=_money(median), pay_year=int(year)))
     return out
 
@@ -917,13 +935,27 @@ def run_checks(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code or "", f.reason))
 
 
+class Said(str):
+    """A message cell: its English text for csv and json, any language on demand
+    (`in_lang`), which the renderer uses for the tables people read."""
+
+    def __new__(cls, english: str, words: Callable[[str], str]):
+        self = super().__new__(cls, english)
+        self.words = words
+        return self
+
+    def in_lang(self, lang: str) -> str:
+        return self.words(lang)
+
+
 def findings_frame(findings: list[Finding], lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame({
         "code": [f.code for f in findings], "severity": [f.severity for f in findings],
         "file": [f.file for f in findings], "line": [f.line for f in findings],
         "household_id": [f.household for f in findings],
         "person_id": [f.person for f in findings],
-        "message": [_with_column(f, lang) for f in findings],
+        "message": pd.Series([Said(_with_column(f, lang), lambda ln, f=f: _with_column(f, ln))
+                              for f in findings], dtype=object),
         "value": [f.value for f in findings],
     })
 
@@ -938,8 +970,13 @@ def _with_column(f: Finding, lang: str) -> str:
 
 
 def rules_frame(lang: str = "en") -> pd.DataFrame:
+    """The rules, their summary and basis in `lang` (cells that can say any language)."""
     rules = sorted(RULES.values(), key=lambda r: ("LIHECSPVD".index(r.code[0]), r.code))
+
+    def cells(part):
+        return pd.Series([Said(say(f"checks.{r.code}.{part}", lang),
+                               lambda ln, r=r: say(f"checks.{r.code}.{part}", ln))
+                          for r in rules], dtype=object)
     return pd.DataFrame({"code": [r.code for r in rules],
                          "severity": [r.severity for r in rules],
-                         "rule": [say(f"checks.{r.code}.rule", lang) for r in rules],
-                         "basis": [say(f"checks.{r.code}.basis", lang) for r in rules]})
+                         "rule": cells("rule"), "basis": cells("basis")})

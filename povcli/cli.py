@@ -605,7 +605,7 @@ def check(
         from .reports import Report
 
         if list_rules:
-            frame = checks.rules_frame(_lang(lang))
+            frame = checks.rules_frame()
             _emit(Report("rules", "Rules of povcli check", frame), fmt, output, lang=lang)
             return 0
         params = checks.Params(school_age=_age_range(school_age),
@@ -622,7 +622,7 @@ def check(
             findings = [f.masked() for f in findings]
         if findings or output is not None:
             report = Report("check", f"Findings of povcli check in {folder}",
-                            checks.findings_frame(findings, _lang(lang)), kinds={"line": "year"})
+                            checks.findings_frame(findings), kinds={"line": "year"})
             _emit(report, fmt, output, show_ids=show_ids, lang=lang)
         errors = sum(f.severity == "error" for f in findings)
         if findings:
