@@ -290,7 +290,7 @@ def _id_fields(numbers: pd.Series) -> pd.DataFrame:
     s = numbers.astype(object).where(numbers.notna(), "")
     ok = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
     born = pd.to_datetime(s.where(ok, "").str[6:14], format="%Y%m%d", errors="coerce")
-    sex = np.where(ok, np.where(s.str[16].fillna("0").isin(list("13579")), "M", "F"), None)
+    sex = np.where(ok, np.where(s.str[16].isin(list("13579")), "M", "F"), None)
     return pd.DataFrame({"born": born, "sex": sex}, index=numbers.index)
 
 
