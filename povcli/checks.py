@@ -971,7 +971,9 @@ def _with_column(f: Finding, lang: str) -> str:
 
 def rules_frame(lang: str = "en") -> pd.DataFrame:
     """The rules, their summary and basis in `lang` (cells that can say any language)."""
-    rules = sorted(RULES.values(), key=lambda r: ("LIHECSPVD".index(r.code[0]), r.code))
+    order = "LIHECSPVD"  # the contract's ledgers first; rules of later modules after them
+    rules = sorted(RULES.values(), key=lambda r: (
+        order.index(r.code[0]) if r.code[0] in order else len(order), r.code))
 
     def cells(part):
         return pd.Series([Said(say(f"checks.{r.code}.{part}", lang),
