@@ -739,6 +739,9 @@ def check(
     fatal = [f for f in read_findings if f.line is None]
     if fatal:
         raise LedgerError(fatal)
+    if not all(ledgers.has(n) for n in ("households", "members")):
+        # a required ledger that could not be read at all: its findings say why
+        raise LedgerError(read_findings)
     if job.year is not None:
         _year_note(job, ledgers)
     findings = checks.run_checks(ledgers, read_findings, rules, params, job.year)
