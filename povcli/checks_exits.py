@@ -11,7 +11,13 @@ import pandas as pd
 
 from .checks import ERROR, WARNING, Context, rule, _exits
 from .findings import Finding
+from .messages import say
 from .model import exit_incomes, exit_standards, year_end
+
+
+def _words(code: str) -> tuple[str, str]:
+    """A rule's summary and basis in English, from the catalogue (checks.CODE.rule/basis)."""
+    return say(f"checks.{code}.rule", "en"), say(f"checks.{code}.basis", "en")
 
 
 def find(ctx: Context, code: str, name: str, index, msg: str, household=None, person=None,
@@ -53,10 +59,7 @@ def income_test(ledgers, rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@rule("E02", ERROR, "an exit whose per-capita income is not above the year's exit standard "
-      "(the national line where policy.csv gives no exit standard)",
-      "贫困退出机制 (一达标): income above the exit standard the province set (policy.csv "
-      "exit_standard), strictly")
+@rule("E02", ERROR, *_words("E02"))
 def _income_not_above_standard(ctx: Context):
     rows = _exits(ctx)
     if rows is None or rows.empty:
@@ -79,9 +82,7 @@ def _income_not_above_standard(ctx: Context):
     return out
 
 
-@rule("E06", WARNING, "an exit whose per-capita income differs from the incomes ledger's "
-      "figure of that year by more than 1 yuan",
-      "the ledger contract: an exit's income, recorded on the exit row and in incomes.csv")
+@rule("E06", WARNING, *_words("E06"))
 def _exit_income_disagrees(ctx: Context):
     rows = _exits(ctx)
     if rows is None or rows.empty or ctx.frame("incomes") is None:
@@ -98,8 +99,7 @@ def _exit_income_disagrees(ctx: Context):
             for i in rows.index[bad.to_numpy()]]
 
 
-@rule("E07", ERROR, "a household whose category label (…脱贫户 / …贫困户) disagrees with its "
-      "exits", "全国扶贫开发信息系统: the label folds the household's status in")
+@rule("E07", ERROR, *_words("E07"))
 def _label_disagrees(ctx: Context):
     hh = ctx.frame("households")
     if "category_claims_exit" not in hh.columns:
@@ -164,9 +164,7 @@ def _on_intervals(ctx: Context, rows: np.ndarray) -> list[tuple]:
     return out
 
 
-@rule("H01", ERROR, "a person on the rolls of two households at the same date",
-      "建档立卡: a person is on one household's roll at a time (a move is 婚出 from one, "
-      "婚入 to the other)")
+@rule("H01", ERROR, *_words("H01"))
 def _two_households_at_once(ctx: Context):
     m = ctx.frame("members")
     rolls = ctx.rolls

@@ -314,6 +314,8 @@ class Rolls:
                              "when": pd.to_datetime(np.asarray(when)).astype("datetime64[s]"),
                              "row": np.arange(n)})
         rows = rows.dropna(subset=["when"])
+        if rows.empty or not len(self.members):
+            return np.ones(n, dtype=bool)  # nobody to look up: all count as on
         ch = self.changes[["date", "household_id", "person_id", "direction"]].dropna(
             subset=["date"])
         ch = pd.DataFrame({"date": ch["date"].to_numpy(),

@@ -93,10 +93,10 @@ def guard(path: Path | None, ledger_files: dict[str, Path], folder: Path | None,
         parent = path.parent if str(path.parent) else Path(".")
         if _same(parent, folder):
             stem = unicodedata.normalize("NFC", path.stem).strip().casefold()
-            name = ledger_of_name(stem)
-            if name and path.suffix.lower() in (".csv", ".tsv", ".xlsx", ".xlsm", ".xls",
-                                                ".ods"):
-                raise UsageError.of("output.would_be_ledger", path=str(path), ledger=name)
+            would_be = ledger_of_name(stem)
+            if would_be and path.suffix.lower() in (".csv", ".tsv", ".xlsx", ".xlsm", ".xls",
+                                                    ".ods"):
+                raise UsageError.of("output.would_be_ledger", path=str(path), ledger=would_be)
 
 
 def _reason(exc: OSError) -> str:
@@ -106,7 +106,7 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Call write(temporary path) and rename the result onto path; on any failure or
     interruption the temporary file is removed and path is left as it was."""
     path = Path(path)
