@@ -52,7 +52,16 @@ def _builders() -> dict[str, Callable[..., Any]]:
             ledgers, year, listing),
         "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
         "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
+        "readiness": _readiness,
     }
+
+
+def _readiness(ledgers, year, listing, planned=False, by=None, school_age=(6, 15),
+               margin=0.05, **o):
+    from .readiness import ReadinessParams, readiness
+
+    return readiness(ledgers, year, listing, planned, by,
+                     ReadinessParams(school_age=tuple(school_age), margin=margin))
 
 
 def reports() -> list[str]:

@@ -196,3 +196,60 @@ def _two_households_at_once(ctx: Context):
                                 date=f"{overlap:%Y-%m-%d}"))
                 break
     return out
+
+
+# --------------------------------------------------------------------------- readiness
+# The exit-readiness tests of `povcli readiness` (一达标两不愁三保障), one rule each; the
+# income test is E02. They run when selected (check --select R): see checks.OPT_IN.
+
+READINESS_RULES = {
+    "R01": ("food_clothing", ERROR), "R02": ("schooling", ERROR),
+    "R03": ("insurance", ERROR), "R04": ("housing", ERROR), "R05": ("water", ERROR),
+    "R06": ("income_margin", WARNING), "R07": ("transfer_share", WARNING),
+}
+
+
+def _readiness(ctx: Context) -> pd.DataFrame | None:
+    if ctx.frame("exits") is None:
+        return None
+    if not hasattr(ctx, "_readiness"):
+        from .readiness import ReadinessParams, assess
+        params = ReadinessParams(school_age=getattr(ctx.params, "compulsory_age", (6, 15)))
+        ctx._readiness = assess(ctx.ledgers, None, False, params, ctx.rolls)
+    return ctx._readiness
+
+
+def _readiness_rule(code: str, test: str):
+    def run(ctx: Context):
+        table = _readiness(ctx)
+        if table is None or table.empty:
+            return []
+        if test in ("income_margin", "transfer_share"):
+            hit = table[test].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        else:
+            hit = (table[f"{test}_test"] == "fail").to_numpy()
+        out = []
+        for i in table.index[hit]:
+            r = table.loc[i]
+            params = dict(exit_year=int(r["year"]))
+            if test == "housing":
+                params["grade"] = str(r["grade"])
+            elif test == "income_margin":
+                params.update(income=_money(r["income"]), standard=_money(r["standard"]))
+            elif test == "transfer_share":
+                params["share"] = f"{r['share']:.0%}"
+            out.append(find(ctx, code, "exits", i, f"checks.{code}.found", r["household_id"],
+                            when=year_end(int(r["year"])), **params))
+        return out
+    run.__name__ = f"_readiness_{test}"
+    return run
+
+
+def _register_readiness():
+    from . import checks
+    for code, (test, severity) in READINESS_RULES.items():
+        rule(code, severity, *_words(code))(_readiness_rule(code, test))
+        checks.OPT_IN.add(code)
+
+
+_register_readiness()

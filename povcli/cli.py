@@ -285,7 +285,7 @@ LangOpt = Annotated[Optional[str], typer.Option(
 
 # commands with a --list form
 LISTING = {"summary", "exits", "changes", "subsidies", "projects", "pairing", "villages",
-           "housing", "education", "flow"}
+           "housing", "education", "flow", "readiness"}
 # commands without --year
 NO_YEAR = {"find"}
 
@@ -828,3 +828,21 @@ def cache_clear():
 
 app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (resident IDs "
               "included, kept private to you): `cache info`, `cache clear`.")
+
+
+# --------------------------------------------------------------------------- readiness
+
+PlannedOpt = Annotated[bool, typer.Option(
+    "--planned", help="Test the pre-exits (pending verification) too: before the visit.")]
+SchoolAgeOpt = Annotated[str, typer.Option(
+    "--school-age", help="Ages of compulsory schooling (at 31 December of the exit year).")]
+MarginOpt = Annotated[float, typer.Option(
+    "--margin", help="Warn when income is within this share above the standard (0.05 = 5 %).",
+    min=0.0, max=1.0)]
+
+
+@command("readiness")
+def readiness(job: Job, planned: PlannedOpt = False, by: ByOpt = None,
+              school_age: SchoolAgeOpt = "6-15", margin: MarginOpt = 0.05):
+    _emit(_report(job, planned=planned, by=by.value if by else None,
+                  school_age=_age_range(school_age), margin=margin)[0], job)

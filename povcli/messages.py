@@ -494,6 +494,51 @@ define({
                         "exits", "贫困户属性（……脱贫户/……贫困户）与脱贫退出记录不符"),
     "checks.E07.basis": ("全国扶贫开发信息系统: the label folds the household's status in",
                          "全国扶贫开发信息系统：属性中含脱贫状态"),
+    "checks.R01.rule": ("an exit whose row records food and clothing not secured (两不愁)",
+                        "退出记录显示两不愁未解决"),
+    "checks.R01.basis": ("退出标准 两不愁: exits food_clothing", "脱贫退出标准“两不愁”（退出台账两不愁列）"),
+    "checks.R01.found": ("food and clothing are recorded as not secured (两不愁) for the "
+                         "{exit_year} exit: it would not survive the assessors' visit",
+                         "{exit_year}年退出记录显示两不愁未解决：经不起评估核查"),
+    "checks.R02.rule": ("an exit with a member of compulsory-school age out of school and no "
+                        "reason recorded", "退出户有义务教育阶段适龄成员失学且无记录原因"),
+    "checks.R02.basis": ("三保障 义务教育: members schooling, birth_date (ages 6-15 at 31 "
+                         "December)", "三保障之义务教育有保障（成员在校生状况、出生日期，"
+                         "12月31日时6至15周岁）"),
+    "checks.R02.found": ("a member of compulsory-school age is out of school with no reason "
+                         "recorded at the end of {exit_year} (义务教育有保障)",
+                         "{exit_year}年末有义务教育阶段适龄成员失学且未记录原因（义务教育有保障）"),
+    "checks.R03.rule": ("an exit with a member on the rolls without basic medical insurance",
+                        "退出户有在册成员未参加基本医疗保险"),
+    "checks.R03.basis": ("三保障 基本医疗: members insured", "三保障之基本医疗有保障（成员是否参加基本医疗保险）"),
+    "checks.R03.found": ("a member on the rolls at the end of {exit_year} has no basic medical "
+                         "insurance (基本医疗有保障)",
+                         "{exit_year}年末有在册成员未参加基本医疗保险（基本医疗有保障）"),
+    "checks.R04.rule": ("an exit from a dangerous house (grade C or D) not renovated by 31 "
+                        "December of the exit year", "退出户住C、D级危房，且退出当年年底前未改造"),
+    "checks.R04.basis": ("三保障 住房安全: households housing_grade, renovated_on; subsidies "
+                         "housing", "三保障之住房安全有保障（住房安全等级、危房改造竣工日期、危房改造资金）"),
+    "checks.R04.found": ("housing grade {grade} and no renovation (a housing payment or "
+                         "renovated_on) by 31 December {exit_year} (住房安全有保障)",
+                         "住房为{grade}级危房，{exit_year}年12月31日前没有危房改造记录"
+                         "（改造资金或竣工日期）（住房安全有保障）"),
+    "checks.R05.rule": ("an exit of a household without safe drinking water",
+                        "退出户饮水不安全"),
+    "checks.R05.basis": ("饮水安全: households safe_water", "饮水安全有保障（户饮水安全列）"),
+    "checks.R05.found": ("no safe drinking water is recorded for the household of the "
+                         "{exit_year} exit (饮水安全)", "{exit_year}年退出户记录为饮水不安全（饮水安全有保障）"),
+    "checks.R06.rule": ("an exit whose income is within the margin above the standard",
+                        "退出户收入仅略高于标准"),
+    "checks.R06.basis": ("退出质量: a small shortfall would undo the exit (margin 5 %)",
+                         "退出质量：收入稍有减少即不达标（差距5%以内）"),
+    "checks.R06.found": ("income {income} is barely above the {exit_year} standard {standard}: "
+                         "a small shortfall would undo the exit",
+                         "人均纯收入{income}元仅略高于{exit_year}年标准{standard}元：收入稍减即不达标"),
+    "checks.R07.rule": ("an exit whose income is more than half transfers",
+                        "退出户收入一半以上为转移性收入"),
+    "checks.R07.basis": ("退出质量: incomes.csv transfer share", "退出质量：家庭收入台账的转移性收入占比"),
+    "checks.R07.found": ("transfers are {share} of the household's {exit_year} income: the exit "
+                         "rests on transfers", "转移性收入占该户{exit_year}年收入的{share}：脱贫主要靠转移性收入"),
     "checks.two_households_at_once": (
         "this person is on the rolls of household {other} (line {other_line}) too on {date}: "
         "record the move (婚出/迁出 from one, 婚入 to the other) or keep them in one",
@@ -519,4 +564,12 @@ define({
         "and verified people, passed people and the pass rate are not recorded",
         "脱贫退出台账没有“查验结果”列：每一行都按已脱贫计算，查验人数、通过人数和通过率"
         "无记录"),
+    "reports.readiness_national_line": (
+        "policy.csv gives no exit standard for some exit years: their income is tested against "
+        "the national poverty line (standard_kind poverty_line)",
+        "政策参数未给出部分脱贫年度的脱贫标准：这些年度的收入按国家扶贫标准检验"
+        "（standard_kind 为 poverty_line）"),
+    "reports.readiness_no_standard": (
+        "no exit standard nor national line for some exit years: their income test is unknown",
+        "部分脱贫年度既无脱贫标准也无国家扶贫标准：其收入检验结果为未知"),
 })

@@ -116,7 +116,10 @@ def assess(ledgers: LedgerSet, year: int | None = None, planned: bool = False,
         out["income"] > out["standard"], PASS, FAIL))
     out["income_margin"] = known & (out["income"] > out["standard"]) & (
         out["income"] <= out["standard"] * (1 + params.margin))
-    out["transfer_share"] = incomes["transfer_share"] > params.transfer_share
+    out["share"] = incomes["transfer_share"]
+    out["transfer_share"] = (incomes["transfer_share"] > params.transfer_share).where(
+        incomes["transfer_share"].notna())
+    out["income_margin"] = out["income_margin"].where(known)
 
     # 两不愁: on the exit row
     if _recorded(ledgers, "exits", "food_clothing"):
@@ -183,6 +186,7 @@ def assess(ledgers: LedgerSet, year: int | None = None, planned: bool = False,
         housing = pay[(pay["program"].astype(object) == "housing")]
         first = housing.groupby(housing["household_id"].astype(object))["date"].min()
         renovated |= (pd.to_datetime(ids.map(first)) <= ends).fillna(False)
+    out["grade"] = grade
     safe = grade.isin(["A", "B"])
     out["housing_test"] = np.where(grade.isna(), UNKNOWN, np.where(
         safe | renovated, PASS, FAIL if evidence else UNKNOWN))
@@ -195,12 +199,74 @@ def assess(ledgers: LedgerSet, year: int | None = None, planned: bool = False,
     else:
         out["water_test"] = UNKNOWN
 
-    tests = out[[f"{t}_test" for t in TESTS]]
-    out["failed"] = [",".join(t for t in TESTS if r[f"{t}_test"] == FAIL)
-                     for _, r in tests.iterrows()]
-    out["unknown"] = [",".join(t for t in TESTS if r[f"{t}_test"] == UNKNOWN)
-                      for _, r in tests.iterrows()]
-    out["warnings"] = [",".join(w for w in WARNINGS if bool(out.at[i, w])) for i in out.index]
+    def names(columns, flags):
+        """The names whose flag is set, joined by "," (per row)."""
+        joined = pd.Series("", index=out.index, dtype=object)
+        for name, flag in zip(columns, flags):
+            joined = joined.where(~flag, joined.where(joined == "", joined + ",") + name)
+        return joined
+
+    out["failed"] = names(TESTS, [out[f"{t}_test"] == FAIL for t in TESTS])
+    out["unknown"] = names(TESTS, [out[f"{t}_test"] == UNKNOWN for t in TESTS])
+    out["warnings"] = names(WARNINGS, [out[w].astype("boolean").fillna(False).astype(bool)
+                                       for w in WARNINGS])
     out["result"] = np.where(out["failed"] != "", FAIL, np.where(out["unknown"] != "",
                                                                  UNKNOWN, PASS))
     return out
+
+
+HOUSEHOLD_COLUMNS = ["year", "township", "village", "household_id", "status", "people",
+                     "income", "standard", "standard_kind", *[f"{t}_test" for t in TESTS],
+                     "result", "failed", "unknown", "warnings"]
+COUNT_COLUMNS = ["year", "township", "village", "test", "households", "passed", "failed",
+                 "unknown"]
+
+
+def readiness(ledgers: LedgerSet, year: int | None = None, listing: bool = False,
+              planned: bool = False, by: str | None = None,
+              params: ReadinessParams = ReadinessParams()):
+    """The report: per household (listing), else counts of households by year, area
+    and test (passed / failed / unknown; for the warnings, failed = warned)."""
+    from .reports import Report
+
+    table = assess(ledgers, year, planned, params)
+    notes = []
+    if (table["standard_kind"] == "poverty_line").any():
+        notes.append("reports.readiness_national_line")
+    if (table["income_test"] == UNKNOWN).any() and table["standard"].isna().any():
+        notes.append("reports.readiness_no_standard")
+    kinds = {"income": "amount", "standard": "amount", "people": "count"}
+    title = ("Exit readiness (一达标两不愁三保障): would each exit survive the assessors' "
+             "visit" + (" — pre-exits included" if planned else ""))
+    if listing:
+        frame = table[HOUSEHOLD_COLUMNS].sort_values(
+            ["year", "township", "village", "household_id"], kind="stable").reset_index(drop=True)
+        return Report("readiness", title, frame, notes=notes, kinds=kinds)
+    keys = ["year", "township"] + ([] if by == "township" else ["village"])
+    parts = []
+    for test in (*TESTS, "result"):
+        column = "result" if test == "result" else f"{test}_test"
+        part = table[keys].assign(test="all" if test == "result" else test,
+                                  passed=(table[column] == PASS).astype(int),
+                                  failed=(table[column] == FAIL).astype(int),
+                                  unknown=(table[column] == UNKNOWN).astype(int))
+        parts.append(part)
+    for warning in WARNINGS:
+        flag = table[warning].astype("boolean")
+        parts.append(table[keys].assign(test=warning, passed=(flag == False).fillna(False)  # noqa: E712
+                                        .astype(int), failed=flag.fillna(False).astype(int),
+                                        unknown=flag.isna().astype(int)))
+    rows = pd.concat(parts, ignore_index=True) if len(table) else pd.DataFrame(
+        columns=[*keys, "test", "passed", "failed", "unknown"])
+    order = {t: i for i, t in enumerate(["all", *TESTS, *WARNINGS])}
+    frame = rows.groupby([*keys, "test"], sort=False, dropna=False).agg(
+        households=("passed", "size"), passed=("passed", "sum"), failed=("failed", "sum"),
+        unknown=("unknown", "sum")).reset_index()
+    frame = frame.assign(_o=frame["test"].map(order)).sort_values(
+        [*keys, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    columns = [c for c in COUNT_COLUMNS if c in frame.columns]
+    for col in ("households", "passed", "failed", "unknown"):
+        frame[col] = frame[col].astype("int64")
+    return Report("readiness", title, frame[columns], notes=notes,
+                  kinds={"households": "count", "passed": "count", "failed": "count",
+                         "unknown": "count"})

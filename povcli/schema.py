@@ -223,6 +223,8 @@ LEDGERS: dict[str, Ledger] = {
             _c("identified_on", "识别日期", DATE, True),
             _c("housing_grade", "住房安全等级", ENUM, False, "housing_grade"),
             _c("registered", "是否建档立卡", BOOL, False, "yes_no"),
+            _c("safe_water", "饮水安全", BOOL, False, "yes_no"),
+            _c("renovated_on", "危房改造竣工日期", DATE),
         ), required=True, keys=(HH,), what="one registered household",
             derived=("category_claims_exit",)),
         Ledger("members", "家庭成员台账", (
@@ -235,6 +237,7 @@ LEDGERS: dict[str, Ledger] = {
             _c("schooling", "在校生状况", TEXT),
             _c("health", "健康状况", TEXT),
             _c("labor", "劳动能力", TEXT),
+            _c("insured", "是否参加基本医疗保险", BOOL, False, "yes_no"),
         ), required=True, keys=(("person_id", "household_id"),),
             references=(Reference(HH, "households", HH),),
             what="every person ever on a household's roll (a person may belong to several "
@@ -253,7 +256,9 @@ LEDGERS: dict[str, Ledger] = {
             _c("exit_year", "脱贫年度", YEAR, True),
             _c("verification", "查验结果", ENUM, False, "verification"),
             _c("verified_on", "查验日期", DATE),
+            _c("approved_on", "批准退出日期", DATE),
             _c("per_capita_income", "人均纯收入", AMOUNT),
+            _c("food_clothing", "两不愁", BOOL, False, "yes_no"),
         ), keys=(("household_id", "exit_year"),),
             references=(Reference(HH, "households", HH),),
             what="one household exit"),

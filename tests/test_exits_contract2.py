@@ -354,3 +354,155 @@ def test_the_same_person_twice_in_one_household_is_a_reading_error(tmp_path, run
                           members=[member(1, "H1"), member(1, "H1")])
     result = run("summary", "--data", str(folder))
     assert result.exit_code == 2 and "members.csv:3" in result.stderr
+
+
+# ---- povcli readiness: each test passing, failing and unknown
+
+def ready_case(tmp_path, *, hh_extra=None, members=None, member_extra=None, exit_extra=None,
+               subsidies=None, policy=None, incomes=None, income="5000"):
+    """H1 (grade, safe_water ...), exited 2016 (pass) with `income`, and its members."""
+    from conftest import HOUSEHOLD_HEADER, MEMBER_HEADER
+    folder = make_ledgers(tmp_path, subsidies=subsidies)
+    hh_extra = hh_extra or {}
+    row = household("H1", grade=hh_extra.pop("housing_grade", ""))
+    write_csv(folder / "households.csv", HOUSEHOLD_HEADER + list(hh_extra),
+              [row + list(hh_extra.values())])
+    members = members or [member(1, "H1")]
+    member_extra = member_extra or {}
+    write_csv(folder / "members.csv", MEMBER_HEADER + list(member_extra),
+              [m + [v[k] for v in member_extra.values()] for k, m in enumerate(members)])
+    exit_extra = exit_extra or {}
+    write_csv(folder / "exits.csv", ["household_id", "exit_year", "verification",
+                                     "per_capita_income", *exit_extra],
+              [["H1", "2016", "pass", income, *exit_extra.values()]])
+    if policy:
+        write_csv(folder / "policy.csv", ["year", "exit_standard"], policy)
+    if incomes:
+        write_csv(folder / "incomes.csv", ["household_id", "year", "size", "wage", "transfer"],
+                  incomes)
+    return folder
+
+
+def assessed(folder, planned=False):
+    from povcli.readiness import assess
+    return assess(open_ledgers(folder), planned=planned).iloc[0]
+
+
+def test_readiness_unknown_where_nothing_is_recorded(tmp_path):
+    r = assessed(ready_case(tmp_path, income=""))
+    for test in ("income", "food_clothing", "insurance", "housing", "water"):
+        assert r[f"{test}_test"] == "unknown", test
+    assert r["schooling_test"] == "unknown"  # the members file has no schooling column
+    assert r["result"] == "unknown" and r["failed"] == ""
+
+
+def test_readiness_income(tmp_path):
+    policy = [["2016", "3146"]]
+    assert assessed(ready_case(tmp_path / "a", policy=policy, income="3146"))["income_test"] \
+        == "fail"
+    r = assessed(ready_case(tmp_path / "b", policy=policy, income="3200"))
+    assert (r["income_test"], bool(r["income_margin"])) == ("pass", True)
+    r = assessed(ready_case(tmp_path / "c", policy=policy, income="5000"))
+    assert (r["income_test"], bool(r["income_margin"])) == ("pass", False)
+    # no exit standard: the national line of 2016, 2952
+    r = assessed(ready_case(tmp_path / "d", income="2952"))
+    assert (r["income_test"], r["standard_kind"]) == ("fail", "poverty_line")
+
+
+def test_readiness_food_clothing_and_water(tmp_path):
+    yes = assessed(ready_case(tmp_path / "a", hh_extra={"safe_water": "是"},
+                              exit_extra={"food_clothing": "是"}))
+    assert (yes["water_test"], yes["food_clothing_test"]) == ("pass", "pass")
+    no = assessed(ready_case(tmp_path / "b", hh_extra={"饮水安全": "否"},
+                             exit_extra={"两不愁": "否"}))
+    assert (no["water_test"], no["food_clothing_test"]) == ("fail", "fail")
+    empty = assessed(ready_case(tmp_path / "c", hh_extra={"safe_water": ""},
+                                exit_extra={"food_clothing": ""}))
+    assert (empty["water_test"], empty["food_clothing_test"]) == ("unknown", "unknown")
+
+
+def test_readiness_schooling(tmp_path):
+    kids = [member(1, "H1"), member(2, "H1", "child")]
+    kids[1][5] = "2006-03-01"  # 10 at the end of 2016
+    cases = {"小学": "pass", "失学或辍学": "fail", "因病辍学": "pass", "": "unknown"}
+    for n, (text, outcome) in enumerate(cases.items()):
+        r = assessed(ready_case(tmp_path / str(n), members=kids,
+                                member_extra={"schooling": ["非在校生", text]}))
+        assert r["schooling_test"] == outcome, text
+    # an adult out of school is no matter
+    adult = [member(1, "H1")]
+    r = assessed(ready_case(tmp_path / "adult", members=adult,
+                            member_extra={"schooling": ["非在校生"]}))
+    assert r["schooling_test"] == "pass"
+
+
+def test_readiness_insurance(tmp_path):
+    two = [member(1, "H1"), member(2, "H1", "spouse")]
+    for n, (values, outcome) in enumerate([(["是", "是"], "pass"), (["是", "否"], "fail"),
+                                           (["是", ""], "unknown")]):
+        r = assessed(ready_case(tmp_path / str(n), members=two,
+                                member_extra={"insured": values}))
+        assert r["insurance_test"] == outcome, values
+
+
+def test_readiness_housing(tmp_path):
+    def pay(date):
+        return [[date, "H1", "", "housing", "20000", "", ""]]
+    cases = [({"housing_grade": "B"}, None, "pass"),
+             ({"housing_grade": "D"}, pay("2016-10-01"), "pass"),
+             ({"housing_grade": "D"}, pay("2017-03-01"), "fail"),
+             ({"housing_grade": "C", "renovated_on": "2016-12-31"}, None, "pass"),
+             ({"housing_grade": "C", "renovated_on": ""}, None, "fail"),
+             ({"housing_grade": "C"}, None, "unknown"),  # nothing to tell a renovation by
+             ({}, pay("2016-10-01"), "unknown")]
+    for n, (extra, payments, outcome) in enumerate(cases):
+        r = assessed(ready_case(tmp_path / str(n), hh_extra=dict(extra), subsidies=payments))
+        assert r["housing_test"] == outcome, (extra, payments)
+
+
+def test_readiness_transfer_share(tmp_path):
+    r = assessed(ready_case(tmp_path / "a", incomes=[["H1", "2016", "1", "2000", "3000"]]))
+    assert bool(r["transfer_share"]) is True
+    r = assessed(ready_case(tmp_path / "b", incomes=[["H1", "2016", "1", "4000", "1000"]]))
+    assert bool(r["transfer_share"]) is False
+    assert pd.isna(assessed(ready_case(tmp_path / "c"))["transfer_share"])
+
+
+def test_readiness_planned_takes_the_pre_exits(tmp_path):
+    folder = two_households(tmp_path, [["H1", "2016", "pending", "", ""],
+                                       ["H2", "2016", "pass", "", ""]])
+    from povcli.readiness import assess
+    assert assess(open_ledgers(folder))["household_id"].tolist() == ["H2"]
+    assert sorted(assess(open_ledgers(folder), planned=True)["household_id"]) == ["H1", "H2"]
+
+
+def test_readiness_command_and_rules(tmp_path, run):
+    folder = ready_case(tmp_path, hh_extra={"housing_grade": "D", "safe_water": "否"},
+                        exit_extra={"food_clothing": "是"},
+                        subsidies=[["2017-03-01", "H1", "", "housing", "20000", "", ""]])
+    result = run("readiness", "--data", str(folder), "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = {r.split(",")[3]: r for r in result.stdout.splitlines()[1:]}
+    assert rows["all"].endswith(",1,0,1,0") and rows["housing"].endswith(",1,0,1,0")
+    assert rows["food_clothing"].endswith(",1,1,0,0")
+    listed = run("readiness", "--data", str(folder), "--format", "json", "--list")
+    (row,) = __import__("json").loads(listed.stdout)
+    assert (row["housing_test"], row["water_test"], row["failed"]) == (
+        "fail", "fail", "housing,water")
+    zh = run("readiness", "--data", str(folder), "--lang", "zh")
+    assert zh.exit_code == 0 and "Traceback" not in zh.output
+    # the rules run when selected, not by default
+    plain = run("check", "--data", str(folder), "--format", "csv")
+    assert ",R0" not in plain.stdout
+    chosen = run("check", "--data", str(folder), "--format", "csv", "--select", "R")
+    codes = sorted(line.split(",")[0] for line in chosen.stdout.splitlines()[1:])
+    assert codes == ["R04", "R05"]
+    assert chosen.exit_code == 1
+    zh = run("check", "--data", str(folder), "--select", "R", "--lang", "zh")
+    assert "住房安全有保障" in zh.stdout + zh.stderr
+
+
+def test_readiness_bad_new_cell_is_a_reading_error(tmp_path, run):
+    folder = ready_case(tmp_path, hh_extra={"safe_water": "也许"})
+    result = run("readiness", "--data", str(folder))
+    assert result.exit_code == 2 and "households.csv:2: column safe_water" in result.stderr
