@@ -40,18 +40,20 @@ ch AS (SELECT person_id, household_id, CAST(date AS DATE) AS date, direction, re
 ex AS (SELECT household_id, CAST(exit_year AS INTEGER) AS y,
               coalesce(verification, '') AS v FROM {src['exits']}),
 years AS (SELECT DISTINCT y FROM ex WHERE y <= {year} UNION SELECT {year}),
-firsts AS (SELECT person_id, arg_min(direction, (date, ord)) AS d,
-                  arg_min(reason, (date, ord)) AS r FROM ch GROUP BY person_id),
-lasts AS (SELECT y, person_id, arg_max(direction, (date, ord)) AS dir
-          FROM ch JOIN years ON ch.date <= make_date(y, 12, 31) GROUP BY y, person_id),
+firsts AS (SELECT person_id, household_id, arg_min(direction, (date, ord)) AS d,
+                  arg_min(reason, (date, ord)) AS r FROM ch GROUP BY person_id, household_id),
+lasts AS (SELECT y, person_id, household_id, arg_max(direction, (date, ord)) AS dir
+          FROM ch JOIN years ON ch.date <= make_date(y, 12, 31)
+          GROUP BY y, person_id, household_id),
 state AS (
   SELECT years.y, m.person_id, m.household_id, hh.identified,
          CASE WHEN l.dir IS NOT NULL THEN l.dir = 'in'
               ELSE hh.identified <= make_date(years.y, 12, 31)
                    AND NOT coalesce(f.d = 'in' AND f.r <> 'returned', false) END AS on_rolls
   FROM m JOIN hh USING (household_id) CROSS JOIN years
-  LEFT JOIN lasts l ON l.person_id = m.person_id AND l.y = years.y
-  LEFT JOIN firsts f ON f.person_id = m.person_id),
+  LEFT JOIN lasts l ON l.person_id = m.person_id AND l.household_id = m.household_id
+                      AND l.y = years.y
+  LEFT JOIN firsts f ON f.person_id = m.person_id AND f.household_id = m.household_id),
 hh_on AS (SELECT y, household_id FROM state WHERE on_rolls
           AND identified <= make_date(y, 12, 31) GROUP BY y, household_id),
 people_on AS (SELECT s.y, s.household_id, count(*) AS n FROM state s
@@ -59,7 +61,7 @@ people_on AS (SELECT s.y, s.household_id, count(*) AS n FROM state s
 exit_people AS (SELECT ex.y, ex.household_id, ex.v,
                        (SELECT count(*) FROM state s WHERE s.y = ex.y
                         AND s.household_id = ex.household_id AND s.on_rolls) AS n FROM ex),
-latest_exit AS (SELECT household_id, max(y) AS ly FROM ex WHERE v <> 'fail' AND y <= {year}
+latest_exit AS (SELECT household_id, max(y) AS ly FROM ex WHERE v = 'pass' AND y <= {year}
                 GROUP BY household_id),
 back AS (SELECT DISTINCT ch.household_id FROM ch JOIN latest_exit USING (household_id)
          WHERE ch.reason = 'returned' AND year(ch.date) > ly AND ch.date <= {d}),
@@ -72,9 +74,9 @@ UNION ALL SELECT 'poor_households', (SELECT count(*) FROM poor)
 UNION ALL SELECT 'poor_people', (SELECT coalesce(sum(n), 0) FROM people_on
                                  WHERE y = {year} AND household_id IN (SELECT * FROM poor))
 UNION ALL SELECT 'exited_people_year', (SELECT coalesce(sum(n), 0) FROM exit_people
-                                        WHERE y = {year} AND v <> 'fail')
+                                        WHERE y = {year} AND v = 'pass')
 UNION ALL SELECT 'exited_people_total', (SELECT coalesce(sum(n), 0) FROM exit_people
-                                         WHERE y <= {year} AND v <> 'fail')
+                                         WHERE y <= {year} AND v = 'pass')
 UNION ALL SELECT 'added_people_year', (SELECT count(*) FROM ch WHERE year(date) = {year}
                                        AND direction = 'in')
 UNION ALL SELECT 'removed_people_year', (SELECT count(*) FROM ch WHERE year(date) = {year}

@@ -469,20 +469,11 @@ def _change_states(ctx: Context) -> pd.DataFrame:
     if hasattr(ctx, "_states"):
         return ctx._states
     rolls = ctx.rolls
-    ch = rolls.changes[rolls.changes["date"].notna()].copy()
-    people = pd.Index(rolls.members["person_id"])
-    pos = index_in(ch["person_id"], people) if len(people) else np.full(len(ch), -1)
-    known = pos >= 0
-    safe = np.maximum(pos, 0)
-    identified = np.full(len(ch), np.datetime64("NaT"), dtype="datetime64[s]")
-    joins_later = np.zeros(len(ch), dtype=bool)
-    if len(people):
-        identified[known] = rolls.identified.to_numpy().astype("datetime64[s]")[safe[known]]
-        joins_later[known] = rolls.joins_later[safe[known]]
-    prev = ch.groupby("person_id")["direction"].shift(1).astype(object)
-    default_on = (ch["date"].to_numpy().astype("datetime64[s]") >= identified) & ~joins_later
-    ch["was_on"] = np.where(prev.notna().to_numpy(), (prev == "in").to_numpy(), default_on)
-    ch["known"] = known
+    dated = rolls.changes["date"].notna().to_numpy()
+    ch = rolls.changes[dated].copy()
+    # by membership (household, person): a person may move between households
+    ch["was_on"] = rolls.was_on_before()[dated].to_numpy(dtype=bool)
+    ch["known"] = rolls.ch_member[dated] >= 0
     ctx._states = ch
     return ch
 
@@ -528,7 +519,7 @@ def _after_death(ctx: Context):
 def _on_at(ctx: Context, rows: pd.DataFrame, person: bool) -> np.ndarray:
     """Whether each payment's person (or household) was on the rolls on its date."""
     if person:
-        return ctx.rolls.persons_on_at(rows["person_id"], rows["date"])
+        return ctx.rolls.persons_on_at(rows["person_id"], rows["date"], rows["household_id"])
     return ctx.rolls.households_on_at(rows["household_id"], rows["date"])
 
 

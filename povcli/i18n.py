@@ -22,7 +22,7 @@ def default_lang() -> str:
 
 COLUMNS = {
     "year": "年度", "households": "户数", "people": "人数", "verified_people": "查验人数",
-    "passed_people": "通过人数", "pass_rate": "通过率", "pending_people": "待查验人数", "direction": "调整方向",
+    "passed_people": "通过人数", "pass_rate": "通过率", "direction": "调整方向",
     "reason": "调整原因", "program": "项目类别", "payments": "笔数", "amount": "金额",
     "amount_per_household": "户均金额", "metric": "指标", "value": "数值", "township": "乡镇",
     "village": "行政村", "project_id": "项目编号", "name": "名称", "kind": "项目类型",
@@ -183,6 +183,21 @@ WORDS.update({
     "below the threshold": "已出列行政村在出列年末贫困发生率未低于标准",
     "a date in the future": "日期在未来",
 })
+
+# issue 11: pre-exits, policy parameters, exit readiness
+COLUMNS.update({
+    "pending_people": "待查验人数", "exit_standard": "脱贫标准", "exit_standard_from": "脱贫标准来源",
+    "monitoring_line": "防返贫监测标准", "monitoring_line_from": "监测标准来源",
+    "test": "检验项", "passed": "通过户数", "failed": "未通过户数", "unknown": "未知户数",
+    "status": "退出状态", "income": "人均纯收入", "standard": "检验标准",
+    "standard_kind": "标准类别", "income_test": "收入达标", "food_clothing_test": "两不愁",
+    "schooling_test": "义务教育", "insurance_test": "基本医疗", "housing_test": "住房安全",
+    "water_test": "饮水安全", "result": "结论", "warnings": "提示",
+})
+METRICS.update({"pending_people_year": "当年待查验人数"})
+TITLES.update({"readiness": "脱贫退出质量预检（一达标两不愁三保障）"})
+WORDS.update({"pass": "通过", "fail": "未通过", "national": "国家标准", "exited": "已脱贫",
+              "pre_exit": "预退出", "poverty_line": "国家扶贫标准"})
 
 # Enumerated values shown in these columns get their Chinese label.
 VALUE_COLUMNS = {"direction": "direction", "reason": "reason", "program": "program",

@@ -97,7 +97,7 @@ def test_the_catalogue_names_every_column_of_every_report(run):
     for args in (["summary"], ["exits"], ["changes"], ["subsidies"], ["projects"],
                  ["projects", "--by", "kind"], ["pairing"], ["villages"], ["housing"],
                  ["education"], ["policy"], ["flow"], ["find", "样子沟"],
-                 ["check", "--list-rules"]):
+                 ["check", "--list-rules"], ["readiness"], ["readiness", "--list"]):
         header = run(*args, *D, "--format", "csv").stdout.splitlines()[0].split(",")
         missing = [c for c in header if c not in COLUMNS]
         assert not missing, (args, missing)

@@ -506,3 +506,15 @@ def test_readiness_bad_new_cell_is_a_reading_error(tmp_path, run):
     folder = ready_case(tmp_path, hh_extra={"safe_water": "也许"})
     result = run("readiness", "--data", str(folder))
     assert result.exit_code == 2 and "households.csv:2: column safe_water" in result.stderr
+
+
+def test_a_move_written_in_before_out_is_no_change_finding(tmp_path):
+    folder = moved(tmp_path, [["2015-05-01", "H2", pid(3), "in", "marriage_in"],
+                              ["2015-05-01", "H1", pid(3), "out", "marriage_out"]])
+    for code in ("C01", "C02", "H01"):
+        assert e_findings(folder, code) == [], code
+    # a payment for the person in their new household after the move is fine (S01)
+    write_csv(folder / "subsidies.csv", ["date", "household_id", "person_id", "program",
+                                         "amount"],
+              [["2015-09-01", "H2", pid(3), "health", "300"]])
+    assert e_findings(folder, "S01") == []
