@@ -122,7 +122,9 @@ def _label_disagrees(ctx: Context):
     back = ids.map(ret_year).astype("float64") > exit_year
     exited_now = exit_year.notna() & ~back.fillna(False)
     says_exited = claims.fillna(False).astype(bool).to_numpy()
-    says_poor = (~claims.fillna(True).astype(bool)).to_numpy()
+    # …贫困户 is also the contract's own label of the attribute: it claims the household is
+    # poor only in a file that speaks the national system's status labels (some 脱贫户)
+    says_poor = (~claims.fillna(True).astype(bool)).to_numpy() & says_exited.any()
     exited_now = exited_now.to_numpy(dtype=bool)
     out = []
     for i in hh.index[says_exited & ~exited_now]:

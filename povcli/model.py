@@ -19,7 +19,7 @@ from .ledgers import LedgerSet, factorize, index_in, is_in
 # takes the latest year any of them falls in (birth dates and policy years are not).
 EVENT_COLUMNS = {
     "households": ("identified_on",), "changes": ("date",),
-    "exits": ("exit_year", "verified_on"), "subsidies": ("date",),
+    "exits": ("exit_year", "verified_on", "approved_on"), "subsidies": ("date",),
     "projects": ("year",), "pairings": ("since",), "villages": ("exit_year",),
 }
 
@@ -321,6 +321,8 @@ class Rolls:
         ch = pd.DataFrame({"date": ch["date"].to_numpy(),
                            "key": key(ch["household_id"], ch["person_id"]).to_numpy(dtype=object),
                            "direction": ch["direction"].astype(object).to_numpy()})
+        rows["key"] = rows["key"].astype(object)  # one key type for merge_asof
+        ch["key"] = ch["key"].astype(object)
         last = pd.merge_asof(rows.sort_values("when"), ch.sort_values("date", kind="stable"),
                              left_on="when", right_on="date", by="key", direction="backward")
         member_keys = key(self.members["household_id"], self.members["person_id"])

@@ -98,6 +98,9 @@ def assess(ledgers: LedgerSet, year: int | None = None, planned: bool = False,
         keep &= rows["exit_year"] == year
     rows = rows[keep.to_numpy(dtype=bool)]
     rows = rows[rows["household_id"].isin(set(ledgers.frame("households")["household_id"]))]
+    if rows.empty:  # nothing to test: the table's columns, no rows
+        return pd.DataFrame(columns=[*HOUSEHOLD_COLUMNS, "income_margin", "transfer_share",
+                                     "share", "grade"])
     out = with_area(rows[["household_id", "exit_year", "people"]], ledgers).rename(
         columns={"exit_year": "year"})
     out["year"] = out["year"].astype("Int64")
@@ -178,14 +181,17 @@ def assess(ledgers: LedgerSet, year: int | None = None, planned: bool = False,
     evidence = False
     if "renovated_on" in hh.columns and _recorded(ledgers, "households", "renovated_on"):
         evidence = True
-        done_on = pd.to_datetime(ids.map(hh["renovated_on"]))
+        done_on = pd.to_datetime(pd.Series([hh["renovated_on"].get(h, pd.NaT) for h in ids],
+                                           index=ids.index, dtype="datetime64[s]"))
         renovated |= (done_on <= ends).fillna(False)
     pay = ledgers.get("subsidies")
     if pay is not None:
         evidence = True
         housing = pay[(pay["program"].astype(object) == "housing")]
         first = housing.groupby(housing["household_id"].astype(object))["date"].min()
-        renovated |= (pd.to_datetime(ids.map(first)) <= ends).fillna(False)
+        when = pd.to_datetime(pd.Series([first.get(h, pd.NaT) for h in ids], index=ids.index,
+                                        dtype="datetime64[s]"))
+        renovated |= (when <= ends).fillna(False)
     out["grade"] = grade
     safe = grade.isin(["A", "B"])
     out["housing_test"] = np.where(grade.isna(), UNKNOWN, np.where(

@@ -261,8 +261,15 @@ def test_label_and_exits_disagree(tmp_path):
     assert "脱贫户" in found[0].text("en") and "未脱贫" in found[1].text("zh")
 
 
+def test_poor_labels_alone_are_the_attribute_not_a_claim(tmp_path):
+    # a file that never writes 脱贫户 uses 一般贫困户 ... as the attribute's label
+    folder = labelled(tmp_path, ["一般贫困户", "低保贫困户"], [["H1", "2016", "pass", "", ""]])
+    assert e_findings(folder, "E07") == []
+
+
 def test_label_poor_after_a_return_is_fine(tmp_path):
-    folder = labelled(tmp_path, ["一般贫困户"], [["H1", "2016", "pass", "", ""]])
+    folder = labelled(tmp_path, ["一般贫困户", "一般脱贫户"], [["H1", "2016", "pass", "", ""],
+                                                          ["H2", "2016", "pass", "", ""]])
     write_csv(folder / "changes.csv", ["date", "household_id", "person_id", "direction",
                                        "reason"], [["2017-03-01", "H1", pid(1), "in", "returned"]])
     assert e_findings(folder, "E07") == []
@@ -518,3 +525,13 @@ def test_a_move_written_in_before_out_is_no_change_finding(tmp_path):
                                          "amount"],
               [["2015-09-01", "H2", pid(3), "health", "300"]])
     assert e_findings(folder, "S01") == []
+
+
+def test_approved_on_is_read_and_dates_the_set(tmp_path):
+    from povcli.model import latest_year
+    folder = two_households(tmp_path, [["H1", "2016", "pass", "2016-11-01", "2018-01-15"]],
+                            header=["household_id", "exit_year", "verification", "verified_on",
+                                    "批准退出日期"])
+    ledgers = open_ledgers(folder)
+    assert ledgers.frame("exits")["approved_on"].tolist() == [pd.Timestamp("2018-01-15")]
+    assert latest_year(ledgers) == 2018
