@@ -256,7 +256,7 @@ def _emit(report, fmt: Format | None, output: Path | None, show_ids: bool = Fals
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
     if kind != "table":
-        text = render.render(report, kind, show_ids=show_ids, lang=lang)
+        text = render.render(report, kind, show_ids=show_ids, lang=lang, for_people=output is not None)
         if output is None:
             sys.stdout.write(text)
             sys.stdout.flush()

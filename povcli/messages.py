@@ -67,3 +67,10 @@ define({})
 
 # --------------------------------------------------------------------------- reports
 define({})
+
+define({  # render
+    "render.xlsx_too_many_rows": (
+        "{rows} rows do not fit in an xlsx sheet (at most {limit}): write csv instead "
+        "(--format csv or -o FILE.csv)",
+        "共{rows}行，超出xlsx工作表的上限（最多{limit}行）：请改为输出csv（--format csv 或 -o 文件.csv）"),
+})
