@@ -318,8 +318,9 @@ def to_markdown(report, show_ids: bool = False, lang: str = "en") -> str:
 
 # An id, a code, a date or a masked resident ID: one token that must never be broken.
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-./:*_+%,]*")
-_KEY_COLUMNS = ("year", "metric", "household_id", "person_id", "project_id", "cadre_id",
-                "file", "line", "code", "date")
+_KEY_COLUMNS = ("year", "metric", "value", "household_id", "person_id", "project_id",
+                "cadre_id", "file", "line", "code", "date", "township", "village", "program",
+                "direction", "reason", "funds_total", "amount")
 
 
 def _screenful(console) -> int:
@@ -346,11 +347,19 @@ class FitTable:
         return _screenful(console) if console.is_terminal else None
 
     def __rich_console__(self, console, options):
-        yield self.table(options.max_width, self.limit(console))
+        from rich.text import Text
+
+        table, notes = self.table(options.max_width, self.limit(console))
+        yield table
+        for note in notes:  # under the table, at the console's width, never markup
+            yield Text(note, style="italic")
 
     def table(self, width: int = 10_000, limit: int | None = None):
+        """The Rich table at `width` with at most `limit` rows, and the notes to print
+        under it (columns left out, rows not shown)."""
         from rich.cells import cell_len
         from rich.table import Table
+        from rich.text import Text
 
         report, lang = self.report, self.lang
         frame = report.frame
@@ -365,10 +374,16 @@ class FitTable:
         names = list(report.frame.columns)
         kinds = _kinds(report)
         columns = []
+        # a grouping column (township, program...) is a key where it leads the figures,
+        # not where it trails them as a detail
+        first_number = next((i for i, (col, kind) in enumerate(zip(names, kinds))
+                             if kind in (COUNT, AMOUNT, RATE, NUMBER) or col == "value"),
+                            len(names))
         for i, (col, kind) in enumerate(zip(names, kinds)):
             values = [r[i] for r in rows + total_rows]
             numeric = kind in (COUNT, AMOUNT, RATE, NUMBER) or col == "value"
-            token = numeric or kind == YEAR or all(_TOKEN.fullmatch(v) for v in values if v)
+            token = numeric or kind == YEAR or all(  # totals' labels may be words
+                _TOKEN.fullmatch(r[i]) and len(r[i]) <= 24 for r in rows if r[i])
             widest = max((cell_len(v) for v in values), default=0)
             word = max((cell_len(w) for w in headers[i].split()), default=1)
             header_len = cell_len(headers[i])
@@ -380,14 +395,19 @@ class FitTable:
             columns.append({"i": i, "name": col, "numeric": numeric, "token": token,
                             "low": low, "natural": max(natural, min(header_len, 24) if token
                                                        else natural),
-                            "key": i == 0 or col in _KEY_COLUMNS})
+                            "key": i == 0 or col in _KEY_COLUMNS and (
+                                numeric or i < first_number)})
 
         def needed(cols):
             return sum(c["low"] for c in cols) + 3 * len(cols) + 1
 
         shown = list(columns)
+        # least important first: text, then codes, then numbers, then the keys; the
+        # rightmost of each first; never the first column
         order = ([c for c in reversed(columns) if not c["token"] and not c["key"]]
-                 + [c for c in reversed(columns) if c["token"] and not c["key"]]
+                 + [c for c in reversed(columns) if c["token"] and not c["numeric"]
+                    and not c["key"]]
+                 + [c for c in reversed(columns) if c["numeric"] and not c["key"]]
                  + [c for c in reversed(columns[1:]) if c["key"]])
         dropped = []
         for c in order:
@@ -395,42 +415,41 @@ class FitTable:
                 break
             shown.remove(c)
             dropped.append(c)
-        room = width - 3 * len(shown) - 1
-        fixed = sum(c["natural"] for c in shown if c["token"])
-        if fixed > room:  # headers of fixed columns wrap rather than widen them
-            for c in shown:
-                if c["token"]:
-                    c["natural"] = c["low"]
-            fixed = sum(c["low"] for c in shown if c["token"])
-        text_cols = [c for c in shown if not c["token"]]
-        spare = room - fixed
-        if sum(c["natural"] for c in text_cols) <= spare:
-            for c in text_cols:
-                c["width"] = c["natural"]
-        else:
-            spare -= sum(c["low"] for c in text_cols)
-            wants = sum(c["natural"] - c["low"] for c in text_cols) or 1
-            for c in text_cols:
-                c["width"] = c["low"] + max(0, spare * (c["natural"] - c["low"]) // wants)
+        # every column at its least; what is left goes first to text (less wrapping),
+        # then to headers of fixed columns (no header broken over lines)
+        spare = width - needed(shown)
         for c in shown:
-            if c["token"]:
-                c["width"] = c["natural"]
+            c["width"] = c["low"]
+        text_cols = [c for c in shown if not c["token"]]
+        wants = sum(c["natural"] - c["low"] for c in text_cols)
+        for c in text_cols:
+            c["width"] += (c["natural"] - c["low"] if wants <= spare
+                           else spare * (c["natural"] - c["low"]) // wants)
+        spare -= min(spare, wants)
+        for c in shown:
+            if c["token"] and spare > 0:
+                grow = min(spare, c["natural"] - c["low"])
+                c["width"] += grow
+                spare -= grow
 
-        caption = [_caption(report, lang)]
+        notes = []
         if dropped:
             left_out = ", ".join(headers[c["i"]] for c in sorted(dropped, key=lambda c: c["i"]))
-            caption.append(i18n.word("left out for the width of the terminal: {columns} (use "
+            notes.append(i18n.word("left out for the width of the terminal: {columns} (use "
                                      "--format csv, or a wider terminal)", lang,
                                      columns=left_out))
         if more:
-            caption.append(i18n.word("{count} more rows: use --format csv for all", lang,
+            notes.append(i18n.word("{count} more rows: use --format csv for all", lang,
                                      count=f"{more:,}"))
         table = Table(title=safe(_masked(_title(report, lang), self.show_ids)),
-                      caption="\n".join(c for c in caption if c) or None,
+                      caption=_caption(report, lang),
                       title_justify="left", caption_justify="left", title_style="bold cyan",
                       show_edge=True)
         for c in shown:
-            table.add_column(headers[c["i"]], justify="right" if c["numeric"] else "left",
+            # a header wraps at spaces even over a column whose values never do
+            header = Text.from_markup(headers[c["i"]], overflow="fold")
+            header.no_wrap = False
+            table.add_column(header, justify="right" if c["numeric"] else "left",
                              no_wrap=c["token"], overflow="fold", width=c["width"],
                              min_width=c["width"] if c["token"] else None)
         index = [c["i"] for c in shown]
@@ -440,7 +459,7 @@ class FitTable:
             table.add_section()
             for row in total_rows:
                 table.add_row(*[row[i] for i in index], style="bold")
-        return table
+        return table, notes
 
 
 def rich_table(report, show_ids: bool = False, lang: str = "en", max_rows: int | None = None):
