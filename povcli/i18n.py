@@ -190,7 +190,7 @@ WORDS.update({
         "因终端宽度未显示：{columns}（请用 --format csv，或加宽终端）",
     "{count} more rows: use --format csv for all": "另有{count}行未显示：请用 --format csv 查看全部",
     "identified (event)": "识别", "in (event)": "增加", "out (event)": "减少",
-    "exit (event)": "脱贫退出",
+    "exit (event)": "脱贫退出", "person's name": "姓名",
     "{category}, cause {cause}": "{category}，致贫原因：{cause}",
     "exit {year}, verification {verification}": "{year}年脱贫，入户查验：{verification}",
     ", income {income} a person": "，人均纯收入{income}元",

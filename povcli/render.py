@@ -765,7 +765,10 @@ def dossier_view(d: dict, show_ids: bool = False, lang: str = "en"):
     def table(title, columns, rows, numeric=()):
         t = Table(title=w(title), title_justify="left", title_style="bold")
         for col in columns:
-            t.add_column(i18n.column(col, lang) if col in i18n.COLUMNS else w(col),
+            person = col == "name" and "person_id" in columns and lang == "zh"
+            label = w("person's name") if person else (
+                i18n.column(col, lang) if col in i18n.COLUMNS else w(col))
+            t.add_column(label,
                          justify="right" if col in numeric else "left", overflow="fold",
                          no_wrap=col in fixed)
         for row in rows:
