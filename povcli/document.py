@@ -274,7 +274,7 @@ figure svg { max-width: 100%; height: auto; }
 def _html_table(report, lang: str) -> str:
     from .render import AMOUNT, COUNT, NUMBER, RATE, _kinds
 
-    columns, body, totals = _display_rows(report, False, lang)
+    columns, body, totals = _display_rows(report, False, lang, headers=i18n.header)
     kinds = _kinds(report)
     numeric = [k in (COUNT, AMOUNT, RATE, NUMBER) or c == "value"
                for c, k in zip(report.frame.columns, kinds)]

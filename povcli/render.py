@@ -279,9 +279,13 @@ def _caption(report, lang: str) -> str | None:
     return "; ".join(i18n.word(units[k], lang) for k in units if k in kinds) or None
 
 
-_MARKDOWN = str.maketrans({"\\": "\\\\", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_",
+_MARKDOWN = str.maketrans({"\\": "\\\\", "|": "\\|", "`": "\\`", "*": "\\*",
                            "[": "\\[", "]": "\\]", "~": "\\~", "<": "&lt;", ">": "&gt;",
                            "&": "&amp;", "\n": " ", "\r": " ", "\t": " "})
+
+
+# an underscore that could open or close emphasis (not one inside a word: marriage_out)
+_EMPHASIS = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def md(text, line_start: bool = False) -> str:
@@ -291,7 +295,7 @@ def md(text, line_start: bool = False) -> str:
     a leading # + - = > cannot make it a heading, list or quote."""
     if text is None:
         return ""
-    text = visible(str(text).translate(_MARKDOWN))
+    text = _EMPHASIS.sub(r"\\_", visible(str(text).translate(_MARKDOWN)))
     if line_start and text[:1] in ("#", "+", "-", "="):
         text = "\\" + text
     return text
@@ -300,7 +304,7 @@ def md(text, line_start: bool = False) -> str:
 def to_markdown(report, show_ids: bool = False, lang: str = "en") -> str:
     from tabulate import tabulate
 
-    columns, body, totals = _display_rows(report, show_ids, lang)
+    columns, body, totals = _display_rows(report, show_ids, lang, headers=i18n.header)
     kinds = _kinds(report)
     align = ["right" if k in (COUNT, AMOUNT, RATE, NUMBER) or c == "value" else "left"
              for c, k in zip(report.frame.columns, kinds)]
@@ -684,7 +688,16 @@ def mask_dossier(d: dict, show_ids: bool = False) -> dict:
     d["head_id"] = mask_id(d["head_id"])
     for row in d["members"] + d["timeline"]:
         row["person_id"] = mask_id(row["person_id"])
-    return d
+
+    def by_value(value):  # an ID typed anywhere else: a name, a unit, a detail
+        if isinstance(value, str):
+            return mask_text(value)
+        if isinstance(value, dict):
+            return {k: by_value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [by_value(v) for v in value]
+        return value
+    return by_value(d)
 
 
 def dossier_json(d: dict, show_ids: bool = False) -> str:

@@ -255,3 +255,34 @@ def test_no_negative_zero():
     assert all(r["amount"] != 0 or str(r["amount"]) == "0.0"
                for r in json.loads(render.render(report, "json")))
     assert render.display_text(-0.001, render.AMOUNT) == "0.00"
+
+
+# ---- through the command line: refused or shown, never an internal error
+
+def test_cli_hostile_ledger_text(run, tmp_path, monkeypatch):
+    from povcli import cli
+    from conftest import household, make_ledgers, member
+
+    hostile = "[/b]\x1b]52;c;AAAA\x07<script>|$x$"
+    folder = make_ledgers(tmp_path / "d", [household("0101", village=hostile)],
+                          [member(1, "0101")])
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    for args in (["find", "0101"], ["villages"], ["show", "0101"], ["summary"]):
+        result = run(*args, "--data", folder, "--format", "table")
+        assert result.exit_code == 0, (args, result.output)
+        assert "internal error" not in result.output and "\x07" not in result.stdout
+    for name in ("v.xlsx", "v.md", "v.csv"):
+        result = run("villages", "--data", folder, "-o", tmp_path / name)
+        assert result.exit_code == 0, (name, result.output)
+    result = run("report", "--data", folder, "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    assert "<script>" not in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_dossier_json_masks_ids_by_value():
+    d = {"household_id": "01", "head_id": ID, "head_name": f"张三{ID}",
+         "members": [{"person_id": ID, "name": f"李四 {ID}"}],
+         "timeline": [{"person_id": None, "detail": f"moved {ID}"}], "cadres": []}
+    text = render.dossier_json(d)
+    assert ID not in text and text.count("220503********0015") == 5
+    assert text.count(ID) == 0 and ID in render.dossier_json(d, show_ids=True)
