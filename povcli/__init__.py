@@ -5,4 +5,4 @@ schema/ledgers (reading, validation) -> model (counting rules) -> reports (table
 -> render (formats) -> cli (Typer).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,12 +1,32 @@
 """A cache of parsed, validated ledgers (Parquet), for ledger sets slow to read.
 
-Each ledger file is kept as the typed frame povcli read from it, keyed by the file's
-path, sheet, size and modification time, the encoding asked for, povcli's version and
-the schema's own fingerprint: change any of them and the entry no longer matches. A
-ledger set whose files were all checked together and found clean gets a marker too,
-so the reports skip the key and reference checks. Entries live in the user's cache
-folder (never in the ledger folder) and are written only when reading took longer than
-`THRESHOLD` seconds. A damaged entry is never trusted: it is dropped and rebuilt.
+What it holds. Each ledger file is kept as the typed frame povcli read from it: every
+row and column as read, so resident ID numbers, names, birth dates, villages and
+payments in full, unmasked. A ledger set whose files were all checked together and
+found clean gets an empty marker too (`clean-<key>`), so the reports skip the key and
+reference checks.
+
+Where. One folder per ledger file, `<key>/frame.parquet` and `<key>/meta.json`, in
+$POVCLI_CACHE_DIR, else $XDG_CACHE_HOME/povcli, else ~/.cache/povcli; never in the
+ledger folder. Entries are written only when reading took longer than `THRESHOLD`
+seconds, and the whole cache is kept within max_bytes() ($POVCLI_CACHE_MAX_BYTES,
+default 1 GiB), the least recently used entries removed first. `povcli cache info`
+shows it, `povcli cache clear` (clear()) empties it; --no-cache or POVCLI_NO_CACHE
+neither reads nor writes it.
+
+Permissions. The folder is created 0700 and every file 0600 whatever the umask (a
+folder that already exists keeps its mode). An entry or marker owned by another user,
+or writable by group or others, is treated as absent and rebuilt; files are opened
+without following links.
+
+Trust. The key is the file's path, sheet, size, mtime and ctime (in ns), inode and
+device (as git's index), the encoding asked for, povcli's version and the schema's
+fingerprint: change any of them, including an edit whose size and mtime were put back
+(`touch -r`), and the entry no longer matches. meta.json carries a sha256 of the
+Parquet bytes and of the entry's description, checked on every load: a damaged entry
+is never trusted, it is dropped and rebuilt with a note. Entries are written under a
+temporary name and renamed; nothing half-written is left behind. A cache that cannot
+be written (read-only, full disk) is never a reason to fail a command.
 """
 
 from __future__ import annotations
@@ -14,7 +34,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
+import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +49,9 @@ from . import __version__
 from .schema import DATE, LEDGERS
 
 THRESHOLD = 1.0  # seconds of reading below which no cache is written
+MAX_BYTES = 1 << 30  # the cache's total size (POVCLI_CACHE_MAX_BYTES); oldest go first
+MAX_MARKERS = 1000  # "clean" markers kept, newest first
+STALE_SECONDS = 600  # a half-written entry this old was left by a run that died: remove it
 SCHEMA = hashlib.sha256(repr(sorted(LEDGERS.items())).encode()).hexdigest()[:12]
 
 
@@ -40,14 +67,41 @@ def folder() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "povcli"
 
 
+def max_bytes() -> int:
+    raw = os.environ.get("POVCLI_CACHE_MAX_BYTES", "").strip()
+    try:
+        return max(int(raw), 0) if raw else MAX_BYTES
+    except ValueError:
+        return MAX_BYTES
+
+
+_ENTRY = re.compile(r"[0-9a-f]{32}")
+_MARKER = re.compile(r"clean-[0-9a-f]{32}")
+_TMP = re.compile(r"[0-9a-f]{32}\.tmp.*")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+_DIR_FD = os.open in os.supports_dir_fd and bool(_DIRECTORY)
+
+
+def _ours(st: os.stat_result) -> bool:
+    """Made by this user and writable by no one else: another user's file, or one they
+    could have changed, is treated as absent."""
+    if os.name != "posix":
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def file_key(source, encoding: str | None) -> str | None:
     """The key of one ledger file as it is now, or None when it cannot be looked at."""
     try:
         st = source.path.stat()
     except OSError:
         return None
+    # as git's index does: an edit that keeps the size and puts the mtime back (touch -r)
+    # still moves the ctime, and a file replaced by another has another inode
     raw = json.dumps([str(source.path.resolve()), source.sheet, st.st_size, st.st_mtime_ns,
-                      encoding, __version__, SCHEMA])
+                      st.st_ctime_ns, st.st_ino, st.st_dev, encoding, __version__, SCHEMA])
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -59,17 +113,60 @@ class Damaged(Exception):
     """A cache entry that could not be read back."""
 
 
-def load(key: str, ledger_name: str):
-    """(frame, meta) of a cached ledger file, None when there is none; Damaged when
-    the entry is there but unreadable."""
-    entry = folder() / key
-    if not entry.is_dir():
-        return None
+def _digest(data: bytes, meta: dict) -> str:
+    """sha256 over the frame file's bytes and the entry's description."""
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps({k: v for k, v in meta.items() if k != "sha256"},
+                             sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _read(entry_fd: int | None, entry: Path, name: str) -> bytes:
+    """The bytes of one file of an entry; OSError unless it is a regular file of ours."""
+    if entry_fd is None:
+        fd = os.open(entry / name, os.O_RDONLY | _NOFOLLOW | _BINARY)
+    else:
+        fd = os.open(name, os.O_RDONLY | _NOFOLLOW, dir_fd=entry_fd)
     try:
-        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _ours(st):
+            raise PermissionError(f"{entry / name}: not a private file of this user")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
+def load(key: str, ledger_name: str):
+    """(frame, meta) of a cached ledger file, None when there is none (or none that can
+    be read or trusted: another user's, writable by others); Damaged when the entry is
+    there but its content is not what was stored."""
+    entry = folder() / key
+    entry_fd = None
+    try:  # files are opened through the entry's folder, itself checked, never a link
+        if _DIR_FD:
+            entry_fd = os.open(entry, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+            st = os.fstat(entry_fd)
+        else:
+            st = os.lstat(entry)
+        if not stat.S_ISDIR(st.st_mode) or not _ours(st):
+            return None
+        raw_meta = _read(entry_fd, entry, "meta.json")
+        data = _read(entry_fd, entry, "frame.parquet")
+    except OSError:  # absent, unreadable, or not ours: as if there were no entry
+        return None
+    finally:
+        if entry_fd is not None:
+            os.close(entry_fd)
+    try:
+        meta = json.loads(raw_meta.decode("utf-8"))
+        if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta):
+            raise Damaged(f"{entry}: its checksum does not match")
         if meta.get("ledger") != ledger_name or meta.get("schema") != SCHEMA:
             raise Damaged(f"{entry}: made for another ledger or schema")
-        frame = pq.read_table(entry / "frame.parquet").to_pandas()
+        if not isinstance(meta.get("headers"), dict) or "encoding" not in meta:
+            raise Damaged(f"{entry}: its description is incomplete")
+        frame = pq.read_table(pa.BufferReader(data)).to_pandas()
         for col in LEDGERS[ledger_name].columns:  # Parquet keeps dates to the microsecond
             if col.type == DATE:
                 frame[col.name] = frame[col.name].astype("datetime64[s]")
@@ -80,38 +177,183 @@ def load(key: str, ledger_name: str):
         raise
     except Exception as exc:  # a truncated, edited or foreign file: rebuild it
         raise Damaged(f"{entry}: {type(exc).__name__}") from None
+    try:
+        os.utime(entry)  # recently used: evicted last
+    except OSError:
+        pass
     return frame, meta
 
 
-def store(key: str, ledger_name: str, frame: pd.DataFrame, meta: dict) -> None:
-    """Write one entry; a cache that cannot be written is no reason to fail."""
-    entry = folder() / key
-    tmp = entry.with_name(entry.name + f".tmp{os.getpid()}")
+def _make_folder(base: Path) -> None:
+    """The cache folder, created private (0700) whatever the umask."""
+    if base.is_dir():
+        return
+    base.parent.mkdir(parents=True, exist_ok=True)
     try:
-        tmp.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=True),
-                       tmp / "frame.parquet")
-        (tmp / "meta.json").write_text(json.dumps(
-            {**meta, "ledger": ledger_name, "schema": SCHEMA, "rows": len(frame)},
-            ensure_ascii=False), encoding="utf-8")
-        if entry.exists():
-            shutil.rmtree(entry, ignore_errors=True)
-        tmp.rename(entry)
+        os.mkdir(base, 0o700)
+    except FileExistsError:
+        return
+    os.chmod(base, 0o700)
+
+
+def _write(path: Path, data: bytes, exclusive: bool = True) -> None:
+    """A private file (0600 whatever the umask), never written through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _BINARY
+    fd = os.open(path, flags | (os.O_EXCL if exclusive else 0), 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path)
+
+
+def _remove_stale(base: Path) -> None:
+    """Half-written entries of runs that died (killed, power cut) long enough ago."""
+    now = time.time()
+    for name in os.listdir(base):
+        if _TMP.fullmatch(name):
+            try:
+                if now - os.lstat(base / name).st_mtime > STALE_SECONDS:
+                    _remove(base / name)
+            except OSError:
+                pass
+
+
+def store(key: str, ledger_name: str, frame: pd.DataFrame, meta: dict,
+          limit: int | None = None) -> None:
+    """Write one entry, then keep the cache within `limit` bytes (max_bytes()), oldest
+    entries going first. A cache that cannot be written is no reason to fail: any
+    error is swallowed, and no half-written entry is left behind, even on Ctrl-C."""
+    base = folder()
+    tmp = None
+    try:
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=True), sink)
+        data = sink.getvalue().to_pybytes()
+        meta = {**meta, "ledger": ledger_name, "schema": SCHEMA, "rows": len(frame)}
+        meta["sha256"] = _digest(data, meta)  # checked on every load: a flipped bit is seen
+        _make_folder(base)
+        _remove_stale(base)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{key}.tmp", dir=base))  # 0700, a fresh name
+        _write(tmp / "frame.parquet", data)
+        _write(tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        entry = base / key
+        if os.path.lexists(entry):
+            _remove(entry)
+        os.rename(tmp, entry)
+        tmp = None
+        os.utime(entry)  # stored now: evicted last
+        prune(max_bytes() if limit is None else limit)
+    except Exception:  # noqa: BLE001 - the figures never depend on the cache being written
+        pass
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _entries(base: Path) -> list[tuple[float, int, Path]]:
+    """(last used, bytes, path) of every entry, oldest first."""
+    found = []
+    try:
+        names = os.listdir(base)
     except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+        return []
+    for name in names:
+        path = base / name
+        try:
+            st = os.lstat(path)
+            if not (_ENTRY.fullmatch(name) and stat.S_ISDIR(st.st_mode)):
+                continue
+            size = sum(os.lstat(path / f).st_size for f in os.listdir(path))
+        except OSError:
+            continue
+        found.append((st.st_mtime, size, path))
+    return sorted(found, key=lambda e: (e[0], e[2].name))
 
 
-def drop(key: str) -> None:
-    shutil.rmtree(folder() / key, ignore_errors=True)
+def prune(limit: int) -> int:
+    """Remove the oldest entries until the cache holds at most `limit` bytes, and the
+    oldest clean markers beyond MAX_MARKERS; the number of entries removed."""
+    base = folder()
+    found = _entries(base)
+    total = sum(size for _, size, _ in found)
+    removed = 0
+    for _, size, path in found:
+        if total <= limit:
+            break
+        try:
+            _remove(path)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    try:
+        markers = sorted((os.lstat(base / n).st_mtime, n) for n in os.listdir(base)
+                         if _MARKER.fullmatch(n))
+        for _, name in markers[:max(len(markers) - MAX_MARKERS, 0)]:
+            (base / name).unlink(missing_ok=True)
+    except OSError:
+        pass
+    return removed
+
+
+def info() -> dict:
+    """Where the cache is, how many entries it holds, their bytes and the limit."""
+    found = _entries(folder())
+    return {"folder": str(folder()), "entries": len(found),
+            "bytes": sum(size for _, size, _ in found), "max_bytes": max_bytes()}
+
+
+def clear() -> int:
+    """Remove every entry, clean marker and half-written entry; the entries removed."""
+    base = folder()
+    removed = 0
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return 0
+    for name in names:
+        if _ENTRY.fullmatch(name) or _MARKER.fullmatch(name) or _TMP.fullmatch(name):
+            try:
+                is_entry = _ENTRY.fullmatch(name) and (base / name).is_dir()
+                _remove(base / name)
+                removed += bool(is_entry)
+            except OSError:
+                pass
+    return removed
+
+
+def drop(key: str) -> bool:
+    """Remove one entry; False when it is still there (a cache that cannot be written)."""
+    path = folder() / key
+    try:
+        _remove(path)
+    except OSError:
+        pass
+    return not os.path.lexists(path)
 
 
 def is_clean(key: str) -> bool:
-    return (folder() / f"clean-{key}").exists()
+    try:
+        st = os.lstat(folder() / f"clean-{key}")
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and _ours(st)
 
 
 def mark_clean(key: str) -> None:
     try:
-        folder().mkdir(parents=True, exist_ok=True)
-        (folder() / f"clean-{key}").write_text("")
-    except OSError:
+        _make_folder(folder())
+        _write(folder() / f"clean-{key}", b"", exclusive=False)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is no reason to fail
         pass

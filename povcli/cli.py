@@ -1,20 +1,64 @@
-"""The command line: thin Typer commands that parse options, call a report, render it.
+"""The command line, built from the command registry (registry.py).
+
+Each command is a function of a Job (the options every command shares, resolved once:
+data folder, year, area, format, output, language) and its own options. The decorator
+`command` adds the shared options that its registry row allows, so `--help` lists only
+what works and a new report is one function and one registry row.
 
 Nothing here imports pandas at module level: `povcli --help` stays fast.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from . import __version__
-from .schema import ENUMS, LEDGERS, normalize_value
+from .findings import LedgerError, UsageError
+from .messages import define, parse_lang, say
+from .registry import COMMANDS, Command, help_lang
+from .schema import ENUMS, normalize_value
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+define({
+    "cli.sample": ("no ledger folder given (--data, $POVCLI_DATA) and no ledgers here: "
+                   "using the bundled sample ledgers in {folder}",
+                   "没有指定台账文件夹（--data、$POVCLI_DATA），当前文件夹也没有台账：使用自带的示例台账 {folder}"),
+    "cli.bad_year": ("--year {year} is not a year povcli can look at (give a year such as "
+                     "2017, between {low} and {high})",
+                     "--year {year} 不是可用的年度（请给出 {low} 至 {high} 之间的年度，如 2017）"),
+    "cli.year_outside": ("year {year} is outside the years the ledgers' dated rows span "
+                         "({first}–{last})",
+                         "{year}年不在台账日期所覆盖的年度之内（{first}–{last}年）"),
+    "cli.latest_year": ("year {year}: the latest year in the ledgers (give --year for "
+                        "another)", "{year}年：台账中最近的年度（其他年度请用 --year）"),
+    "cli.no_dated_rows": ("the ledgers hold no dated row: give --year",
+                          "台账中没有带日期的行：请用 --year 指定年度"),
+    "cli.interrupted": ("interrupted; nothing was written", "已中断，未写入任何文件"),
+    "cli.out_of_memory": ("out of memory", "内存不足"),
+    "cli.report_written": ("the report is in {path}", "报告已写入 {path}"),
+    "cli.markdown_needs_file": ("a markdown report needs -o FILE.md (its charts go beside "
+                                "it)", "markdown 报告需要 -o 文件名.md（图表写在它旁边）"),
+    "cli.unknown_program": ("unknown program '{value}' (programs: {codes})",
+                            "未知的项目类别“{value}”（可用：{codes}）"),
+    "cli.school_age": ("--school-age takes a range such as 6-22 (not '{value}')",
+                       "--school-age 应为年龄范围，如 6-22（不能是“{value}”）"),
+    "cli.check_clean": ("povcli check: {rules:plural:rule} run on {ledgers:plural:ledger}: "
+                        "no findings",
+                        "povcli check：已对{ledgers}个台账运行{rules}条规则，未发现问题"),
+    "cli.check_totals": ("povcli check: {errors:plural:error}, {warnings:plural:warning}",
+                         "povcli check：{errors}个错误，{warnings}个提示"),
+    "cli.count_line": ("{file}: {count} × {message}", "{file}：{count}处 {message}"),
+    "cli.counts_head": ("{count} findings; by file and kind:", "共{count}处；按文件和类别："),
+})
 
 app = typer.Typer(
     name="povcli",
@@ -24,57 +68,13 @@ app = typer.Typer(
     no_args_is_help=True,
     # plain help: Rich's help renderer alone costs ~0.1 s of imports on every --help
     rich_markup_mode=None,
-    pretty_exceptions_show_locals=False,  # locals would hold resident ID numbers
+    pretty_exceptions_enable=False,  # locals would hold resident ID numbers
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-MAX_SHOWN = 40  # findings printed before the count
-
-
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    markdown = "markdown"
-    xlsx = "xlsx"
-    html = "html"  # `report` only
-
-
-class By(str, Enum):
-    township = "township"
-    village = "village"
-
-
-DataOpt = Annotated[Optional[Path], typer.Option(
-    "--data", "-d", help="Folder of ledgers. Default: $POVCLI_DATA, else the current folder "
-    "if it holds households.csv, else the bundled sample ledgers.", show_default=False)]
-YearOpt = Annotated[Optional[int], typer.Option(
-    "--year", "-y", help="Report year; figures are taken at 31 December.", show_default=False)]
-TownshipOpt = Annotated[Optional[str], typer.Option(
-    "--township", help="Only households of this township (乡镇).", show_default=False)]
-VillageOpt = Annotated[Optional[str], typer.Option(
-    "--village", help="Only households of this administrative village (行政村).",
-    show_default=False)]
-ByOpt = Annotated[Optional[By], typer.Option(
-    "--by", help="Add a township or village column after year.", show_default=False)]
-FormatOpt = Annotated[Optional[Format], typer.Option(
-    "--format", "-f", help="Output format. Default: table on a terminal, csv when piped, "
-    "or from the extension of -o.", show_default=False)]
-OutputOpt = Annotated[Optional[Path], typer.Option(
-    "--output", "-o", help="Write to this file instead of stdout.", show_default=False)]
-EncodingOpt = Annotated[Optional[str], typer.Option(
-    "--encoding", help="Encoding of the ledger files (default: detect UTF-8 or GB18030).",
-    show_default=False)]
-ShowIdsOpt = Annotated[bool, typer.Option(
-    "--show-ids", help="Show resident ID numbers in full (masked by default).")]
-LangOpt = Annotated[Optional[str], typer.Option(
-    "--lang", help="Language of titles, headers and labels in table, markdown and xlsx "
-    "output: en or zh (default $POVCLI_LANG, else en). csv and json keys never change.",
-    show_default=False)]
-ListOpt = Annotated[bool, typer.Option(
-    "--list", help="Instead of the counts, list the rows that make them (people, households "
-    "or payments, with the keys of the figure they fall under).")]
+MAX_SHOWN = 40  # findings printed on stderr before the count
+PER_KIND = 5  # of them, at most this many of one kind when there are many
+HELP_LANG = help_lang()
 
 
 class State:
@@ -103,11 +103,251 @@ def main(
     State.no_cache = no_cache
 
 
-# --------------------------------------------------------------------------- plumbing
+# --------------------------------------------------------------------------- the job
 
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
+@dataclass
+class Job:
+    """The options every command shares, and what reading the ledgers told about them."""
 
+    spec: Command
+    data: Path | None = None
+    year: int | None = None
+    township: str | None = None
+    village: str | None = None
+    listing: bool = False
+    fmt: str | None = None
+    output: str | None = None
+    encoding: str | None = None
+    lang_option: str | None = None
+    show_ids: bool = False
+    lang: str = "en"
+    folder: Path | None = None
+    sample: bool = False
+    ledger_files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def area(self) -> str | None:
+        return " ".join(p for p in (self.township, self.village) if p) or None
+
+
+def _clean(text: str) -> str:
+    """A line for stderr: no terminal control sequences, no full resident IDs."""
+    from .findings import mask_text
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if ch == "\x1b":
+            out.append("␛")
+        elif (code < 32 and ch not in "\n") or 0x7F <= code < 0xA0 or \
+                0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return mask_text("".join(out))
+
+
+def _err(text: str, show_ids: bool = False) -> None:
+    line = _clean(text) if not show_ids else text
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # a closed or full stderr: nothing left to tell
+
+
+def _note(job: Job, text: str) -> None:
+    _err(say("cli.note", job.lang, text=text), job.show_ids)
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _resolve_lang(option: str | None) -> str:
+    from .messages import lang_from_env
+    try:
+        return parse_lang(option) if option else lang_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+YEARS = (1949, 2100)
+
+
+def _run(job: Job, body: Callable[[], int | None]) -> None:
+    """Run a command; every expected failure becomes a message on stderr, in the user's
+    language: exit 2 for unusable input or usage, 3 for an internal error (a bug)."""
+    code = EXIT_OK
+    try:
+        job.lang = _resolve_lang(job.lang_option)
+        if job.year is not None and not YEARS[0] <= job.year <= YEARS[1]:
+            raise UsageError.of("cli.bad_year", year=job.year, low=YEARS[0], high=YEARS[1])
+        code = body() or EXIT_OK
+    except LedgerError as exc:
+        _report_findings(exc.findings, job)
+        code = EXIT_USAGE
+    except UsageError as exc:
+        _err(say("cli.error", job.lang, text=exc.text(job.lang)), job.show_ids)
+        code = EXIT_USAGE
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _err(say("cli.error", job.lang, text=say("cli.interrupted", job.lang)))
+        code = 130
+    except MemoryError:
+        _err(say("cli.error", job.lang, text=say("cli.out_of_memory", job.lang)))
+        code = EXIT_USAGE
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback for users
+        if State.debug:
+            raise
+        _err(say("cli.error", job.lang, text=say("cli.internal", job.lang,
+                                                  error=f"{type(exc).__name__}: {exc}")))
+        code = EXIT_INTERNAL
+    raise typer.Exit(code)
+
+
+def _kind(f) -> str:
+    return f.msg or f.code or f.reason.split(":")[0].split("(")[0].strip()
+
+
+def _report_findings(findings: list, job: Job) -> None:
+    """Every finding that makes the ledgers unusable, on stderr. When there are many,
+    lead with a count per file and kind (thousands of knock-on errors of one cause
+    should not bury it), then a few of each kind."""
+    from collections import Counter
+
+    shown = findings if job.show_ids else [f.masked() for f in findings]
+    lang = job.lang
+    if len(shown) > MAX_SHOWN:
+        kinds = Counter((f.file, _kind(f)) for f in shown)
+        first = {}
+        for f in shown:
+            first.setdefault((f.file, _kind(f)), f)
+        _err(say("cli.counts_head", lang, count=len(shown)), job.show_ids)
+        for (file, kind), n in kinds.most_common():
+            _err("  " + say("cli.count_line", lang, file=file, count=n,
+                            message=first[(file, kind)].message(lang)), job.show_ids)
+        # a few of every kind first, then the rest in file order, a screenful in all
+        seen: Counter = Counter()
+        chosen: list[int] = []
+        for i, f in enumerate(shown):
+            key = (f.file, _kind(f))
+            if seen[key] < PER_KIND and len(chosen) < MAX_SHOWN:
+                chosen.append(i)
+                seen[key] += 1
+        rest = iter(i for i in range(len(shown)) if i not in set(chosen))
+        while len(chosen) < MAX_SHOWN:
+            chosen.append(next(rest))
+        picked = [shown[i] for i in sorted(chosen)]
+    else:
+        picked = shown
+    for f in picked:
+        _err(f.text(lang), job.show_ids)
+    more = len(shown) - len(picked)
+    _err((say("cli.more", lang, count=more) + " " if more > 0 else "")
+         + "povcli: " + say("cli.problems", lang, count=len(shown)), job.show_ids)
+
+
+# --------------------------------------------------------------------------- options
+
+DataOpt = Annotated[Optional[Path], typer.Option(
+    "--data", "-d", help="Folder of ledgers (or one workbook). Default: $POVCLI_DATA, else the "
+    "current folder if it holds ledgers, else the bundled sample ledgers.", show_default=False)]
+YearOpt = Annotated[Optional[int], typer.Option(
+    "--year", "-y", help="Report year; figures are taken at 31 December. Default: the latest "
+    "year of the ledgers.", show_default=False)]
+TownshipOpt = Annotated[Optional[str], typer.Option(
+    "--township", help="Only households of this township (乡镇).", show_default=False)]
+VillageOpt = Annotated[Optional[str], typer.Option(
+    "--village", help="Only households of this administrative village (行政村).",
+    show_default=False)]
+ListOpt = Annotated[bool, typer.Option(
+    "--list", help="Instead of the counts, list the rows that make them (people, households "
+    "or payments, with the keys of the figure they fall under).")]
+OutputOpt = Annotated[Optional[str], typer.Option(
+    "--output", "-o", help="Write to this file (written whole or not at all; never a ledger). "
+    "`-o -` is stdout. csv files get a UTF-8 BOM for Excel and their formula-like cells "
+    "neutralised.", show_default=False)]
+EncodingOpt = Annotated[Optional[str], typer.Option(
+    "--encoding", help="Encoding of the ledger files (default: detect UTF-8 or GB18030).",
+    show_default=False)]
+ShowIdsOpt = Annotated[bool, typer.Option(
+    "--show-ids", help="Show resident ID numbers in full (masked by default).")]
+LangOpt = Annotated[Optional[str], typer.Option(
+    "--lang", help="Language of titles, headers, labels and messages: en or zh (default "
+    "$POVCLI_LANG, else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en). "
+    "csv and json keys never change.", show_default=False)]
+
+# commands with a --list form
+LISTING = {"summary", "exits", "changes", "subsidies", "projects", "pairing", "villages",
+           "housing", "education", "flow"}
+# commands without --year
+NO_YEAR = {"find"}
+
+
+def _format_option(spec: Command):
+    choices = Enum(f"{spec.name.title()}Format", {f: f for f in spec.formats}, type=str)
+    return Annotated[Optional[choices], typer.Option(  # type: ignore[valid-type]
+        "--format", "-f", help="Output format: " + ", ".join(spec.formats) + ". Default: "
+        + ("table on a terminal, csv when piped, " if "csv" in spec.formats else "")
+        + "or from the extension of -o.", show_default=False)]
+
+
+def _shared(spec: Command) -> list[inspect.Parameter]:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    p = [inspect.Parameter("data", kw, default=None, annotation=DataOpt)]
+    if spec.name not in NO_YEAR:
+        p.append(inspect.Parameter("year", kw, default=None, annotation=YearOpt))
+    if spec.area:
+        p += [inspect.Parameter("township", kw, default=None, annotation=TownshipOpt),
+              inspect.Parameter("village", kw, default=None, annotation=VillageOpt)]
+    if spec.name in LISTING:
+        p.append(inspect.Parameter("listing", kw, default=False, annotation=ListOpt))
+    p += [inspect.Parameter("fmt", kw, default=None, annotation=_format_option(spec)),
+          inspect.Parameter("output", kw, default=None, annotation=OutputOpt),
+          inspect.Parameter("encoding", kw, default=None, annotation=EncodingOpt),
+          inspect.Parameter("lang_option", kw, default=None, annotation=LangOpt),
+          inspect.Parameter("show_ids", kw, default=False, annotation=ShowIdsOpt)]
+    return p
+
+
+SHARED = ("data", "year", "township", "village", "listing", "fmt", "output", "encoding",
+          "lang_option", "show_ids")
+
+
+def command(name: str):
+    """Make a Typer command of `fn(job, **own_options)` with the shared options its
+    registry row allows."""
+    spec = COMMANDS[name]
+
+    def register(fn: Callable[..., Any]):
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+               for p in list(inspect.signature(fn, eval_str=True).parameters.values())[1:]]
+
+        def callback(**kwargs):
+            shared = {k: kwargs.pop(k) for k in SHARED if k in kwargs}
+            fmt = shared.get("fmt")
+            shared["fmt"] = fmt.value if isinstance(fmt, Enum) else fmt
+            job = Job(spec, **shared)
+            _run(job, lambda: fn(job, **kwargs))
+
+        params = own + _shared(spec)
+        callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        # older Typer reads the annotations, newer the signature: give both
+        callback.__annotations__ = {p.name: p.annotation for p in params}
+        callback.__name__ = name
+        callback.__doc__ = spec.help(HELP_LANG)
+        app.command(name=name, help=spec.help(HELP_LANG), rich_help_panel=spec.panel)(callback)
+        return fn
+    return register
+
+
+# --------------------------------------------------------------------------- reading
 
 def sample_dir() -> Path:
     here = Path(__file__).resolve().parent
@@ -115,74 +355,75 @@ def sample_dir() -> Path:
     return inside if inside.is_dir() else here.parent / "sample_data"  # source checkout
 
 
-def resolve_data(data: Path | None) -> Path:
-    if data is not None:
-        return data
+def resolve_data(job: Job) -> Path:
+    """--data, else $POVCLI_DATA, else the current folder when it holds the households
+    ledger in any form --data accepts, else the bundled sample (said on stderr and in
+    the output itself)."""
+    if job.data is not None:
+        return job.data
     env = os.environ.get("POVCLI_DATA")
     if env:
         return Path(env)
+    from .ledgers import find_files
+
     cwd = Path.cwd()
-    names = {LEDGERS["households"].filename.casefold(), LEDGERS["households"].zh_filename}
     try:
-        if any(p.name.casefold() in names for p in cwd.iterdir()):
-            return cwd
+        files, _ = find_files(cwd)
     except OSError:
-        pass
+        files = {}
+    if "households" in files:
+        return cwd
+    job.sample = True
     sample = sample_dir()
-    _err(f"povcli: no ledger folder given (--data, $POVCLI_DATA) and no households.csv here: "
-         f"using the bundled sample ledgers in {sample}")
+    _note(job, say("cli.sample", job.lang, folder=sample))
     return sample
 
 
-def _fail(message: str) -> None:
-    _err(f"povcli: error: {message}")
-    raise typer.Exit(2)
-
-
-def _guard(work: Callable):
-    """Run work(); turn every expected failure into a message on stderr and exit 2."""
-    from .findings import LedgerError, UsageError
-
-    try:
-        return work()
-    except LedgerError as exc:
-        findings = exc.findings
-        for finding in findings[:MAX_SHOWN]:
-            _err(str(finding.masked()))  # resident IDs are personal data, here too
-        more = len(findings) - MAX_SHOWN
-        _err((f"… and {more} more. " if more > 0 else "")
-             + f"povcli: {len(findings)} problem{'s' * (len(findings) != 1)} in the ledgers; "
-             "no figures were computed.")
-        raise typer.Exit(2)
-    except UsageError as exc:
-        _fail(str(exc))
-    except typer.Exit:
-        raise
-    except MemoryError:
-        _fail("out of memory")
-    except Exception as exc:  # noqa: BLE001 - never a traceback for users
-        if State.debug:
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run `povcli --debug ...` for "
-              "the traceback, and please report it)")
-
-
-def _load(data: Path | None, encoding: str | None, names: list[str], need=(),
-          township: str | None = None, village: str | None = None):
+def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = False):
+    """Read and validate the ledgers the command reads (cut to the area when asked)."""
+    from . import cache
     from .ledgers import open_ledgers
     from .model import restrict
 
-    from . import cache
-
-    folder = resolve_data(data)
+    spec = job.spec
+    job.folder = resolve_data(job)
+    names = spec.reads if reads is None else reads
     notes: list[str] = []
     use = cache.enabled() and not State.no_cache
-    with _progress() as progress:
-        ledgers = open_ledgers(folder, names, encoding, need=need, use_cache=use, notes=notes,
-                               progress=progress)
-    for note in notes:
-        _err(f"povcli: note: {note}")
-    return restrict(ledgers, township, village)
+    try:
+        with _progress() as progress:
+            ledgers = open_ledgers(job.folder, None if names is None else list(names),
+                                   job.encoding, need=spec.needs, use_cache=use, notes=notes,
+                                   progress=progress)
+    finally:
+        for note in notes:
+            _note(job, note)
+    job.ledger_files = {n: s.path for n, s in ledgers.files.items()}
+    if job.year is not None:
+        _year_note(job, ledgers)
+    return restrict(ledgers, job.township, job.village) if area else ledgers
+
+
+def _year_note(job: Job, ledgers) -> None:
+    from .reports import year_span
+
+    span = year_span(ledgers)
+    if span and not span[0] <= job.year <= span[1]:
+        _note(job, say("cli.year_outside", job.lang, year=job.year, first=span[0],
+                       last=span[1]))
+
+
+def _year(job: Job, ledgers) -> int:
+    """--year, else the latest year of the ledgers (said on stderr)."""
+    if job.year is not None:
+        return job.year
+    from .model import latest_year
+
+    year = latest_year(ledgers)
+    if year is None:
+        raise UsageError.of("cli.no_dated_rows")
+    _note(job, say("cli.latest_year", job.lang, year=year))
+    return year
 
 
 class _progress:
@@ -209,7 +450,7 @@ class _progress:
 
     def update(self, text: str) -> None:
         self.text = text
-        self.status.update(text)
+        self.status.update(_clean(text))
 
     def __exit__(self, *exc):
         if self.timer:
@@ -218,69 +459,67 @@ class _progress:
         return False
 
 
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+# --------------------------------------------------------------------------- writing
+
+def _ledger_of_name(stem: str) -> str | None:
+    from .ledgers import _ledger_by_name
+    return _ledger_by_name().get(stem)
 
 
-def _lang(lang: str | None) -> str:
-    from . import i18n
-    from .findings import UsageError
+def _destination(job: Job) -> tuple[str, Path | None]:
+    from . import output
 
-    lang = (lang or i18n.default_lang()).strip().lower()
-    if lang not in i18n.LANGS:
-        raise UsageError(f"--lang takes one of: {', '.join(i18n.LANGS)} (not '{lang}')")
-    return lang
+    terminal = job.output in (None, "-") and _stdout_is_terminal()
+    kind, path = output.choose(job.fmt, job.output, job.spec.formats, job.spec.name, terminal)
+    output.guard(path, job.ledger_files, job.folder, _ledger_of_name)
+    return kind, path
 
 
-def _emit(report, fmt: Format | None, output: Path | None, show_ids: bool = False,
-          table: Callable | None = None, lang: str | None = None) -> None:
+def _emit(report, job: Job, table: Callable | None = None) -> None:
     """Hand a report to the renderer; write it to stdout or -o; notes to stderr."""
-    from . import i18n, render
-    from .findings import UsageError
+    from . import i18n, output, render
 
-    lang = _lang(lang)
     for note in report.notes:
         template, params = note if isinstance(note, tuple) else (note, {})
-        _err(f"povcli: note: {i18n.word(template, lang, **params)}")
-    terminal = output is None and _stdout_is_terminal()
-    kind = render.format_for(fmt.value if fmt else None, output, terminal)
+        _note(job, i18n.word(template, job.lang, **params))
+    report.meta.setdefault("area", job.area)
+    report.meta["sample"] = job.sample
+    kind, path = _destination(job)
+    lang, show_ids = job.lang, job.show_ids
     if kind == "xlsx":
-        if output is None:
-            raise UsageError("xlsx is written to a file: give -o FILE.xlsx")
-        try:
-            render.to_xlsx(report, output, show_ids=show_ids, lang=lang)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        if path is None:
+            raise UsageError.of("output.needs_file", fmt="xlsx", ext=".xlsx")
+        output.write_atomic(path, lambda tmp: render.to_xlsx(report, tmp, show_ids=show_ids,
+                                                             lang=lang))
         return
     if kind != "table":
-        text = render.render(report, kind, show_ids=show_ids, lang=lang, for_people=output is not None)
-        if output is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+        text = render.render(report, kind, show_ids=show_ids, lang=lang,
+                             for_people=path is not None)
+        if path is None:
+            output.to_stdout(text)
         else:
-            _write(output, text)
+            output.write_text(path, text, bom=kind in ("csv", "tsv"))
         return
     renderable = table(lang) if table else render.rich_table(report, show_ids=show_ids,
                                                              lang=lang)
-    if output is None:
-        render.make_console(sys.stdout, terminal).print(renderable)
-        return
+    _print(renderable, path)
+
+
+def _print(renderable, path: Path | None) -> None:
+    """A Rich renderable on the terminal (or plain, when piped), or into a file."""
     import io
+
+    from . import output, render
+
+    if path is None:
+        terminal = _stdout_is_terminal()
+        buf = io.StringIO()
+        render.make_console(buf, terminal).print(renderable)
+        output.to_stdout(buf.getvalue())
+        return
     buf = io.StringIO()
     render.make_console(buf, False).print(renderable)
-    _write(output, buf.getvalue())
-
-
-def _write(output: Path, text: str) -> None:
-    from .findings import UsageError
-
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    output.write_text(path, buf.getvalue())
 
 
 def _program(value: str | None) -> str | None:
@@ -288,95 +527,68 @@ def _program(value: str | None) -> str | None:
         return None
     code = normalize_value("program", value)
     if code is None:
-        from .findings import UsageError
-        raise UsageError(f"unknown program '{value}' (programs: "
-                         + ", ".join(ENUMS["program"].codes) + ")")
+        raise UsageError.of("cli.unknown_program", value=value,
+                            codes=", ".join(ENUMS["program"].codes))
     return code
 
 
-# --------------------------------------------------------------------------- commands
+# --------------------------------------------------------------------------- reports
 
-@app.command(rich_help_panel="Reports")
-def summary(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """The figures of one year: rolls at year end, poor and exited, exits of the year and
-    in total, dynamic changes, subsidies, and projects, pairing, villages, education,
-    housing and policy where their ledgers are. Without --year: the latest year."""
-    def work():
-        from . import render, reports
-        from .summary import summary as build
-
-        ledgers = _load(data, encoding, None, (), township, village)
-        report = build(ledgers, year, listing)
-        if listing:
-            return _emit(report, fmt, output, show_ids, lang=lang)
-        y = int(reports.metric_value(report, "year"))
-
-        def dashboard(lang):
-            ch = reports.changes(ledgers, y) if ledgers.has("changes") else None
-            sub = reports.subsidies(ledgers, y) if ledgers.has("subsidies") else None
-            return render.summary_dashboard(report, ch, sub, lang)
-        _emit(report, fmt, output, table=dashboard, lang=lang)
-    _guard(work)
+class By(str, Enum):
+    township = "township"
+    village = "village"
 
 
-@app.command(rich_help_panel="Reports")
-def exits(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, by: ByOpt = None, listing: ListOpt = False,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
-    show_ids: ShowIdsOpt = False,
-):
-    """Households and people exited per year (脱贫退出), verified at home, passed, pass rate."""
-    def work():
-        from . import reports
-
-        ledgers = _load(data, encoding, ["changes", "exits"], ("exits",), township, village)
-        _emit(reports.exits(ledgers, year, by.value if by else None, listing=listing), fmt,
-              output, show_ids, lang=lang)
-    _guard(work)
+ByOpt = Annotated[Optional[By], typer.Option(
+    "--by", help="Add a township or village column after year.", show_default=False)]
 
 
-@app.command(rich_help_panel="Reports")
-def changes(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, by: ByOpt = None, listing: ListOpt = False,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
-    show_ids: ShowIdsOpt = False,
-):
-    """People added to and removed from the rolls (动态调整), by direction and reason."""
-    def work():
-        from . import reports
+def _report(job: Job, **options):
+    """Read what the command reads, build its report (api.build: the year, the area)."""
+    from . import api
 
-        ledgers = _load(data, encoding, ["changes"], ("changes",), township, village)
-        _emit(reports.changes(ledgers, year, by.value if by else None, listing), fmt, output,
-              show_ids, lang=lang)
-    _guard(work)
+    ledgers = _load(job)
+    return api.build(job.spec.name, ledgers, job.year, job.township, job.village,
+                     job.listing, **options), ledgers
 
 
-@app.command(rich_help_panel="Reports")
-def subsidies(
-    data: DataOpt = None, year: YearOpt = None,
-    program: Annotated[Optional[str], typer.Option(
-        "--program", "-p", help="Only this program: " + ", ".join(ENUMS["program"].codes)
-        + " (or its Chinese label).", show_default=False)] = None,
-    township: TownshipOpt = None, village: VillageOpt = None, by: ByOpt = None,
-    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """Subsidy payments (帮扶资金) per year and program: payments, households, people, amount,
-    and amount per household (the yearly photovoltaic income of a household, for one)."""
-    def work():
-        from . import reports
+@command("summary")
+def summary(job: Job):
+    from . import reports, render
+    from .model import restrict
 
-        code = _program(program)
-        ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
-        _emit(reports.subsidies(ledgers, year, by.value if by else None, code, listing), fmt,
-              output, show_ids, lang=lang)
-    _guard(work)
+    report, ledgers = _report(job)
+    if job.listing:
+        return _emit(report, job)
+    y = int(reports.metric_value(report, "year"))
+    ledgers = restrict(ledgers, job.township, job.village)
+
+    def dashboard(lang):
+        ch = reports.changes(ledgers, y) if ledgers.has("changes") else None
+        sub = reports.subsidies(ledgers, y) if ledgers.has("subsidies") else None
+        return render.summary_dashboard(report, ch, sub, lang)
+    _emit(report, job, table=dashboard)
+
+
+@command("exits")
+def exits(job: Job, by: ByOpt = None):
+    _emit(_report(job, by=by.value if by else None)[0], job)
+
+
+@command("changes")
+def changes(job: Job, by: ByOpt = None):
+    _emit(_report(job, by=by.value if by else None)[0], job)
+
+
+ProgramOpt = Annotated[Optional[str], typer.Option(
+    "--program", "-p", help="Only this program: " + ", ".join(ENUMS["program"].codes)
+    + " (or its Chinese label).", show_default=False)]
+
+
+@command("subsidies")
+def subsidies(job: Job, program: ProgramOpt = None, by: ByOpt = None):
+    code = _program(program)
+    _emit(_report(job, by=by.value if by else None, program=code)[0], job)
 
 
 class ProjectBy(str, Enum):
@@ -385,171 +597,82 @@ class ProjectBy(str, Enum):
     village = "village"
 
 
-@app.command(rich_help_panel="Programs")
-def projects(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None,
-    by: Annotated[Optional[ProjectBy], typer.Option(
-        "--by", help="Group the projects by kind, year or village.", show_default=False)]
-    = None,
-    key: Annotated[bool, typer.Option("--key", help="Only key projects (重点项目).")] = False,
-    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """Projects (扶贫项目): funds from higher levels, local and other; beneficiary households
-    and people (on the rolls at the end of the project's year)."""
-    def work():
-        from . import programs
-
-        ledgers = _load(data, encoding, ["changes", "projects", "project_beneficiaries"],
-                        ("projects",))
-        _emit(programs.projects(ledgers, year, by.value if by else None, township, village,
-                                key, listing), fmt, output, show_ids, lang=lang)
-    _guard(work)
+@command("projects")
+def projects(job: Job,
+             by: Annotated[Optional[ProjectBy], typer.Option(
+                 "--by", help="Group the projects by kind, year or village.",
+                 show_default=False)] = None,
+             key: Annotated[bool, typer.Option("--key", help="Only key projects (重点项目).")]
+             = False):
+    _emit(_report(job, by=by.value if by else None, key=key)[0], job)
 
 
-@app.command(rich_help_panel="Programs")
-def pairing(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None,
-    uncovered: Annotated[bool, typer.Option(
-        "--uncovered", help="List the households on the rolls with no cadre.")] = False,
-    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, lang: LangOpt = None,
-):
-    """Pairing (包保帮扶): households covered, leaders, units, cadres, households per cadre."""
-    def work():
-        from . import programs
-
-        ledgers = _load(data, encoding, ["changes", "exits", "pairings"], ("pairings",),
-                        township, village)
-        _emit(programs.pairing(ledgers, year, uncovered, listing), fmt, output, lang=lang)
-    _guard(work)
+@command("pairing")
+def pairing(job: Job,
+            uncovered: Annotated[bool, typer.Option(
+                "--uncovered", help="List the households on the rolls with no cadre.")]
+            = False):
+    _emit(_report(job, uncovered=uncovered)[0], job)
 
 
-@app.command(rich_help_panel="Programs")
-def villages(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None,
-    incidence: Annotated[float, typer.Option(
-        "--incidence", help="Exit threshold of poverty incidence (0.02 = 2 %; 0.03 in the "
-        "west).", min=0.0, max=1.0)] = 0.02,
-    listing: ListOpt = False, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """Villages (行政村) at year end: rural population, people on the rolls, poor people,
-    poverty incidence, exit year and threshold, paired enterprise."""
-    def work():
-        from . import programs
-
-        ledgers = _load(data, encoding, ["changes", "exits", "villages"], (), township, village)
-        _emit(programs.villages(ledgers, year, incidence, listing), fmt, output, show_ids, lang=lang)
-    _guard(work)
+IncidenceOpt = Annotated[float, typer.Option(
+    "--incidence", help="Exit threshold of poverty incidence (0.02 = 2 %; 0.03 in the west); "
+    "a village at or below it meets it.", min=0.0, max=1.0)]
 
 
-@app.command(rich_help_panel="Programs")
-def housing(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
-):
-    """Dangerous-house renovations (危房改造) by year and grade: households, amount."""
-    def work():
-        from . import programs
-
-        ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
-        _emit(programs.housing(ledgers, year, listing), fmt, output, lang=lang)
-    _guard(work)
+@command("villages")
+def villages(job: Job, incidence: IncidenceOpt = 0.02):
+    _emit(_report(job, incidence=incidence)[0], job)
 
 
-@app.command(rich_help_panel="Programs")
-def education(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """Education aid (教育扶贫) by year: students, payments, amount."""
-    def work():
-        from . import programs
-
-        ledgers = _load(data, encoding, ["subsidies"], ("subsidies",), township, village)
-        _emit(programs.education(ledgers, year, listing), fmt, output, show_ids, lang=lang)
-    _guard(work)
+@command("housing")
+def housing(job: Job):
+    _emit(_report(job)[0], job)
 
 
-@app.command(rich_help_panel="Programs")
-def policy(
-    data: DataOpt = None, year: YearOpt = None, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
-):
-    """Parameters in force by year: the national poverty line and the rural dibao
-    standard, built in or from policy.csv (which one applies is shown)."""
-    def work():
-        from . import programs
-
-        ledgers = _load(data, encoding, ["policy"])
-        _emit(programs.policy(ledgers, year), fmt, output, lang=lang)
-    _guard(work)
+@command("education")
+def education(job: Job):
+    _emit(_report(job)[0], job)
 
 
-@app.command(rich_help_panel="Reports")
-def flow(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, listing: ListOpt = False, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """The year's movement of the rolls, which must balance: start + additions - removals
-    = end, for people on the rolls and for poor people (exits subtracted)."""
-    def work():
-        from .flow import flow as build
-        from .model import latest_year
-
-        ledgers = _load(data, encoding, ["changes", "exits"], (), township, village)
-        y = year or latest_year(ledgers)
-        report = build(ledgers, y, listing)
-        if not year:
-            report.notes.append(("year {year}: the latest year in the ledgers", {"year": y}))
-        _emit(report, fmt, output, show_ids, lang=lang)
-    _guard(work)
+@command("policy")
+def policy(job: Job):
+    _emit(_report(job)[0], job)
 
 
-@app.command(rich_help_panel="Reports")
-def report(
-    data: DataOpt = None, year: YearOpt = None, township: TownshipOpt = None,
-    village: VillageOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, lang: LangOpt = None,
-):
-    """The annual report: the year's figures in sentences, the tables behind them and
-    charts, as one HTML file (charts inline) or markdown (charts as SVG files beside it)."""
-    def work():
-        from . import document
-        from .annual import annual_figures
-        from .findings import UsageError
-        from .model import latest_year
+@command("flow")
+def flow(job: Job):
+    _emit(_report(job)[0], job)
 
-        language = _lang(lang)
-        ledgers = _load(data, encoding, None, (), township, village)
-        y = year or latest_year(ledgers)
-        kind = (fmt.value if fmt else None) or (
-            {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-            .get(output.suffix.lower()) if output else None) or "html"
-        if kind not in ("html", "markdown"):
-            raise UsageError("report is written as html or markdown (--format html|markdown)")
-        fig = annual_figures(ledgers, y)
-        if kind == "markdown":
-            if output is None:
-                raise UsageError("a markdown report needs -o FILE.md (its charts go beside it)")
-            files = output.with_name(output.stem + "_files")
-            _write(output, document.markdown(fig, language, files))
+
+@command("report")
+def report(job: Job):
+    from . import document, output
+    from .annual import annual_figures
+
+    ledgers = _load(job, area=True)
+    year = _year(job, ledgers)
+    terminal = job.output is None and _stdout_is_terminal()
+    if terminal and job.fmt in (None, "html"):
+        # ~70 KB of HTML and SVG is no use on a screen: write the file and say where
+        job.output = f"report_{year}.html"
+    kind, path = _destination(job)
+    fig = annual_figures(ledgers, year)
+    fig["area"], fig["sample"] = job.area, job.sample
+    if kind == "markdown":
+        if path is None:
+            raise UsageError.of("cli.markdown_needs_file")
+        files = path.with_name(path.stem + "_files")
+        text = document.markdown(fig, job.lang, files)
+        output.write_text(path, text)
+    else:
+        text = document.html_document(fig, job.lang)
+        if path is None:
+            output.to_stdout(text)
         else:
-            text = document.html_document(fig, language)
-            if output is None:
-                sys.stdout.write(text)
-            else:
-                _write(output, text)
-        if not year:
-            _err(f"povcli: note: year {y}: the latest year in the ledgers")
-    _guard(work)
+            output.write_text(path, text)
+    if path is not None:
+        _note(job, say("cli.report_written", job.lang, path=path))
 
 
 # --------------------------------------------------------------------------- checks
@@ -559,20 +682,18 @@ def _split_codes(values: list[str] | None) -> list[str]:
 
 
 def _age_range(text: str) -> tuple[int, int]:
-    from .findings import UsageError
-
     try:
         low, high = (int(x) for x in text.replace("–", "-").split("-"))
     except ValueError:
-        raise UsageError(f"--school-age takes a range such as 6-22 (not '{text}')") from None
+        raise UsageError.of("cli.school_age", value=text) from None
     if not 0 <= low <= high:
-        raise UsageError(f"--school-age: {text} is not a range of ages")
+        raise UsageError.of("cli.school_age", value=text)
     return low, high
 
 
-@app.command(rich_help_panel="Checks")
+@command("check")
 def check(
-    data: DataOpt = None, year: YearOpt = None,
+    job: Job,
     select: Annotated[Optional[list[str]], typer.Option(
         "--select", "-s", help="Run only rules with these codes or prefixes (I01, I, S0...); "
         "repeat it or separate with commas.", show_default=False)] = None,
@@ -591,91 +712,138 @@ def check(
     cadre_load: Annotated[int, typer.Option(
         "--cadre-load", help="Households one cadre may be paired with.", min=1)] = 5,
     incidence: Annotated[float, typer.Option(
-        "--incidence", help="A poor village exits below this poverty incidence (0.02 = 2 %; "
-        "0.03 in the west).", min=0.0, max=1.0)] = 0.02,
-    fmt: FormatOpt = None, output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None,
-    show_ids: ShowIdsOpt = False,
+        "--incidence", help="A poor village exits at or below this poverty incidence (0.02 = "
+        "2 %; 0.03 in the west).", min=0.0, max=1.0)] = 0.02,
 ):
-    """Audit the ledgers before reporting: identity, households, exits, changes, payments,
-    pairing, villages. Exit 0 clean, 1 errors found, 2 unreadable."""
-    def work():
-        from . import checks
-        from .findings import LedgerError
-        from .ledgers import read_ledgers
-        from .reports import Report
+    from collections import Counter
 
-        if list_rules:
-            frame = checks.rules_frame()
-            _emit(Report("rules", "Rules of povcli check", frame), fmt, output, lang=lang)
-            return 0
-        params = checks.Params(school_age=_age_range(school_age),
-                               duplicate_window=duplicate_window, cadre_load=cadre_load,
-                               incidence=incidence)
-        rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
-        folder = resolve_data(data)
-        ledgers, read_findings = read_ledgers(folder, None, encoding)
-        fatal = [f for f in read_findings if f.line is None]
-        if fatal:
-            raise LedgerError(fatal)
-        findings = checks.run_checks(ledgers, read_findings, rules, params, year)
-        if not show_ids:
-            findings = [f.masked() for f in findings]
-        if findings or output is not None:
-            report = Report("check", f"Findings of povcli check in {folder}",
-                            checks.findings_frame(findings), kinds={"line": "year"})
-            _emit(report, fmt, output, show_ids=show_ids, lang=lang)
-        errors = sum(f.severity == "error" for f in findings)
-        if findings:
-            _err(f"povcli check: {errors} error{'s' * (errors != 1)}, "
-                 f"{len(findings) - errors} warning{'s' * (len(findings) - errors != 1)}")
-        return 1 if errors else 0
-    raise typer.Exit(_guard(work))
+    from . import checks
+    from .ledgers import read_ledgers
+    from .reports import Report
+
+    if list_rules:
+        return _emit(Report("rules", "Rules of povcli check", _rules_frame(checks, job.lang)),
+                     job)
+    params = checks.Params(school_age=_age_range(school_age),
+                           duplicate_window=duplicate_window, cadre_load=cadre_load,
+                           incidence=incidence)
+    rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
+    job.folder = resolve_data(job)
+    notes: list[str] = []
+    try:
+        ledgers, read_findings = read_ledgers(job.folder, None, job.encoding, notes=notes)
+    finally:
+        for note in notes:
+            _note(job, note)
+    job.ledger_files = {n: s.path for n, s in ledgers.files.items()}
+    fatal = [f for f in read_findings if f.line is None]
+    if fatal:
+        raise LedgerError(fatal)
+    if job.year is not None:
+        _year_note(job, ledgers)
+    findings = checks.run_checks(ledgers, read_findings, rules, params, job.year)
+    if not job.show_ids:
+        findings = [f.masked() for f in findings]
+    if findings or job.output not in (None, "-"):
+        kind, _ = _destination(job)
+        # csv, tsv and json are for scripts: their messages stay English
+        words = job.lang if kind in ("table", "markdown", "xlsx") else "en"
+        report = Report("check", f"Findings of povcli check in {job.folder}",
+                        _findings_frame(checks, findings, words), kinds={"line": "year"})
+        _emit(report, job)
+    errors = sum(f.severity == "error" for f in findings)
+    if findings:
+        if len(findings) > MAX_SHOWN:
+            by_rule = Counter((f.code, f.file) for f in findings)
+            _err(say("cli.counts_head", job.lang, count=len(findings)), job.show_ids)
+            for (code, file), n in by_rule.most_common():
+                _err(f"  {code} " + say("cli.count_line", job.lang, file=file, count=n,
+                                        message=_rule_summary(checks, code, job.lang)),
+                     job.show_ids)
+        _err(say("cli.check_totals", job.lang, errors=errors,
+                 warnings=len(findings) - errors))
+    else:
+        _err(say("cli.check_clean", job.lang, rules=len(rules), ledgers=len(ledgers.loaded)))
+    return EXIT_FINDINGS if errors else EXIT_OK
 
 
-@app.command(rich_help_panel="Dossiers")
-def show(
-    household_id: Annotated[str, typer.Argument(help="The household's id (户编号).")],
-    data: DataOpt = None, year: YearOpt = None, fmt: FormatOpt = None,
-    output: OutputOpt = None, encoding: EncodingOpt = None, lang: LangOpt = None, show_ids: ShowIdsOpt = False,
-):
-    """One household's dossier: members, timeline, subsidies, cadres, projects."""
-    def work():
-        from . import dossier, render
-        from .findings import UsageError
+def _rules_frame(checks, lang: str):
+    try:
+        return checks.rules_frame(lang)
+    except TypeError:  # an older rules_frame takes no language
+        return checks.rules_frame()
 
-        ledgers = _load(data, encoding, None)
-        d = dossier.dossier(ledgers, household_id.strip(), year)
-        terminal = output is None and _stdout_is_terminal()
-        kind = render.format_for(fmt.value if fmt else None, output, terminal)
-        if kind == "json":
-            text = render.dossier_json(d, show_ids)
-        elif kind == "table":
-            import io
-            buf = io.StringIO() if output else None
-            console = render.make_console(buf or sys.stdout, terminal)
-            console.print(render.dossier_view(d, show_ids, _lang(lang)))
-            if output is None:
-                return
-            text = buf.getvalue()
+
+def _rule_summary(checks, code: str, lang: str) -> str:
+    rule = checks.RULES.get(code)
+    if rule is None:
+        return code or ""
+    text = getattr(rule, "summary", "")
+    if hasattr(rule, "text"):
+        return rule.text(lang)
+    return text
+
+
+def _findings_frame(checks, findings: list, lang: str):
+    frame = checks.findings_frame(findings)
+    frame["message"] = [f.message(lang) for f in findings]
+    return frame
+
+
+# --------------------------------------------------------------------------- dossiers
+
+@command("show")
+def show(job: Job,
+         household_id: Annotated[str, typer.Argument(help="The household's id (户编号).")]):
+    from . import dossier, output, render
+
+    ledgers = _load(job)
+    d = dossier.dossier(ledgers, household_id.strip(), job.year)
+    kind, path = _destination(job)
+    if kind == "json":
+        text = render.dossier_json(d, job.show_ids)
+        if path is None:
+            output.to_stdout(text)
         else:
-            raise UsageError("show prints a table or json (--format table|json)")
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            _write(output, text)
-    _guard(work)
+            output.write_text(path, text)
+        return
+    _print(render.dossier_view(d, job.show_ids, job.lang), path)
 
 
-@app.command(rich_help_panel="Dossiers")
-def find(
-    text: Annotated[str, typer.Argument(help="A name, part of an id, or a village.")],
-    data: DataOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-    encoding: EncodingOpt = None, lang: LangOpt = None,
-):
-    """Households by head or member name, id fragment or village; open one with show."""
-    def work():
-        from . import dossier
+@command("find")
+def find(job: Job,
+         text: Annotated[str, typer.Argument(help="A name, part of an id, or a village.")]):
+    from . import dossier
 
-        ledgers = _load(data, encoding, [])
-        _emit(dossier.find(ledgers, text), fmt, output, lang=lang)
-    _guard(work)
+    ledgers = _load(job)
+    _emit(dossier.find(ledgers, text), job)
+
+
+# --------------------------------------------------------------------------- cache
+
+cache_app = typer.Typer(help="The cache of parsed ledgers: where it is, how big, empty it.",
+                        no_args_is_help=True, rich_markup_mode=None)
+
+
+@cache_app.command("info")
+def cache_info():
+    """Where the cache is, how many entries it holds and their size."""
+    from . import cache  # pandas and pyarrow: only when asked
+
+    about = cache.info()
+    typer.echo(f"folder: {about['folder']}")
+    typer.echo(f"entries: {about['entries']}")
+    typer.echo(f"size: {about['bytes']} bytes (limit {about['max_bytes']})")
+
+
+@cache_app.command("clear")
+def cache_clear():
+    """Remove every cached ledger; the next run reads the ledger files again."""
+    from . import cache
+
+    removed = cache.clear()
+    typer.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.folder()}")
+
+
+app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (resident IDs "
+              "included, kept private to you): `cache info`, `cache clear`.")

@@ -12,8 +12,11 @@ import csv
 import io
 import os
 import re
+import stat
+import sys
 import unicodedata
-from dataclasses import dataclass, field
+import zipfile
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -25,11 +28,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .findings import Finding, LedgerError
-from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUMS, ID, LEDGERS, RID, TEXT, YEAR,
-                     Ledger, enum_index, header_index, header_key)
+from .findings import Finding, LedgerError, mask_text
+from .messages import MESSAGES, say
+from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUM_SET, ENUMS, ID, LEDGERS, RID,
+                     SET_SEPARATORS, TEXT, YEAR, Ledger, enum_index, header_index, header_key)
 
 ENCODINGS = ("utf-8", "gb18030")
+CSV_SUFFIXES = (".csv", ".tsv")
+
+# Limits on what povcli reads: a cell, an amount, a workbook. Module constants, looked up
+# at each read (a test may patch them).
+MAX_CELL = 1_000_000  # characters in one cell
+MAX_AMOUNT = 1e12  # yuan, either sign
+MAX_UNPACKED = 500 * 1024 * 1024  # bytes, all members of a workbook's zip together
+MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_COLUMNS = 1_000
+MAX_SHEET_CELLS = 50_000_000  # rows x columns of a sheet's extent
+TITLE_ROWS = 10  # rows above the header that may be skipped
+
+# the cells povcli reads can be long, up to MAX_CELL characters (4 bytes each at most)
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 # --------------------------------------------------------------------------- files
@@ -46,10 +64,34 @@ def _ledger_by_name() -> dict[str, str]:
 def _sheets(path: Path) -> list[str]:
     from python_calamine import CalamineWorkbook
 
+    if not _regular(path) or _unpacked_too_big(path) is not None:
+        return []  # read as a ledger, it is refused with its reason; else it names none
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except Exception:  # not a readable workbook: it names no ledger
         return []
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _not_a_file(path: Path, display: str) -> Finding | None:
+    """A finding when path is not a regular file (never opened: a FIFO would block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return Finding.of(display, "reader.cannot_read", error=exc.strerror or str(exc))
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return Finding.of(display, "reader.is_directory")
+    kind = ("FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+    return Finding.of(display, "reader.is_special", kind=kind)
 
 
 def find_files(folder: Path) -> tuple[dict[str, "Source"], list[Finding]]:
@@ -63,29 +105,29 @@ def find_files(folder: Path) -> tuple[dict[str, "Source"], list[Finding]]:
             if name:
                 found.setdefault(name, []).append(Source(folder, sheet))
         if not found:
-            return {}, [Finding(str(folder), "no sheet of this workbook is named after a ledger "
-                                             "(households, 贫困户台账, members, ...)")]
+            problem = _unpacked_too_big(folder)
+            return {}, [problem or Finding.of(str(folder), "reader.no_sheet")]
         entries = []
     else:
         try:
             entries = sorted(os.listdir(folder))
         except FileNotFoundError:
-            return {}, [Finding(str(folder), "no such folder")]
+            return {}, [Finding.of(str(folder), "reader.no_folder")]
         except NotADirectoryError:
-            return {}, [Finding(str(folder), "not a folder (give the folder that holds the "
-                                             "ledgers, or a workbook)")]
+            return {}, [Finding.of(str(folder), "reader.not_folder")]
         except OSError as exc:
-            return {}, [Finding(str(folder), f"cannot be read: {exc.strerror or exc}")]
+            return {}, [Finding.of(str(folder), "reader.cannot_read",
+                                   error=exc.strerror or str(exc))]
     for entry in entries:
         path = folder / entry
         stem, suffix = os.path.splitext(unicodedata.normalize("NFC", entry))
         suffix = suffix.lower()
-        if suffix not in (".csv", *EXCEL_SUFFIXES) or not path.is_file():
+        if suffix not in (*CSV_SUFFIXES, *EXCEL_SUFFIXES):
             continue
         name = by_name.get(stem.strip().casefold())
-        if name:
+        if name:  # a folder or a FIFO so named is found too: reading it says what it is
             found.setdefault(name, []).append(Source(path))
-        elif suffix in EXCEL_SUFFIXES:
+        elif suffix in EXCEL_SUFFIXES and _regular(path):
             for sheet in _sheets(path):
                 sheet_name = by_name.get(unicodedata.normalize("NFC", sheet.strip()).casefold())
                 if sheet_name:
@@ -95,9 +137,9 @@ def find_files(folder: Path) -> tuple[dict[str, "Source"], list[Finding]]:
     for name in LEDGERS:
         places = found.get(name, [])
         if len(places) > 1:
-            findings.append(Finding(places[0].display, (
-                f"{' and '.join(p.display for p in places)} are all the {name} ledger: which "
-                "one is meant? Move the others away")))
+            findings.append(Finding.of(places[0].display, "reader.ambiguous",
+                                       files=" and ".join(p.display for p in places),
+                                       ledger=name))
         elif places:
             sources[name] = places[0]
     return sources, findings
@@ -125,39 +167,60 @@ _AMOUNT_RE = re.compile(r"([-+]?)\s*([￥¥]?)\s*([-+]?)\s*(\d{1,3}(?:,\d{3})+|\
 _COUNT_RE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 
 
+class CellError(ValueError):
+    """A cell that cannot be read: a catalogue message id with its parameters."""
+
+    def __init__(self, msg: str, **params):
+        self.msg = msg
+        self.params = params
+        super().__init__(say(msg, "en", **params))
+
+
 def parse_date(text: str) -> np.datetime64:
     m = _DATE_RE.fullmatch(text)
     if not m:
-        raise ValueError("not a date (write it as 2017-07-13, 2017/7/13, 20170713 or 2017年7月13日)")
+        raise CellError("reader.not_date")
     g = m.groups()
     y, mo, d = (g[0], g[2], g[3]) if g[0] else (g[4], g[5], g[6]) if g[4] else (g[7], g[8], g[9])
     try:
         return np.datetime64(date(int(y), int(mo), int(d)), "D")
     except ValueError:
-        raise ValueError("impossible date") from None
+        raise CellError("reader.impossible_date") from None
 
 
 def parse_year(text: str) -> int:
     m = _YEAR_RE.fullmatch(text)
     if not m:
-        raise ValueError("not a year (write it as 2017 or 2017年)")
+        raise CellError("reader.not_year")
     return int(m.group(1))
 
 
+def _limit_text() -> str:
+    return f"{MAX_AMOUNT:,.0f}"
+
+
 def parse_amount(text: str) -> float:
+    """Yuan with at most two decimals, as the double nearest to the exact fen."""
     m = _AMOUNT_RE.fullmatch(text)
     if not m:
-        raise ValueError("not an amount in yuan (write it as 4000, 4000.50, 4,000.50 or ￥4000)")
+        raise CellError("reader.not_amount")
     sign1, _, sign2, digits, frac = m.groups()
     if sign1 and sign2:
-        raise ValueError("two signs in one amount")
-    value = float(digits.replace(",", "") + (frac or ""))
-    return -value if "-" in (sign1 + sign2) else value
+        raise CellError("reader.two_signs")
+    frac = (frac or ".")[1:]
+    if len(frac) > 2:
+        raise CellError("reader.amount_decimals")
+    fen = int(digits.replace(",", "")) * 100 + int(frac.ljust(2, "0"))
+    if fen > MAX_AMOUNT * 100:
+        raise CellError("reader.amount_range", limit=_limit_text())
+    if fen == 0:
+        return 0.0  # never a negative zero
+    return (-fen if "-" in (sign1 + sign2) else fen) / 100
 
 
 def parse_count(text: str) -> int:
     if not _COUNT_RE.fullmatch(text):
-        raise ValueError("not a whole number of people")
+        raise CellError("reader.not_count")
     return int(text.replace(",", ""))
 
 
@@ -167,10 +230,15 @@ def enum_parser(enum_name: str) -> Callable[[str], str]:
     codes = enum.codes
     listed = ", ".join(f"{c} {enum.labels[c]}" for c in codes)
 
+    msg = f"reader.unknown.{enum_name}"
+
     def parse(text: str) -> str:
         code = index.get(header_key(text))
         if code is None:
-            raise ValueError(f"unknown {enum_name.replace('_', ' ')} (use one of: {listed})")
+            if msg in MESSAGES:
+                raise CellError(msg, listed=listed)
+            raise CellError("reader.unknown_value", kind=enum_name.replace("_", " "),
+                            listed=listed)
         return code
     return parse
 
@@ -181,15 +249,21 @@ _TYPED = {DATE: (parse_date, "datetime64[D]"), YEAR: (parse_year, "float64"),
 
 # --------------------------------------------------------------------------- records
 
-def _python_records(text: str) -> tuple[list[list[str]], list[int], int | None]:
-    """Every non-blank record with its first line; and the line of a quote never closed."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _python_records(text: str, delimiter: str = ","
+                    ) -> tuple[list[list[str]], list[int], int | None, tuple | None]:
+    """Every non-blank record with its first line; the line of a quote never closed; and
+    (line, error) where csv gave up on a record (it stops there)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, lines = [], []
     last = 0
+    broken = None
     while True:
         try:
             row = next(reader)
         except StopIteration:
+            break
+        except csv.Error as exc:
+            broken = (last + 1, str(exc))
             break
         start = last + 1
         last = reader.line_num
@@ -197,10 +271,10 @@ def _python_records(text: str) -> tuple[list[list[str]], list[int], int | None]:
             rows.append(row)
             lines.append(start)
     unclosed = None
-    if text.count('"') % 2 and rows:
+    if broken is None and text.count('"') % 2 and rows:
         # csv keeps reading a quoted field to the end of the file: the last record has it
         unclosed = lines[-1]
-    return rows, lines, unclosed
+    return rows, lines, unclosed, broken
 
 
 def _fast_lines(data: bytes) -> np.ndarray:
@@ -231,6 +305,7 @@ class LoadedLedger:
     sheet: str | None = None  # the workbook sheet it was read from
     _offset_lines: int = 0  # blank lines before the header
     _records: int = 0  # data records read
+    _delimiter: str = ","
 
     @property
     def display(self) -> str:
@@ -252,7 +327,8 @@ class LoadedLedger:
         # (\n) never occur inside a GB18030 character, so the bytes answer for both
         lines = _fast_lines(data)
         if len(lines) != self._records + 1:
-            lines = np.asarray(_python_records(bytes(data).decode("utf-8"))[1])
+            lines = np.asarray(_python_records(bytes(data).decode("utf-8"),
+                                               self._delimiter)[1])
         return lines + self._offset_lines
 
     def line(self, record: int) -> int:
@@ -261,9 +337,11 @@ class LoadedLedger:
 
 
 def _findings_for(loaded_display: str, rows: np.ndarray, lines_of: Callable, column: str,
-                  reasons: list[str], values) -> list[Finding]:
-    return [Finding(loaded_display, reason, lines_of(int(r)), column, None if v is None else str(v))
-            for r, reason, v in zip(rows, reasons, values)]
+                  errors: list[CellError], values, header: str | None = None
+                  ) -> list[Finding]:
+    return [Finding.of(loaded_display, e.msg, lines_of(int(r)), column, v, header=header,
+                       **e.params)
+            for r, e, v in zip(rows, errors, values)]
 
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -296,28 +374,90 @@ def _match_header(header: list[str], ledger: Ledger, display: str, line: int):
         if name is None:
             continue  # unknown columns are kept in the file and ignored here
         if name in position:
-            findings.append(Finding(display, (
-                f"headers '{headers[name]}' and '{cell.strip()}' both name column {name}: "
-                "keep one"), line))
+            findings.append(Finding.of(display, "reader.duplicate_header", line,
+                                       first=headers[name], second=cell.strip(), name=name))
             continue
         position[name] = i
         headers[name] = cell.strip()
     for col in ledger.columns:
         if col.required and col.name not in position:
-            findings.append(Finding(display, (
-                f"required column {col.name} ({col.zh}) is missing; the header row has: "
-                + ", ".join(c.strip() for c in header)[:200])))
+            findings.append(Finding.of(
+                display, "reader.missing_column", name=col.name, zh=col.zh,
+                cells=mask_text(", ".join(c.strip() for c in header)[:200])))
     return position, headers, findings
 
 
-def read_ledger(path, ledger: Ledger, encoding: str | None = None
-                ) -> tuple[LoadedLedger | None, list[Finding]]:
-    """Read one ledger from a CSV file or a workbook sheet (a Path or a Source)."""
-    source = path if isinstance(path, Source) else Source(Path(path))
-    if source.is_excel:
-        raw = _read_excel(source, ledger)
+def _names_required(cells: list[str], ledger: Ledger) -> int:
+    """How many columns of the ledger the cells name; -1 when they name every required one."""
+    index = header_index(ledger)
+    named = {index.get(header_key(c)) for c in cells} - {None}
+    if all(col.name in named for col in ledger.columns if col.required):
+        return -1
+    return len(named)
+
+
+def _cells(line: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
+    """One line of bytes as cells, and the delimiter it uses (a tab where it has tabs and
+    no comma)."""
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text = line.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
     else:
-        raw = _read_csv(source, ledger, encoding)
+        text = line.decode("utf-8", errors="replace")
+    text = text.lstrip("\ufeff").rstrip("\r\n")
+    if delimiter is None:
+        delimiter = "\t" if "\t" in text and "," not in text else ","
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []), delimiter
+    except csv.Error:
+        return text.split(delimiter), delimiter
+
+
+def _find_header(raw: bytes, start: int, ledger: Ledger, delimiter: str | None = None
+                 ) -> tuple[int, int, int, str]:
+    """(byte where the header row starts, lines above it, title rows skipped, delimiter).
+
+    The header is the first of the first TITLE_ROWS + 1 non-blank lines that names every
+    required column; when none does, the one naming most columns (the first non-blank
+    line when none names any), for its findings to say what is missing."""
+    best = None  # (named, start, lines above, titles, delimiter)
+    lines = titles = 0
+    pos = start
+    while pos < len(raw) and titles <= TITLE_ROWS and lines < 10_000:
+        end = raw.find(b"\n", pos)
+        end = len(raw) if end == -1 else end + 1
+        line = raw[pos:end]
+        cells, used = _cells(line[:1 << 20], delimiter) if line.strip() else ([], ",")
+        if any(c.strip() for c in cells):  # a row of empty cells (,,,,) is a blank line
+            named = _names_required(cells, ledger)
+            if named == -1:
+                return pos, lines, titles, used
+            if best is None or named > best[0]:
+                best = (named, pos, lines, 0, used)
+            titles += 1
+        pos = end
+        lines += 1
+    if best is None:
+        return start, 0, 0, delimiter or ","
+    return best[1], best[2], best[3], best[4]
+
+
+def read_ledger(path, ledger: Ledger, encoding: str | None = None,
+                notes: list[str] | None = None) -> tuple[LoadedLedger | None, list[Finding]]:
+    """Read one ledger from a CSV file or a workbook sheet (a Path or a Source).
+
+    Whatever the bytes, nothing escapes as an exception: every problem is a Finding."""
+    source = path if isinstance(path, Source) else Source(Path(path))
+    problem = _not_a_file(source.path, source.display)
+    if problem is not None:
+        return None, [problem]
+    if source.is_excel:
+        raw = _read_excel(source, ledger, notes)
+    else:
+        raw = _read_csv(source, ledger, encoding, notes)
     if raw[0] is None:
         return None, raw[1]
     loaded, columns, frame_index, findings = raw
@@ -342,22 +482,29 @@ def _blank(raw: bytes) -> bool:
     return not head and (len(raw) <= 65536 or not raw.strip())
 
 
-_UNDECODABLE = ("save it as CSV UTF-8, or pass --encoding, or convert it with "
-                "iconv -f GB18030 -t UTF-8")
+def _place(raw: bytes, offset: int) -> tuple[int, int]:
+    """(line, byte within the line), both from 1, of a byte offset."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
+def _undecodable(display: str, raw: bytes, offset: int, msg: str, **params) -> Finding:
+    line, byte = _place(raw, offset)
+    return Finding.of(display, msg, line, byte=byte, **params)
+
+
+def _read_csv(source: Source, ledger: Ledger, encoding: str | None,
+              notes: list[str] | None = None):
     path = source.path
     display = source.display
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Finding(display, f"cannot be read: {exc.strerror or exc}")]
+        return None, [Finding.of(display, "reader.cannot_read", error=exc.strerror or str(exc))]
     if _blank(raw):
-        return None, [Finding(display, "empty file: no header row")]
+        return None, [Finding.of(display, "reader.empty_file")]
     if b"\x00" in raw:
-        return None, [Finding(display, "not a CSV text file (it holds NUL bytes: a binary or "
-                                       "UTF-16 file? Save it as CSV, UTF-8 or GB18030)")]
+        return None, [Finding.of(display, "reader.nul_bytes")]
     # UTF-8 is read as it is, straight from the bytes; anything else is decoded and
     # re-encoded first (strict UTF-8 first: GB18030 decodes almost anything).
     used = "utf-8"
@@ -365,19 +512,16 @@ def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
         try:
             raw = raw.decode(encoding).encode("utf-8")
         except LookupError:
-            return None, [Finding(display, f"unknown encoding '{encoding}'")]
+            return None, [Finding.of(display, "reader.unknown_encoding", encoding=encoding)]
         except UnicodeDecodeError as exc:
-            return None, [Finding(display, f"not {encoding} text (byte {exc.start + 1} cannot "
-                                           f"be decoded); {_UNDECODABLE}")]
+            return None, [_undecodable(display, raw, exc.start, "reader.not_encoding_at",
+                                       encoding=encoding)]
         used = encoding
-    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    offset_lines = 0
-    while True:  # blank lines before the header
-        end = raw.find(b"\n", start)
-        if end == -1 or raw[start:end].strip():
-            break
-        start = end + 1
-        offset_lines += 1
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    start, offset_lines, titles, delimiter = _find_header(
+        raw, bom, ledger, "\t" if path.suffix.lower() == ".tsv" else None)
+    if titles and notes is not None:
+        notes.append(say("reader.title_rows", "en", file=display, count=titles))
     first = raw[start:(raw.find(b"\n", start) + 1 or len(raw))]
     try:
         first.decode("utf-8")
@@ -387,86 +531,165 @@ def _read_csv(source: Source, ledger: Ledger, encoding: str | None):
     position = table = None
     if body is not None:
         position, headers, table, findings = _arrow_body(
-            body, display, ledger, 1 + offset_lines, raw.count(b'"', start))
+            body, display, ledger, 1 + offset_lines, raw.count(b'"', start), delimiter)
         if table == "not utf-8" or ((position is None or table is None)
                                     and not _is_utf8(body)):
             body = None  # a header that does not match may just be mis-decoded
     if body is None:
         if encoding and used == "utf-8":
-            return None, [Finding(display, f"not {encoding} text; {_UNDECODABLE}")]
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return None, [_undecodable(display, raw, exc.start, "reader.not_encoding_at",
+                                           encoding=encoding)]
+            return None, [Finding.of(display, "reader.not_encoding", encoding=encoding)]
         try:
             text = raw[start:].decode("gb18030")
         except UnicodeDecodeError as exc:
-            return None, [Finding(display, f"neither UTF-8 nor GB18030 text (byte "
-                                           f"{start + exc.start + 1} cannot be decoded); "
-                                           f"{_UNDECODABLE}")]
+            return None, [_undecodable(display, raw, start + exc.start, "reader.undecodable")]
         used = "gb18030"
         body = text.encode("utf-8")
         position, headers, table, findings = _arrow_body(
-            body, display, ledger, 1 + offset_lines, body.count(b'"'))
+            body, display, ledger, 1 + offset_lines, body.count(b'"'), delimiter)
     if position is None:  # the header itself is wrong
         return None, findings
     record_lines = None
-    rows_kept = None
     if table is None:  # pyarrow refused a row: read again with csv, line by line
         text = bytes(body).decode("utf-8")
-        rows, lines, unclosed = _python_records(text)
+        rows, lines, unclosed, broken = _python_records(text, delimiter)
         lines = [ln + offset_lines for ln in lines]
         width = len(rows[0]) if rows else 0
         keep = []
         for rec, row in enumerate(rows[1:], start=1):
-            if unclosed is not None and rec == len(rows) - 1:
-                findings.append(Finding(display, "a quote opened on this line is never closed",
-                                        lines[rec]))
+            kind = _row_kind(row)
+            if kind == "blank":
+                continue
+            if kind == "totals":
+                findings.append(Finding.of(display, "reader.totals_row", lines[rec]))
+            elif unclosed is not None and rec == len(rows) - 1:
+                findings.append(Finding.of(display, "reader.quote_unclosed", lines[rec]))
             elif len(row) != width:
-                findings.append(Finding(display, (
-                    f"{len(row)} fields, but the header has {width}"
-                    + (" (a comma inside a value that is not quoted?)" if len(row) > width else ""))
-                    , lines[rec]))
+                findings.append(Finding.of(
+                    display, "reader.fields_more" if len(row) > width else "reader.fields",
+                    lines[rec], count=len(row), width=width))
             else:
                 keep.append(rec)
+        if broken is not None:
+            findings.append(Finding.of(display, "reader.bad_row", broken[0] + offset_lines,
+                                       error=broken[1]))
         record_lines = np.asarray(lines)
         cols = {c: pa.chunked_array([pa.array([rows[r][i] for r in keep], pa.string())])
                 for c, i in position.items()}
-        rows_kept = np.asarray(keep, dtype=np.int64) - 1
-        n = len(keep)
+        frame_index = np.asarray(keep, dtype=np.int64) - 1
     else:
+        all_cols = [table.column(i) for i in range(table.num_columns)]
+        dropped, totals = _blank_and_totals(all_cols)
+        frame_index = np.arange(table.num_rows)
         cols = {c: table.column(f"c{i}") for c, i in position.items()}
-        n = table.num_rows
+        if dropped is not None:
+            keep_mask = pa.array(~dropped)
+            frame_index = frame_index[~dropped]
+            cols = {c: a.filter(keep_mask) for c, a in cols.items()}
+    n = len(frame_index)
     loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _data=body,
-                          _record_lines=record_lines, _offset_lines=offset_lines, _records=n)
-    frame_index = rows_kept if rows_kept is not None else np.arange(n)
+                          _record_lines=record_lines, _offset_lines=offset_lines,
+                          _records=n if record_lines is not None else table.num_rows,
+                          _delimiter=delimiter)
+    if table is not None and totals is not None and len(totals):
+        findings += [Finding.of(display, "reader.totals_row", loaded.line(int(r)))
+                     for r in totals]
     return loaded, cols, frame_index, findings
 
 
-def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int):
-    """(positions, headers, table, findings): the records as Arrow strings; table is None
-    when a row is malformed (csv then says where) and "not utf-8" when bytes are not;
-    positions is None when the header itself is wrong."""
-    first = bytes(body[:65536]).decode("utf-8", errors="replace")
-    header = next(csv.reader(io.StringIO(first, newline="")), [])
+_TOTALS = r"^.{0,6}(合\s*计|总\s*计|小\s*计).{0,6}$"
+
+
+def _row_kind(cells) -> str | None:
+    """'blank' for a row of empty cells, 'totals' for a totals row, else None."""
+    for cell in cells:
+        text = "" if cell is None else str(cell).strip()
+        if text:
+            return "totals" if re.match(_TOTALS, text) else None
+    return "blank"
+
+
+def _blank_and_totals(columns: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(rows to drop, records that are totals rows), or (None, None) when every row is a
+    record. In Arrow: the first column decides for nearly every row; only rows whose first
+    cell is empty look further, and only cells holding 计 are looked at in Python."""
+    if not columns or not len(columns[0]):
+        return None, None
+    n = len(columns[0])
+
+    def empty(col):
+        return pc.or_(pc.equal(col, ""), pc.utf8_is_space(col)).to_numpy(zero_copy_only=False)
+
+    def totals_in(col) -> np.ndarray:
+        hits = np.flatnonzero(pc.match_substring(col, "计").to_numpy(zero_copy_only=False))
+        if not len(hits):
+            return hits
+        texts = col.take(pa.array(hits)).to_pylist()
+        return hits[[bool(re.match(_TOTALS, t.strip())) for t in texts]]
+
+    first_empty = empty(columns[0])
+    totals = [totals_in(columns[0])]
+    blank = None
+    if first_empty.any():
+        rows = np.flatnonzero(first_empty)  # rows still looking for a non-empty cell
+        for col in columns[1:]:
+            cells = col.take(pa.array(rows))
+            here = empty(cells)
+            found = np.flatnonzero(~here)
+            if len(found):
+                totals.append(rows[found][totals_in(cells.take(pa.array(found)))])
+            rows = rows[here]
+            if not len(rows):
+                break
+        if len(rows):
+            blank = np.zeros(n, dtype=bool)
+            blank[rows] = True
+    totals = np.unique(np.concatenate(totals)).astype(np.int64)
+    if blank is None and not len(totals):
+        return None, None
+    dropped = np.zeros(n, dtype=bool) if blank is None else blank
+    dropped[totals] = True
+    return dropped, (totals if len(totals) else None)
+
+
+def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int,
+                delimiter: str = ","):
+    """(positions, headers, table, findings): the records as Arrow strings (every column,
+    named c0, c1, ...); table is None when a row is malformed (csv then says where) and
+    "not utf-8" when bytes are not; positions is None when the header itself is wrong."""
+    end = bytes(body[:1 << 20]).find(b"\n")
+    first = bytes(body[:end if end >= 0 else 1 << 20]).decode("utf-8", errors="replace")
+    header, _ = _cells(first.encode("utf-8"), delimiter)
     position, headers, findings = _match_header(header, ledger, display, header_line)
     if findings:
         return None, None, None, findings
     names = [f"c{i}" for i in range(len(header))]
     if quotes % 2 == 1:  # a quote left open: csv says where
         return position, headers, None, []
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(body)),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                include_columns=[names[i] for i in position.values()]))
-    except pa.ArrowInvalid as exc:
-        if "utf8" in str(exc).lower():
-            return position, headers, "not utf-8", []
-        return position, headers, None, []
-    except pa.ArrowException:
-        return position, headers, None, []
-    return position, headers, table, []
+    block = 1 << 24
+    while True:
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(body)),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                               block_size=block),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, delimiter=delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=False))
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block < len(body) + 1 and block < (1 << 31) - 1:
+                block = min(max(block * 4, len(body) + 1), (1 << 31) - 1)
+                continue  # a cell longer than a block: one block for the whole file
+            if "utf8" in str(exc).lower():
+                return position, headers, "not utf-8", []
+            return position, headers, None, []
+        except pa.ArrowException:
+            return position, headers, None, []
+        return position, headers, table, []
 
 
 # --------------------------------------------------------------------------- Excel
@@ -475,15 +698,15 @@ EXCEL_EPOCH = np.datetime64("1899-12-30")
 
 
 def _excel_text(value, type_: str) -> tuple[str, str | None]:
-    """An Excel cell as the text a CSV would hold, and a problem where it is not certain."""
+    """An Excel cell as the text a CSV would hold, and a problem (a message id) where it
+    is not certain."""
     if isinstance(value, str):
         return value, None
     if isinstance(value, bool):
         return ("true" if value else "false"), None
     if isinstance(value, float):
         if type_ == RID and value >= 1e15:
-            return (f"{value:.6E}", "Excel stored this resident ID as a number and lost its "
-                    "last digits: format the column as text and enter it again")
+            return (f"{value:.6E}", "reader.excel_id_number")
         if type_ == DATE and value.is_integer():
             n = int(value)
             if 19000101 <= n <= 29991231:  # 20170713 typed as a number
@@ -501,32 +724,142 @@ def _excel_text(value, type_: str) -> tuple[str, str | None]:
     return str(value), None
 
 
-def _read_excel(source: Source, ledger: Ledger):
+_ZIPPED = (".xlsx", ".xlsm", ".ods")
+
+
+def _unpacked_too_big(path: Path) -> Finding | None:
+    """A finding when a zipped workbook would unpack to more than MAX_UNPACKED bytes."""
+    if path.suffix.lower() not in _ZIPPED or not _regular(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            size = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # calamine says what is wrong with it
+    if size > MAX_UNPACKED:
+        return Finding.of(str(path), "reader.workbook_too_big", size=f"{size:,}",
+                          limit=f"{MAX_UNPACKED:,}")
+    return None
+
+
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,9})\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\sref=\"(?:[A-Z]*[0-9]*:)?([A-Z]{1,3})"
+                        rb"([0-9]{1,9})\"")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> list[str]:
+    """The zip members holding the sheet's cells (every worksheet when it cannot tell)."""
+    import xml.etree.ElementTree as ET
+
+    worksheets = [n for n in zf.namelist()
+                  if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    try:
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        rid = None
+        for el in book.iter():
+            if el.tag.endswith("}sheet") and el.get("name") == sheet:
+                rid = next(v for k, v in el.attrib.items() if k.endswith("}id"))
+        for el in rels.iter():
+            if el.get("Id") == rid:
+                target = el.get("Target", "").lstrip("/")
+                member = target if target.startswith("xl/") else "xl/" + target
+                if member in worksheets:
+                    return [member]
+    except Exception:  # any damage: look at every worksheet
+        pass
+    return worksheets
+
+
+def _sheet_too_big(path: Path, sheet: str, display: str) -> Finding | None:
+    """A finding when the sheet's extent (its dimension and the farthest cell it names) is
+    beyond the limits: calamine would allocate every cell of it. Streams the XML."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            rows = columns = 0
+            for member in _sheet_member(zf, sheet):
+                with zf.open(member) as f:
+                    tail = b""
+                    while True:
+                        chunk = f.read(1 << 20)
+                        if not chunk:
+                            break
+                        buf = tail + chunk
+                        for regex in (_CELL_REF, _DIMENSION):
+                            for letters, digits in set(regex.findall(buf)):
+                                rows = max(rows, int(digits))
+                                columns = max(columns, _column_number(letters))
+                        tail = buf[-256:]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zipfile.LargeZipFile):
+        return None  # calamine says what is wrong with it
+    if (rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS
+            or rows * columns > MAX_SHEET_CELLS):
+        return Finding.of(display, "reader.sheet_too_big", sheet=sheet, rows=f"{rows:,}",
+                          columns=f"{columns:,}", max_rows=f"{MAX_SHEET_ROWS:,}",
+                          max_columns=f"{MAX_SHEET_COLUMNS:,}",
+                          max_cells=f"{MAX_SHEET_CELLS:,}")
+    return None
+
+
+def _read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None):
     from python_calamine import CalamineWorkbook
 
     display = source.display
+    problem = _unpacked_too_big(source.path)
+    if problem is not None:
+        return None, [replace(problem, file=display)]
     try:
         book = CalamineWorkbook.from_path(str(source.path))
-        sheet = book.get_sheet_by_name(source.sheet) if source.sheet else \
-            book.get_sheet_by_index(0)
+        name = source.sheet if source.sheet else book.sheet_names[0]
+        shown = Source(source.path, name).display
+        problem = _sheet_too_big(source.path, name, shown)
+        if problem is not None:
+            return None, [problem]
+        sheet = book.get_sheet_by_name(name)
         rows = sheet.to_python()
         first = sheet.start[0] + 1 if sheet.start else 1
     except Exception as exc:  # calamine raises its own kinds for every broken workbook
-        return None, [Finding(display, f"not a workbook povcli can read ({type(exc).__name__}: "
-                                       f"{str(exc)[:120]})")]
+        return None, [Finding.of(display, "reader.not_workbook",
+                                 error=f"{type(exc).__name__}: {str(exc)[:120]}")]
     if source.sheet is None:
         source = Source(source.path, sheet.name)
         display = source.display
     numbered = [(first + i, r) for i, r in enumerate(rows)
                 if any(v != "" and v is not None for v in r)]
     if not numbered:
-        return None, [Finding(display, "empty sheet: no header row")]
-    header_line, header_row = numbered[0]
+        return None, [Finding.of(display, "reader.empty_sheet")]
+    at, best = 0, None
+    for k, (_, row) in enumerate(numbered[:TITLE_ROWS + 1]):
+        named = _names_required(["" if v is None else str(v) for v in row], ledger)
+        if named == -1:
+            at = k
+            break
+        if best is None or named > best:
+            best, at = named, k
+    else:
+        at = 0 if not best else at
+    if at and notes is not None:
+        notes.append(say("reader.title_rows", "en", file=display, count=at))
+    header_line, header_row = numbered[at]
     header = ["" if v is None else str(v) for v in header_row]
     position, headers, findings = _match_header(header, ledger, display, header_line)
     if findings:
         return None, findings
-    body = numbered[1:]
+    body = []
+    for line, row in numbered[at + 1:]:
+        if _row_kind(row) == "totals":
+            findings.append(Finding.of(display, "reader.totals_row", line))
+        else:
+            body.append((line, row))
     types = {c.name: c.type for c in ledger.columns}
     cols = {}
     for name, i in position.items():
@@ -535,7 +868,7 @@ def _read_excel(source: Source, ledger: Ledger):
             value = row[i] if i < len(row) else ""
             text, problem = _excel_text(value, types[name])
             if problem:
-                findings.append(Finding(display, problem, line, name))
+                findings.append(Finding.of(display, problem, line, name, header=headers[name]))
             texts.append(text)
         cols[name] = pa.array(texts, pa.string())
     loaded = LoadedLedger(ledger, source.path, "xlsx", pd.DataFrame(), headers,
@@ -544,7 +877,7 @@ def _read_excel(source: Source, ledger: Ledger):
     return loaded, cols, np.arange(len(body)), findings
 
 
-_PLAIN_NUMBER = r"^-?\d+(\.\d+)?$"
+_PLAIN_NUMBER = r"^-?\d+(\.\d{1,2})?$"  # cast in bulk: at most two decimals
 
 
 def _strings(arr) -> pa.ChunkedArray:
@@ -560,28 +893,42 @@ def _parse_column(col, arr: pa.ChunkedArray):
     """
     n = len(arr)
     if col.type == AMOUNT:
+        # "12.34" cast by Arrow is the double nearest to 1234 / 100, as parse_amount's is
         plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NUMBER), True)
         out = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
-        out = out.to_numpy() if isinstance(out, pa.Array) else np.asarray(
-            out.to_numpy(), dtype="float64")
+        out = np.array(out.to_numpy() if isinstance(out, pa.Array) else out.to_numpy(),
+                       dtype="float64")
+        out += 0.0  # -0 is 0: never a negative zero
         rest = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
-        if not len(rest):
+        bad, errors = [], []
+        if len(rest):
+            texts = arr.take(pa.array(rest)).to_pylist()
+            for pos, text in zip(rest, texts):
+                try:
+                    out[pos] = parse_amount(text)
+                except CellError as exc:
+                    out[pos] = np.nan
+                    bad.append(pos)
+                    errors.append(exc)
+        with np.errstate(invalid="ignore"):
+            over = np.flatnonzero(np.abs(out) > MAX_AMOUNT)
+            zero = np.flatnonzero(out == 0) if col.nonzero else np.empty(0, dtype=np.int64)
+        for positions, error in ((over, CellError("reader.amount_range", limit=_limit_text())),
+                                 (zero, CellError("reader.amount_zero"))):
+            bad += positions.tolist()
+            errors += [error] * len(positions)
+        if not bad:
             return out, np.empty(0, dtype=np.int64), [], []
-        texts = arr.take(pa.array(rest)).to_pylist()
-        bad, reasons, bad_texts = [], [], []
-        for pos, text in zip(rest, texts):
-            try:
-                out[pos] = parse_amount(text)
-            except ValueError as exc:
-                bad.append(pos)
-                reasons.append(str(exc))
-                bad_texts.append(text)
-        return out, np.asarray(bad, dtype=np.int64), reasons, bad_texts
+        bad = np.asarray(bad, dtype=np.int64)
+        out[bad] = np.nan
+        return out, bad, errors, arr.take(pa.array(bad)).to_pylist()
     encoded = pc.dictionary_encode(arr.combine_chunks() if n else pa.array([], pa.string()))
     uniques = encoded.dictionary.to_pylist()
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     if col.type in _TYPED:
         parse, dtype = _TYPED[col.type]
+    elif col.type == ENUM_SET:
+        parse, dtype = enum_set_parser(col.enum), "object"
     else:  # ENUM, BOOL: the code of each spelling
         parse, dtype = enum_parser(col.enum), "object"
     missing = np.datetime64("NaT") if dtype.startswith("datetime") else (
@@ -590,9 +937,9 @@ def _parse_column(col, arr: pa.ChunkedArray):
     for i, text in enumerate(uniques):
         try:
             parsed.append(parse(text))
-        except ValueError as exc:
+        except CellError as exc:
             parsed.append(missing)
-            reasons_of[i] = str(exc)
+            reasons_of[i] = exc
     if col.type == ENUM:
         categories = ENUMS[col.enum].codes
         table = np.array([categories.index(p) if p is not None else -1 for p in parsed] + [-1])
@@ -624,30 +971,60 @@ def _type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> 
         if col.name not in cols:
             data_cols[col.name] = _empty_column(col, n)
             continue
-        arr = pc.utf8_trim_whitespace(_strings(cols[col.name]))
+        header = loaded.headers.get(col.name)
+        arr = _strings(cols[col.name])
+        longest = pc.max(pc.binary_length(arr)).as_py() if len(arr) else None
+        too_long = np.empty(0, dtype=np.int64)
+        if longest is not None and longest > MAX_CELL:  # bytes first: cheap, and >= chars
+            lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+            too_long = np.flatnonzero(np.nan_to_num(lengths.astype("float64")) > MAX_CELL)
+            findings += [Finding.of(display, "reader.cell_too_long", line_of(r), col.name,
+                                    header=header, length=f"{int(lengths[r]):,}",
+                                    limit=f"{MAX_CELL:,}") for r in too_long]
+            if len(too_long):
+                keep = np.ones(len(arr), dtype=bool)
+                keep[too_long] = False
+                arr = pc.if_else(pa.array(keep), arr, pa.scalar(None, pa.string()))
+        arr = pc.utf8_trim_whitespace(arr)
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         if col.type == RID:
             arr = pc.utf8_upper(arr)
         if col.required and arr.null_count:
-            missing = np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
-            findings += [Finding(display, "required, but empty", line_of(r), col.name)
-                         for r in missing]
+            missing = np.setdiff1d(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)),
+                                   too_long)
+            findings += [Finding.of(display, "reader.required_empty", line_of(r), col.name,
+                                    header=header) for r in missing]
         if col.type in (ID, RID):  # names may hold a line break; ids never do
             multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
             rows = np.flatnonzero(multiline.to_numpy(zero_copy_only=False))
-            findings += [Finding(display, "the cell runs over several lines (a quote left open?)",
-                                 line_of(r), col.name, arr[int(r)].as_py()) for r in rows]
+            findings += [Finding.of(display, "reader.multiline", line_of(r), col.name,
+                                    arr[int(r)].as_py(), header=header) for r in rows]
         if col.type in (ID, RID, TEXT):
             # Arrow strings as they are: no Python object per cell
             data_cols[col.name] = arr.to_pandas()
             continue
         parsed, bad, reasons, texts = _parse_column(col, arr)
-        findings += _findings_for(display, bad, line_of, col.name, reasons, texts)
+        findings += _findings_for(display, bad, line_of, col.name, reasons, texts, header)
         data_cols[col.name] = _finish(col, parsed)
     frame = pd.DataFrame(data_cols, index=pd.RangeIndex(n))
     frame.index = pd.Index(frame_index, name="record")
     loaded.frame = frame
     return findings
+
+
+def enum_set_parser(enum_name: str) -> Callable[[str], str]:
+    """One or more codes in a cell (因病、因残): the codes joined by "," in the
+    enumeration's order."""
+    one = enum_parser(enum_name)
+    order = ENUMS[enum_name].codes
+    split = re.compile("[" + re.escape(SET_SEPARATORS) + r"\s]+")
+
+    def parse(text: str) -> str:
+        codes = {one(part) for part in split.split(text) if part}
+        if not codes:
+            raise CellError("reader.required_empty")
+        return ",".join(c for c in order if c in codes)
+    return parse
 
 
 def _finish(col, parsed):
@@ -751,9 +1128,9 @@ class LedgerSet:
 
 
 def _missing(folder: Path, ledger: Ledger) -> Finding:
-    return Finding(str(folder / ledger.filename), (
-        f"not found: the {ledger.name} ledger is needed here (name the file "
-        f"{ledger.filename} or {ledger.zh_filename})"))
+    return Finding.of(str(folder / ledger.filename), "reader.missing_ledger",
+                      ledger=ledger.name, filename=ledger.filename,
+                      zh_filename=ledger.zh_filename)
 
 
 def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
@@ -777,8 +1154,10 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
         return LedgerSet(folder, {}, {}), findings
     wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
         ["households", "members", *names]))
+    # a ledger found twice (which one is meant?) is not also "not found"
+    ambiguous = {dict(f.params).get("ledger") for f in findings if f.msg == "reader.ambiguous"}
     for name in ("households", "members", *need):
-        if name not in files:
+        if name not in files and name not in ambiguous:
             findings.append(_missing(folder, LEDGERS[name]))
     loaded: dict[str, LoadedLedger] = {}
     keys: dict[str, str] = {}
@@ -798,16 +1177,18 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                 hit = cache.load(key, name)
             except cache.Damaged as exc:
                 hit = None
-                cache.drop(key)
+                dropped = cache.drop(key)
                 if notes is not None:
-                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})")
+                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})"
+                                 if dropped else "a damaged cache entry was ignored, the "
+                                 f"cache folder cannot be written ({exc})")
             if hit is not None:
                 frame, meta = hit
                 loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
                                             meta["headers"], sheet=source.sheet,
                                             _records=len(frame))
                 continue
-        one, problems = read_ledger(source, LEDGERS[name], encoding)
+        one, problems = read_ledger(source, LEDGERS[name], encoding, notes)
         findings += problems
         if one is not None:
             loaded[name] = one
@@ -843,17 +1224,18 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
                 line = one.line(i)
                 if first_line[tuple(r)] == line:
                     continue
-                findings.append(Finding(one.display, (
-                    f"duplicate {' + '.join(key)}: line {first_line[tuple(r)]} has it already"),
-                    line, key[0], " / ".join(str(v) for v in r)))
+                findings.append(Finding.of(
+                    one.display, "reader.duplicate_key", line, key[0],
+                    " / ".join(str(v) for v in r), header=one.headers.get(key[0]),
+                    key=" + ".join(key), first=first_line[tuple(r)]))
         for ref in ledger.references:
             target = ledgers.get(ref.target)
             if target is None and ref.target in ledgers.files:
                 continue  # the target could not be read; its own findings say why
             if target is None:
-                findings.append(Finding(one.display, (
-                    f"refers to the {ref.target} ledger, which is not here "
-                    f"({LEDGERS[ref.target].filename})")))
+                findings.append(Finding.of(one.display, "reader.refers_absent",
+                                           target=ref.target,
+                                           filename=LEDGERS[ref.target].filename))
                 continue
             findings += _reference_findings(one, ref, target)
     return findings
@@ -875,19 +1257,55 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
     filename = LEDGERS[ref.target].filename
     if bad.empty:
         return []
+    header = one.headers.get(cols[0])
     if len(cols) == 1:
-        return [Finding(one.display, f"not in {filename}", one.line(i), cols[0], value)
-                for i, value in zip(bad.index, bad[cols[0]])]
+        padded = _lost_zeros(bad[cols[0]], wanted.iloc[:, 0])
+        return [Finding.of(one.display, "reader.not_in_zeros", one.line(i), cols[0], value,
+                           header=header, filename=filename, short=value, padded=p)
+                if p is not None else
+                Finding.of(one.display, "reader.not_in", one.line(i), cols[0], value,
+                           header=header, filename=filename)
+                for i, value, p in zip(bad.index, bad[cols[0]], padded)]
     # (person_id, household_id): say which of the two is wrong
     first, second = cols
     known = wanted[is_in(wanted.iloc[:, 0], bad[first])].drop_duplicates(ref.target_columns[0])
     owner = dict(zip(known.iloc[:, 0], known.iloc[:, 1]))
     out = []
     for i, a, b in zip(bad.index, bad[first], bad[second]):
-        reason = (f"belongs to {second} {owner[a]} in {filename}, not to {b}" if a in owner
-                  else f"not in {filename}")
-        out.append(Finding(one.display, reason, one.line(i), first, a))
+        if a in owner:
+            out.append(Finding.of(one.display, "reader.belongs", one.line(i), first, a,
+                                  header=header, key=second, owner=owner[a],
+                                  filename=filename, other=b))
+        else:
+            out.append(Finding.of(one.display, "reader.not_in", one.line(i), first, a,
+                                  header=header, filename=filename))
     return out
+
+
+def _lost_zeros(values, pool) -> list:
+    """For each value, the id of pool it is once the leading zeros Excel ate are put back
+    (left-padded to the length of pool's ids), else None. In Arrow: no loop per value."""
+    a = arrow(values)
+    b = arrow(pool)
+    if not len(a) or not len(b):
+        return [None] * len(a)
+    digits = pc.fill_null(pc.match_substring_regex(a, r"^[0-9]+$"), False)
+    if not pc.any(digits).as_py():
+        return [None] * len(a)
+    own = pc.utf8_length(a)
+    counts = pc.value_counts(pc.utf8_length(b))
+    by_count = sorted(zip(counts.field("counts").to_pylist(),
+                          counts.field("values").to_pylist()), reverse=True)[:8]
+    out = pa.nulls(len(a), pa.string())
+    for _, width in by_count:
+        if width is None:
+            continue
+        padded = pc.utf8_lpad(a, width, "0")
+        hit = pc.and_(pc.and_(digits, pc.less(own, width)),
+                      pc.fill_null(pc.is_in(padded, value_set=b), False))
+        hit = pc.and_(hit, pc.is_null(out))
+        out = pc.if_else(hit, padded, out)
+    return out.to_pylist()
 
 
 def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,

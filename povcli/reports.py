@@ -166,10 +166,16 @@ def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if not keys:
         return pd.DataFrame([{
             "payments": len(rows), "households": rows["household_id"].nunique(),
-            "people": rows["person_id"].nunique(), "amount": rows["amount"].sum()}])
-    return rows.groupby(keys, dropna=False).agg(
+            "people": rows["person_id"].nunique() if rows["person_id"].notna().any() else None,
+            "amount": rows["amount"].sum()}])
+    frame = rows.groupby(keys, dropna=False).agg(
         payments=("amount", "size"), households=("household_id", "nunique"),
-        people=("person_id", "nunique"), amount=("amount", "sum")).reset_index()
+        people=("person_id", "nunique"), named=("person_id", "count"),
+        amount=("amount", "sum")).reset_index()
+    # a program paid per household names no person: its people are not recorded (empty),
+    # not zero
+    frame["people"] = frame["people"].astype("Int64").where(frame["named"] > 0)
+    return frame.drop(columns="named")
 
 
 def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
@@ -210,3 +216,21 @@ def metric_value(report: Report, metric: str):
     frame = report.frame
     return frame.loc[frame["metric"] == metric, "value"].iloc[0]
 
+
+
+def year_span(ledgers: LedgerSet) -> tuple[int, int] | None:
+    """(first, last) year that the ledgers' dated rows fall in (the event columns)."""
+    from .model import EVENT_COLUMNS
+
+    years = []
+    for name, columns in EVENT_COLUMNS.items():
+        frame = ledgers.get(name)
+        if frame is None or frame.empty:
+            continue
+        for col in columns:
+            values = frame[col]
+            values = values.dt.year if values.dtype.kind == "M" else values
+            values = values.dropna()
+            if len(values):
+                years += [int(values.min()), int(values.max())]
+    return (min(years), max(years)) if years else None

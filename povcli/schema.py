@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 ID, RID, TEXT, DATE, YEAR, AMOUNT, ENUM, BOOL, COUNT = (
     "id", "resident_id", "text", "date", "year", "amount", "enum", "bool", "count",
 )
+# one or more codes of an enumeration in one cell (因病、因残): kept as the codes joined
+# by "," in the enumeration's order
+ENUM_SET = "enum_set"
+SET_SEPARATORS = "、,，;；/"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Column:
     required: bool = False
     enum: str | None = None  # key into ENUMS when type == ENUM
     default: float | None = None  # value used for a missing optional amount
+    nonzero: bool = False  # an amount that may not be zero (a payment)
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,22 @@ ENUMS: dict[str, Enumeration] = {
             "employment": "就业", "other": "其他",
         }, {"pv": "photovoltaic", "光伏扶贫": "photovoltaic", "产业扶贫": "industry"}),
         Enumeration("yes_no", {"yes": "是", "no": "否"}, YES_NO_ALIASES),
+        # return-to-poverty monitoring (防返贫监测), since 2021
+        Enumeration("monitoring_category", {
+            "unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户",
+        }, {"脱贫不稳定": "unstable", "边缘易致贫": "marginal", "突发严重困难": "sudden",
+            "边缘户": "marginal"}),
+        Enumeration("risk", {
+            "illness": "因病", "disability": "因残", "schooling": "因学", "disaster": "因灾",
+            "accident": "因意外事故", "labor": "缺劳动力", "industry": "产业项目失败",
+            "employment": "务工就业不稳", "housing": "住房出现安全问题", "water": "饮水安全问题",
+            "dropout": "义务教育阶段辍学", "insurance": "未参加医保", "other": "其他",
+        }, {"意外事故": "accident", "因意外": "accident", "缺劳力": "labor",
+            "产业失败": "industry", "务工不稳": "employment", "住房安全": "housing",
+            "饮水安全": "water", "辍学": "dropout", "未参保": "insurance"}),
+        Enumeration("elimination", {"assisted": "帮扶消除", "natural": "自然消除"}),
+        Enumeration("sample_type", {"exited": "脱贫户", "poor": "未脱贫户", "general": "一般农户"},
+                    {"已脱贫户": "exited", "贫困户": "poor", "非贫困户": "general"}),
     ]
 }
 # Causes are often written with a 致贫 suffix (因病致贫); accept every label so.
@@ -166,8 +187,8 @@ ENUMS["cause"].aliases.update({f"{label}致贫": code for code, label in ENUMS["
 ENUMS["housing_grade"].aliases.update({f"{c}级危房": c for c in "ABCD"})
 
 
-def _c(name, zh, type_, required=False, enum=None, default=None):
-    return Column(name, zh, type_, required, enum, default)
+def _c(name, zh, type_, required=False, enum=None, default=None, nonzero=False):
+    return Column(name, zh, type_, required, enum, default, nonzero)
 
 
 HH = ("household_id",)
@@ -185,6 +206,7 @@ LEDGERS: dict[str, Ledger] = {
             _c("cause", "主要致贫原因", ENUM, True, "cause"),
             _c("identified_on", "识别日期", DATE, True),
             _c("housing_grade", "住房安全等级", ENUM, False, "housing_grade"),
+            _c("registered", "是否建档立卡", BOOL, False, "yes_no"),
         ), required=True, keys=(HH,), what="one registered household"),
         Ledger("members", "家庭成员台账", (
             _c("person_id", "身份证号", RID, True),
@@ -222,7 +244,7 @@ LEDGERS: dict[str, Ledger] = {
             _c("household_id", "户编号", ID, True),
             _c("person_id", "身份证号", RID),
             _c("program", "项目类别", ENUM, True, "program"),
-            _c("amount", "金额", AMOUNT, True),
+            _c("amount", "金额", AMOUNT, True, nonzero=True),
             _c("source", "资金来源", ENUM, False, "source"),
             _c("voucher", "凭证号", ID),
         ), keys=(("voucher",),), references=(
@@ -269,7 +291,44 @@ LEDGERS: dict[str, Ledger] = {
             _c("year", "年度", YEAR, True),
             _c("poverty_line", "扶贫标准", AMOUNT),
             _c("dibao_standard", "农村低保标准", AMOUNT),
+            _c("exit_standard", "脱贫标准", AMOUNT),
+            _c("monitoring_line", "防返贫监测标准", AMOUNT),
         ), keys=(("year",),), what="the parameters in force in one year"),
+        Ledger("incomes", "家庭收入台账", (
+            _c("household_id", "户编号", ID, True),
+            _c("year", "年度", YEAR, True),
+            _c("size", "家庭人口", COUNT, True),
+            _c("wage", "工资性收入", AMOUNT, default=0.0),
+            _c("business", "生产经营性收入", AMOUNT, default=0.0),
+            _c("business_cost", "生产经营性支出", AMOUNT, default=0.0),
+            _c("property", "财产性收入", AMOUNT, default=0.0),
+            _c("transfer", "转移性收入", AMOUNT, default=0.0),
+            _c("per_capita_net", "人均纯收入", AMOUNT),
+        ), keys=(("household_id", "year"),), references=(Reference(HH, "households", HH),),
+            what="one household's income of one year"),
+        Ledger("monitoring", "防返贫监测对象台账", (
+            _c("household_id", "户编号", ID, True),
+            _c("category", "监测对象类别", ENUM, True, "monitoring_category"),
+            _c("identified_on", "纳入监测日期", DATE, True),
+            _c("risks", "风险类型", ENUM_SET, True, "risk"),
+            _c("eliminated_on", "风险消除日期", DATE),
+            _c("elimination", "消除方式", ENUM, False, "elimination"),
+            _c("per_capita_income", "识别时人均纯收入", AMOUNT),
+        ), keys=(("household_id", "identified_on"),),
+            references=(Reference(HH, "households", HH),),
+            what="one monitoring episode of a household"),
+        Ledger("assessment", "评估核查台账", (
+            _c("year", "年度", YEAR, True),
+            _c("household_id", "户编号", ID),
+            _c("township", "乡镇", TEXT, True),
+            _c("village", "行政村", TEXT, True),
+            _c("people", "人口", COUNT, True),
+            _c("sample_type", "样本类型", ENUM, True, "sample_type"),
+            _c("wrong_exit", "是否错退", BOOL, False, "yes_no"),
+            _c("missed", "是否漏评", BOOL, False, "yes_no"),
+            _c("approves", "是否认可", BOOL, False, "yes_no"),
+        ), references=(Reference(HH, "households", HH),),
+            what="one household visited by an assessment"),
     ]
 }
 

@@ -62,7 +62,10 @@ def make_ledgers(folder: Path, households=(), members=(), changes=None, exits=No
 
 class Run:
     def __init__(self):
-        self.runner = CliRunner()
+        try:  # click before 8.2 mixes stderr into stdout unless told not to
+            self.runner = CliRunner(mix_stderr=False)
+        except TypeError:
+            self.runner = CliRunner()
 
     def __call__(self, *args: str, env: dict | None = None, **kw):
         return self.runner.invoke(app, [str(a) for a in args], env=env or {}, **kw)

@@ -54,7 +54,7 @@ CASES = {
                                   "(use one of: pass 通过, fail 未通过, pending 待查验) "
                                   "(value 'ok')"),
     "undecodable bytes": ("households.csv", HEADER.encode() + b"\xff\xff\xff,\x80\n",
-                          "households.csv: neither UTF-8 nor GB18030 text"),
+                          "households.csv:2: not UTF-8 nor GB18030 text"),
     "change of a person of another household": (
         "changes.csv", f"date,household_id,person_id,direction,reason\n"
         f"2017-01-01,H2,{pid(1)},out,death\n",

@@ -108,3 +108,259 @@ def test_progress_names_each_file_with_rows_so_far(sample):
 def test_no_progress_off_a_terminal(run, sample):
     result = run("summary", "-d", sample, "--format", "csv", "--year", "2017")
     assert result.stderr == ""
+
+
+SUBSIDIES = "帮扶资金发放台账.csv"
+
+
+def amounts(run, folder) -> str:
+    result = run("subsidies", "-d", folder, *D)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_an_edit_that_keeps_size_and_mtime_changes_the_figures(run, sample):
+    before = amounts(run, sample)
+    path = sample / SUBSIDIES
+    st = path.stat()
+    data = path.read_bytes()
+    assert b'"\xa3\xa41,800.00"' in data or b"1,800.00" in data
+    with open(path, "r+b") as f:  # in place: same inode, same size
+        f.write(data.replace(b"1,800.00", b"1,900.00", 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # as `touch -r` would
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
+        (st.st_size, st.st_mtime_ns, st.st_ino)
+    assert amounts(run, sample) != before
+    assert amounts(run, sample) == run("--no-cache", "subsidies", "-d", sample, *D).stdout
+
+
+def _entry_of(ledger: str):
+    import json
+    for name in entries():
+        meta = json.loads((cache.folder() / name / "meta.json").read_text(encoding="utf-8"))
+        if meta["ledger"] == ledger:
+            return cache.folder() / name
+    raise AssertionError(f"no cache entry for {ledger}")
+
+
+def test_single_bit_flips_in_a_cached_frame_never_change_the_figures(run, sample):
+    clean = amounts(run, sample)
+    entry = _entry_of("subsidies")
+    saved = {p.name: p.read_bytes() for p in entry.iterdir()}
+    size = len(saved["frame.parquet"])
+    import pyarrow.parquet as pq
+    group = pq.ParquetFile(entry / "frame.parquet").metadata.row_group(0)
+    amount = [group.column(i) for i in range(group.num_columns)
+              if group.column(i).path_in_schema == "amount"][0]
+    start = amount.dictionary_page_offset or amount.data_page_offset
+    # half in the amount column's own pages, half anywhere in the file
+    positions = [start + i * (amount.total_compressed_size - 1) // 14 for i in range(15)] + \
+        [i * (size - 1) // 14 for i in range(15)]
+    rebuilt = 0
+    for trial, pos in enumerate(positions):
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.mkdir(mode=0o700)
+        for name, data in saved.items():
+            (entry / name).write_bytes(data)
+            (entry / name).chmod(0o600)
+        damaged = bytearray(saved["frame.parquet"])
+        damaged[pos] ^= 1 << (trial % 8)
+        (entry / "frame.parquet").write_bytes(bytes(damaged))
+        result = run("subsidies", "-d", sample, *D)
+        assert result.exit_code == 0, (pos, result.stderr)
+        assert result.stdout == clean, f"bit {trial % 8} of byte {pos} changed the figures"
+        rebuilt += "damaged cache entry was dropped and rebuilt" in result.stderr
+    assert rebuilt == 30
+
+
+# ---- privacy, ownership, bounds, interrupted and read-only caches
+
+def _modes(base):
+    return {p.relative_to(base).as_posix(): p.lstat().st_mode & 0o777 for p in base.rglob("*")}
+
+
+def test_the_cache_is_private_whatever_the_umask(run, sample, tmp_path, monkeypatch):
+    base = tmp_path / "fresh" / "povcli"
+    monkeypatch.setenv("POVCLI_CACHE_DIR", str(base))
+    old = os.umask(0)
+    try:
+        assert run("summary", "-d", sample, *D).exit_code == 0
+    finally:
+        os.umask(old)
+    assert base.stat().st_mode & 0o777 == 0o700
+    modes = _modes(base)
+    assert len(entries()) >= 4 and any(n.startswith("clean-") for n in modes)
+    for name, mode in modes.items():
+        assert mode == (0o700 if (base / name).is_dir() else 0o600), name
+
+
+def _reads(monkeypatch):
+    calls = []
+    real = ledgers_module.read_ledger
+    monkeypatch.setattr(ledgers_module, "read_ledger",
+                        lambda *a, **k: calls.append(a[1].name) or real(*a, **k))
+    return calls
+
+
+def test_entries_others_could_have_written_are_ignored(run, sample, monkeypatch):
+    clean = amounts(run, sample)
+    entry = _entry_of("subsidies")
+    (entry / "frame.parquet").chmod(0o666)
+    calls = _reads(monkeypatch)
+    result = run("subsidies", "-d", sample, *D)
+    assert result.stdout == clean and "damaged" not in result.stderr
+    assert calls == ["subsidies"]  # read again, and the entry replaced by a private one
+    assert (entry / "frame.parquet").stat().st_mode & 0o777 == 0o600
+    entry.chmod(0o777)
+    calls.clear()
+    assert run("subsidies", "-d", sample, *D).stdout == clean and calls == ["subsidies"]
+
+
+def test_entries_and_markers_of_another_user_are_ignored(run, sample, monkeypatch):
+    clean = amounts(run, sample)
+    calls = _reads(monkeypatch)
+    monkeypatch.setattr(cache.os, "getuid", lambda: os.geteuid() + 1)  # all look foreign
+    checks = []
+    real = ledgers_module.integrity_findings
+    monkeypatch.setattr(ledgers_module, "integrity_findings",
+                        lambda *a: checks.append(1) or real(*a))
+    result = run("subsidies", "-d", sample, *D)
+    assert result.stdout == clean and "damaged" not in result.stderr
+    assert "subsidies" in calls and checks == [1]  # neither the entries nor the marker
+
+
+def test_the_cache_is_kept_within_its_limit_oldest_first(run, sample, monkeypatch):
+    assert run("summary", "-d", sample, *D).exit_code == 0
+    found = cache._entries(cache.folder())
+    assert len(found) >= 4 and cache.info()["max_bytes"] == cache.MAX_BYTES
+    for age, (_, _, path) in enumerate(found):  # the first the oldest
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+    sizes = [size for _, size, _ in found]
+    assert cache.prune(sum(sizes) - sizes[0]) == 1
+    assert [p for _, _, p in cache._entries(cache.folder())] == [p for _, _, p in found[1:]]
+    # and after every store, by POVCLI_CACHE_MAX_BYTES
+    cache.clear()
+    monkeypatch.setenv("POVCLI_CACHE_MAX_BYTES", str(max(sizes) + 1))
+    assert run("summary", "-d", sample, *D).exit_code == 0
+    assert cache.info()["max_bytes"] == max(sizes) + 1
+    assert 1 <= cache.info()["entries"] < len(found)
+    assert cache.info()["bytes"] <= max(sizes) + 1
+
+
+def _tmps():
+    return [p.name for p in cache.folder().iterdir() if ".tmp" in p.name]
+
+
+def test_an_interrupted_write_leaves_nothing_behind(run, sample, monkeypatch):
+    clean = amounts(run, sample)
+    cache.clear()
+    real = cache._write
+
+    def dies(path, data, exclusive=True):
+        real(path, data[:len(data) // 2], exclusive)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache, "_write", dies)
+    frame = __import__("pandas").DataFrame({"a": [1, 2]})
+    with pytest.raises(KeyboardInterrupt):
+        cache.store("0" * 32, "subsidies", frame, {"encoding": None, "headers": {}})
+    assert _tmps() == [] and entries() == []
+
+    def fails(path, data, exclusive=True):
+        real(path, data[:len(data) // 2], exclusive)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache, "_write", fails)
+    result = run("subsidies", "-d", sample, *D)
+    assert result.exit_code == 0 and result.stdout == clean and result.stderr == ""
+    assert _tmps() == [] and entries() == []
+
+
+def test_half_written_entries_of_dead_runs_are_removed(run, sample):
+    cache.folder().mkdir(parents=True, exist_ok=True)
+    old, new = cache.folder() / ("a" * 32 + ".tmp1"), cache.folder() / ("b" * 32 + ".tmp2")
+    for path in (old, new):
+        path.mkdir()
+        (path / "frame.parquet").write_bytes(b"half")
+    os.utime(old, (1_000_000, 1_000_000))
+    assert run("summary", "-d", sample, *D).exit_code == 0
+    assert _tmps() == [new.name]  # another run may still be writing that one
+
+
+def _read_only(base, monkeypatch):
+    """Make the cache folder read-only, for root too (whom chmod does not stop)."""
+    for path in [base, *base.rglob("*")]:
+        path.chmod(0o500 if path.is_dir() else 0o400)
+    if os.geteuid() != 0:
+        return
+    inside = str(base)
+
+    def deny(real, path_arg=0):
+        def call(*a, **k):
+            path = a[path_arg] if len(a) > path_arg else None
+            if k.get("dir_fd") is not None or str(os.fspath(path)).startswith(inside):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(*a, **k)
+        return call
+
+    real_open = os.open
+
+    def open_(path, flags, *a, **k):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            return deny(real_open)(path, flags, *a, **k)
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(os, "open", open_)
+    for name in ("mkdir", "rename", "replace", "utime", "unlink", "rmdir", "chmod"):
+        monkeypatch.setattr(os, name, deny(getattr(os, name)))
+
+
+def test_a_read_only_cache_gives_the_figures_and_no_false_note(run, sample, monkeypatch):
+    clean = amounts(run, sample)
+    base = cache.folder()
+    before = _modes(base)
+    _read_only(base, monkeypatch)
+    result = run("subsidies", "-d", sample, *D)  # every entry is used
+    assert result.exit_code == 0 and result.stdout == clean and result.stderr == ""
+    path = sample / SUBSIDIES  # a changed ledger: read again, not storable
+    path.write_bytes(path.read_bytes().replace(b"1,800.00", b"1,900.00", 1))
+    changed = run("--no-cache", "subsidies", "-d", sample, *D).stdout
+    result = run("subsidies", "-d", sample, *D)
+    assert result.exit_code == 0 and result.stdout == changed and result.stderr == ""
+    assert sorted(_modes(base)) == sorted(before)  # nothing written, nothing removed
+
+
+def test_a_damaged_entry_in_a_read_only_cache_is_not_said_dropped(run, sample, monkeypatch):
+    clean = amounts(run, sample)
+    frame = _entry_of("subsidies") / "frame.parquet"
+    frame.write_bytes(frame.read_bytes()[:-9] + b"123456789")
+    _read_only(cache.folder(), monkeypatch)
+    result = run("subsidies", "-d", sample, *D)
+    assert result.exit_code == 0 and result.stdout == clean
+    assert "dropped" not in result.stderr and "cannot be written" in result.stderr
+
+
+def test_info_and_clear(run, sample):
+    assert cache.info() == {"folder": str(cache.folder()), "entries": 0, "bytes": 0,
+                            "max_bytes": cache.MAX_BYTES}
+    run("summary", "-d", sample, *D)
+    info = cache.info()
+    assert info["entries"] == len(entries()) >= 4 and info["bytes"] > 0
+    assert cache.clear() == info["entries"]
+    assert cache.info()["entries"] == 0 and list(cache.folder().iterdir()) == []
+
+
+def test_cache_info_and_clear_commands(run, sample, monkeypatch):
+    monkeypatch.setenv("POVCLI_CACHE_MAX_BYTES", "123456789")
+    result = run("cache", "info")
+    assert result.exit_code == 0 and result.stdout.splitlines() == [
+        f"folder: {cache.folder()}", "entries: 0", "size: 0 bytes (limit 123456789)"]
+    run("summary", "-d", sample, *D)
+    n, size = len(entries()), cache.info()["bytes"]
+    result = run("cache", "info")
+    assert result.exit_code == 0
+    assert f"entries: {n}\n" in result.stdout and f"size: {size} bytes" in result.stdout
+    result = run("cache", "clear")
+    assert result.exit_code == 0 and result.stdout.startswith(f"removed {n} entries")
+    assert entries() == [] and "entries: 0" in run("cache", "info").stdout

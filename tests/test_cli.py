@@ -160,13 +160,28 @@ def test_output_file_format_from_extension(run, tmp_path, name, first):
     target = tmp_path / name
     result = run("exits", *D, "-o", target)
     assert result.exit_code == 0 and result.stdout == ""
-    assert target.read_text(encoding="utf-8").lstrip().startswith(first)
+    raw = target.read_bytes()
+    # csv and tsv files are for Excel on a Chinese Windows too: a UTF-8 BOM, none elsewhere
+    assert raw.startswith(b"\xef\xbb\xbf") == name.endswith((".csv", ".tsv"))
+    assert raw.decode("utf-8-sig").lstrip().startswith(first)
 
 
-def test_format_option_wins_over_extension(run, tmp_path):
-    target = tmp_path / "x.txt"
-    run("exits", *D, "-o", target, "--format", "json")
-    assert json.loads(target.read_text())[0]["year"] == 2016
+def test_stdout_csv_has_no_bom_and_dash_means_stdout(run):
+    plain = run("exits", *D, "--format", "csv")
+    dash = run("exits", *D, "--format", "csv", "-o", "-")
+    assert plain.stdout == dash.stdout and not plain.stdout.startswith("\ufeff")
+    assert dash.stdout.startswith("year,")
+
+
+def test_extension_must_agree_with_the_format(run, tmp_path):
+    target = tmp_path / "x.csv"
+    result = run("exits", *D, "-o", target, "--format", "json")
+    assert result.exit_code == 2 and "does not agree" in result.stderr
+    assert not target.exists() and result.stdout == ""
+    # a name without an extension takes the format given
+    plain = tmp_path / "exits_json"
+    assert run("exits", *D, "-o", plain, "--format", "json").exit_code == 0
+    assert json.loads(plain.read_text())[0]["year"] == 2016
 
 
 def test_unknown_extension_is_a_usage_error(run, tmp_path):
@@ -256,7 +271,8 @@ def _modules_after(args: list[str]) -> bool:
     return out.stdout.strip().splitlines()[-1] == "True"
 
 
-@pytest.mark.parametrize("args", [["--help"], ["summary", "--help"], ["exits", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["summary", "--help"], ["exits", "--help"],
+                                  ["cache", "--help"], ["cache", "info", "--help"]])
 def test_help_does_not_import_pandas(args):
     assert _modules_after(args) is False
     assert _modules_after(["summary", "-d", str(SAMPLE), "-f", "csv"]) is True  # the probe works

@@ -132,7 +132,9 @@ def test_encoding_can_be_forced(tmp_path):
 
 def test_undecodable_bytes_are_refused(tmp_path):
     _, findings = read(tmp_path, b"household_id\n\xff\xfe\xfd\x80\n")
-    assert "neither UTF-8 nor GB18030" in messages(findings)[0]
+    # the line, not a byte offset of the file (wording changed: "not ... nor", by the brief)
+    assert messages(findings)[0].startswith(
+        f"{tmp_path / 'households.csv'}:2: not UTF-8 nor GB18030 text")
 
 
 # ---- rows and cells

@@ -1,0 +1,113 @@
+"""povcli as a library: every report of the command line, without the command line.
+
+    >>> from povcli import api
+    >>> api.run("exits", "sample_data", year=2017).frame          # doctest: +SKIP
+    >>> ledgers = api.open_ledgers("sample_data", "villages")      # doctest: +SKIP
+    >>> api.build("villages", ledgers, township="铁厂镇").frame     # doctest: +SKIP
+
+`run` reads the ledgers a report needs (as the registry says), checks them (a
+`findings.LedgerError` carries every problem, with its place), cuts them to an area
+and builds the report: a `reports.Report` whose `frame` is the DataFrame the CLI
+prints (the contract's columns, raw numbers, English codes). This is the one place
+that decides the year when none is given, the area and what is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from .findings import UsageError
+from .registry import COMMANDS
+
+# Reports of one year: without a year they take the latest year of the ledgers. The
+# others give a row for every year that has rows.
+ONE_YEAR = {"summary", "pairing", "villages", "flow"}
+# Reports that cut to an area themselves (a project's area is its own columns).
+OWN_AREA = {"projects"}
+
+
+def _builders() -> dict[str, Callable[..., Any]]:
+    from . import programs, reports
+    from .flow import flow
+    from .summary import summary
+
+    return {
+        "summary": lambda ledgers, year, listing, **o: summary(ledgers, year, listing),
+        "exits": lambda ledgers, year, listing, by=None, **o: reports.exits(
+            ledgers, year, by, listing=listing),
+        "changes": lambda ledgers, year, listing, by=None, **o: reports.changes(
+            ledgers, year, by, listing),
+        "subsidies": lambda ledgers, year, listing, by=None, program=None, **o:
+            reports.subsidies(ledgers, year, by, program, listing),
+        "projects": lambda ledgers, year, listing, by=None, key=False, township=None,
+            village=None, **o: programs.projects(ledgers, year, by, township, village, key,
+                                                 listing),
+        "pairing": lambda ledgers, year, listing, uncovered=False, **o: programs.pairing(
+            ledgers, year, uncovered, listing),
+        "villages": lambda ledgers, year, listing, incidence=0.02, **o: programs.villages(
+            ledgers, year, incidence, listing),
+        "housing": lambda ledgers, year, listing, **o: programs.housing(ledgers, year, listing),
+        "education": lambda ledgers, year, listing, **o: programs.education(
+            ledgers, year, listing),
+        "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
+        "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
+    }
+
+
+def reports() -> list[str]:
+    """The names of the reports `build` and `run` make."""
+    return list(_builders())
+
+
+def open_ledgers(data, name: str | None = None, encoding: str | None = None,
+                 use_cache: bool = False, notes: list[str] | None = None, progress=None):
+    """Read and check the ledgers that report `name` reads (every ledger when None)."""
+    from .ledgers import open_ledgers as read
+
+    spec = COMMANDS.get(name) if name else None
+    reads = None if spec is None or spec.reads is None else list(spec.reads)
+    return read(Path(data), reads, encoding, need=spec.needs if spec else (),
+                use_cache=use_cache, notes=notes, progress=progress)
+
+
+def latest_year(ledgers) -> int:
+    """The latest year that any dated row of the ledgers falls in."""
+    from .model import latest_year as latest
+
+    year = latest(ledgers)
+    if year is None:
+        raise UsageError.of("cli.no_dated_rows")
+    return year
+
+
+def build(name: str, ledgers, year: int | None = None, township: str | None = None,
+          village: str | None = None, listing: bool = False, **options):
+    """Report `name` of ledgers already read, for a year and an area."""
+    from .model import restrict
+
+    builders = _builders()
+    if name not in builders:
+        raise UsageError(f"no report '{name}' (reports: {', '.join(builders)})")
+    notes = []
+    if year is None and name in ONE_YEAR:
+        year = latest_year(ledgers)
+        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
+                      {"year": year}))
+    if name in OWN_AREA:
+        options.update(township=township, village=village)
+    else:
+        ledgers = restrict(ledgers, township, village)
+    report = builders[name](ledgers, year, listing, **options)
+    report.notes[:0] = notes
+    report.meta.setdefault("year", year)
+    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    return report
+
+
+def run(name: str, data, year: int | None = None, township: str | None = None,
+        village: str | None = None, listing: bool = False, encoding: str | None = None,
+        **options):
+    """Read the ledgers of folder (or workbook) `data` and build report `name`."""
+    return build(name, open_ledgers(data, name, encoding), year, township, village, listing,
+                 **options)

@@ -1,0 +1,124 @@
+"""What each command is: its help in both languages, the ledgers it reads and needs, and
+the formats it renders. The CLI is built from this table, so `--help` offers only the
+formats a command really writes, and an unknown one is refused by option parsing.
+
+No pandas here: `povcli --help` imports this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABLES = ("table", "csv", "tsv", "json", "markdown", "xlsx")
+
+# the extension of -o that names each format
+EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
+              ".markdown": "markdown", ".xlsx": "xlsx", ".txt": "table", ".html": "html",
+              ".htm": "html"}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    panel: str
+    help_en: str
+    help_zh: str
+    formats: tuple[str, ...] = TABLES
+    reads: tuple[str, ...] | None = ()  # ledgers read beside households and members; None: all
+    needs: tuple[str, ...] = ()  # ledgers without which it cannot run
+    area: bool = True  # takes --township / --village
+
+    def help(self, lang: str) -> str:
+        return self.help_zh if lang == "zh" else self.help_en
+
+
+COMMANDS: dict[str, Command] = {c.name: c for c in [
+    Command("summary", "Reports",
+            "The figures of one year: rolls at year end, poor and exited, exits of the year "
+            "and in total, dynamic changes, subsidies, and projects, pairing, villages, "
+            "education, housing and policy where their ledgers are. Without --year: the "
+            "latest year.",
+            "某一年度的全部数字：年末在册、未脱贫与已脱贫、当年与累计脱贫、动态调整、帮扶资金，"
+            "以及有台账时的项目、帮扶、行政村、教育、危改和政策参数。不给 --year 时取最近年度。",
+            reads=None),
+    Command("exits", "Reports",
+            "Households and people exited per year (脱贫退出), verified at home, passed, "
+            "pass rate.",
+            "每年脱贫退出的户数和人数、入户查验人数、通过人数和通过率。",
+            reads=("changes", "exits"), needs=("exits",)),
+    Command("changes", "Reports",
+            "People added to and removed from the rolls (动态调整), by direction and reason.",
+            "动态调整：按方向和原因统计的增加和减少人数。",
+            reads=("changes",), needs=("changes",)),
+    Command("subsidies", "Reports",
+            "Subsidy payments (帮扶资金) per year and program: payments, households, people, "
+            "amount, and amount per household (the yearly photovoltaic income of a household, "
+            "for one).",
+            "帮扶资金：按年度和项目统计的笔数、户数、人数、金额和户均金额（如光伏户均年收益）。",
+            reads=("subsidies",), needs=("subsidies",)),
+    Command("projects", "Programs",
+            "Projects (扶贫项目): funds from higher levels, local and other; beneficiary "
+            "households and people (on the rolls at the end of the project's year).",
+            "扶贫项目：上级、本级和其他资金；受益户数和人数（项目当年年末在册）。",
+            reads=("changes", "projects", "project_beneficiaries"), needs=("projects",)),
+    Command("pairing", "Programs",
+            "Pairing (包保帮扶): households covered, leaders, units, cadres, households per "
+            "cadre.",
+            "包保帮扶：覆盖户数、包保领导、帮扶单位、结对帮扶责任人和每人帮扶户数。",
+            reads=("changes", "exits", "pairings"), needs=("pairings",)),
+    Command("villages", "Programs",
+            "Villages (行政村) at year end: rural population, people on the rolls, poor people, "
+            "poverty incidence, exit year and threshold, paired enterprise.",
+            "行政村年末情况：农村户籍人口、在册人口、贫困人口、贫困发生率、出列年度与标准、结对企业。",
+            reads=("changes", "exits", "villages")),
+    Command("housing", "Programs",
+            "Dangerous-house renovations (危房改造) by year and grade: households, amount.",
+            "危房改造：按年度和危房等级统计的户数和金额。",
+            reads=("subsidies",), needs=("subsidies",)),
+    Command("education", "Programs",
+            "Education aid (教育扶贫) by year: students, payments, amount.",
+            "教育扶贫：按年度统计的学生数、笔数和金额。",
+            reads=("subsidies",), needs=("subsidies",)),
+    Command("policy", "Programs",
+            "Parameters in force by year: the national poverty line and the rural dibao "
+            "standard, built in or from policy.csv (which one applies is shown).",
+            "各年度执行的政策参数：国家扶贫标准和农村低保标准（内置或来自 policy.csv，注明来源）。",
+            reads=("policy",), area=False),
+    Command("flow", "Reports",
+            "The year's movement of the rolls, which must balance: start + additions - "
+            "removals = end, for people on the rolls and for poor people (exits subtracted).",
+            "建档立卡人口的年度变动，必须平衡：期初 + 增加 − 减少 = 期末（在册人口和未脱贫人口）。",
+            reads=("changes", "exits")),
+    Command("report", "Reports",
+            "The annual report: the year's figures in sentences, the tables behind them and "
+            "charts, as one HTML file (charts inline) or markdown (charts as SVG files beside "
+            "it).",
+            "年度报告：用文字叙述当年数字，附数据表和图表；输出为一个 HTML 文件（图表内嵌）或 "
+            "markdown（图表为旁边的 SVG 文件）。",
+            formats=("html", "markdown"), reads=None),
+    Command("check", "Checks",
+            "Audit the ledgers before reporting: identity, households, exits, changes, "
+            "payments, pairing, villages. Exit 0 clean, 1 errors found, 2 unreadable.",
+            "报告前核查台账：身份证号、户、脱贫、动态调整、资金发放、帮扶、行政村。"
+            "退出码 0 无误，1 发现错误，2 无法读取。",
+            reads=None, area=False),
+    Command("show", "Dossiers",
+            "One household's dossier: members, timeline, subsidies, cadres, projects.",
+            "一户的档案：成员、时间线、帮扶资金、帮扶责任人、项目。",
+            formats=("table", "json"), reads=None, area=False),
+    Command("find", "Dossiers",
+            "Households by head or member name, id fragment or village; open one with show.",
+            "按户主或成员姓名、编号片段或村查找户；用 show 打开其档案。",
+            reads=(), area=False),
+]}
+
+
+def help_lang() -> str:
+    """The language of --help: the same choice as the commands' output, from the
+    environment only (no option is parsed yet when help is built)."""
+    from .messages import lang_from_env
+
+    try:
+        return lang_from_env()
+    except ValueError:
+        return "en"
