@@ -8,7 +8,7 @@ references are broken: finding those is the job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Callable
@@ -16,9 +16,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
-from .ledgers import LedgerSet, integrity_findings, is_in
-from .model import Rolls, exit_rows, year_end
+from .findings import Finding, UsageError
+from .ledgers import LedgerSet, index_in, integrity_findings, is_in
+from .messages import say
+from .model import Rolls, exit_rows, latest_year, year_end
 from .policy import line_for, poverty_lines
 
 ERROR, WARNING = "error", "warning"
@@ -54,6 +55,38 @@ def rule(code: str, severity: str, summary: str, source: str):
     return register
 
 
+def _day(when) -> str:
+    """A date as 2017-12-31 ('' when missing): message parameters are plain text."""
+    return "" if when is None or pd.isna(when) else f"{pd.Timestamp(when):%Y-%m-%d}"
+
+
+class _Code(str):
+    """An enumeration code as a message parameter: itself in English, its Chinese label
+    where a template asks for `{name:zh}` (the parameters stay the same in both)."""
+
+    def __new__(cls, code, enum: str):
+        self = super().__new__(cls, "" if code is None or _missing(code) else str(code))
+        self.enum = enum
+        return self
+
+    def __format__(self, spec: str) -> str:
+        if spec == "zh":
+            from .schema import ENUMS
+            return ENUMS[self.enum].labels.get(str(self), str(self))
+        return format(str(self), spec)
+
+
+def _money(amount) -> str:
+    return "" if amount is None or pd.isna(amount) else f"{amount:,.2f}"
+
+
+def _true(mask) -> np.ndarray:
+    """A boolean mask as numpy, missing values (NA, NaT comparisons) counted False."""
+    if isinstance(mask, pd.Series):
+        return mask.fillna(False).to_numpy(dtype=bool)
+    return np.asarray(mask, dtype=bool)
+
+
 @dataclass
 class Context:
     ledgers: LedgerSet
@@ -68,33 +101,45 @@ class Context:
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.ledgers.get(name)
 
-    def each(self, code: str, name: str, rows: pd.DataFrame, message: Callable,
-             value: Callable | None = None, dated: str | None = None) -> list[Finding]:
+    def each(self, code: str, name: str, rows: pd.DataFrame, msg: str,
+             params: Callable | None = None, value: Callable | None = None,
+             dated: str | None = None) -> list[Finding]:
         """A finding of `code` for every row of `rows` (a part of ledger `name`): message
-        and value are made from the row, household and person come from its columns."""
-        return [self.find(code, name, i, message(r), getattr(r, "household_id", None),
+        parameters and value are made from the row, household and person from its columns."""
+        return [self.find(code, name, i, msg, getattr(r, "household_id", None),
                           getattr(r, "person_id", None), None if value is None else value(r),
-                          getattr(r, dated) if dated else None)
+                          getattr(r, dated) if dated else None,
+                          **({} if params is None else params(r)))
                 for i, r in zip(rows.index, rows.itertuples(index=False))]
 
-    def find(self, code: str, name: str, index, message: str, household=None, person=None,
-             value=None, when=None) -> Finding:
-        """A finding of rule `code` at record `index` of ledger `name`."""
+    def find(self, code: str, name: str, index, msg: str, household=None, person=None,
+             value=None, when=None, column: str | None = None, **params) -> Finding:
+        """A finding of rule `code` at record `index` of ledger `name`, saying catalogue
+        message `msg` with `params`."""
         one = self.ledgers.loaded[name]
         year = None if when is None or pd.isna(when) else int(pd.Timestamp(when).year)
-        return Finding(one.display, message, one.line(int(index)), None,
-                       None if value is None else str(value), RULES[code].severity, code,
-                       None if pd.isna(household) else str(household) if household is not None
-                       else None,
-                       None if person is None or pd.isna(person) else str(person), year)
+        return Finding.of(one.display, msg, one.line(int(index)), column,
+                          None if value is None or _missing(value) else value,
+                          severity=RULES[code].severity, code=code,
+                          household=None if household is None or _missing(household)
+                          else str(household),
+                          person=None if person is None or _missing(person) else str(person),
+                          year=year, **params)
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------- ledger rules
 
 @rule("L01", ERROR, "a cell or row the reader could not use", "the ledger contract")
 def _unreadable(ctx: Context):
-    return [Finding(f.file, f.reason, f.line, f.column, f.value, ERROR, "L01")
-            for f in ctx.read_findings]
+    # the reader's own finding (its message, column and header), filed under L01
+    return [replace(f, severity=ERROR, code="L01") for f in ctx.read_findings]
 
 
 def _integrity(ctx: Context):
@@ -106,29 +151,33 @@ def _integrity(ctx: Context):
 @rule("L02", ERROR, "a duplicate key (the same id twice in one ledger)", "the ledger contract")
 def _duplicates(ctx: Context):
     members = ctx.ledgers.loaded["members"].display
-    out = [_recode(f, "L02", "keep one of the two rows") for f in _integrity(ctx)
+    out = [_recode(f, "L02", "keep") for f in _integrity(ctx)
            if "duplicate" in f.reason
            and f.column != "voucher" and not (f.file == members and f.column == "person_id")]
     # a person twice in one household (twice in two households is H01)
     m = ctx.frame("members")
-    twice = m[m.duplicated(["person_id", "household_id"], keep="first")
-              & m["person_id"].notna()]
-    out += [ctx.find("L02", "members", i, "this person is listed twice in the household: "
-                     "drop one row", twice.at[i, "household_id"], twice.at[i, "person_id"])
-            for i in twice.index]
+    twice = m[_true(m.duplicated(["person_id", "household_id"], keep="first")
+                    & m["person_id"].notna())]
+    out += [ctx.find("L02", "members", i, "checks.L02.twice", twice.at[i, "household_id"],
+                     twice.at[i, "person_id"]) for i in twice.index]
     return out
 
 
 @rule("L03", ERROR, "a reference to a household, member or project that is not there",
       "the ledger contract")
 def _references(ctx: Context):
-    return [_recode(f, "L03", "correct the id or add the missing row") for f in _integrity(ctx)
+    return [_recode(f, "L03", "fix") for f in _integrity(ctx)
             if "duplicate" not in f.reason]
 
 
 def _recode(f: Finding, code: str, fix: str) -> Finding:
-    return Finding(f.file, f"{f.reason}: {fix}", f.line, f.column, f.value,
-                   RULES[code].severity, code)
+    """The reader's finding filed under a rule. A catalogued one keeps its own message
+    (both languages); an old English one gets the fix appended."""
+    if f.msg:
+        return replace(f, severity=RULES[code].severity, code=code)
+    return Finding.of(f.file, f"checks.{code}.{fix}", f.line, f.column, f.value,
+                      severity=RULES[code].severity, code=code, header=f.header,
+                      reason=f.reason)
 
 
 # --------------------------------------------------------------------------- resident IDs
@@ -136,34 +185,30 @@ def _recode(f: Finding, code: str, fix: str) -> Finding:
 _EXCEL_NUMBER = re.compile(r"\d(?:\.\d+)?E\+?\d+", re.I)
 
 
-def id_problem(number: str) -> tuple[str, str] | None:
-    """(rule code, message) for a resident ID that is not right, else None."""
+def id_problem(number: str) -> tuple[str, str, dict] | None:
+    """(rule code, message id, parameters) for a resident ID that is not right, else None."""
     from stdnum.cn import ric
     from stdnum.exceptions import InvalidComponent
 
     if _EXCEL_NUMBER.fullmatch(number):
-        return "I05", ("turned into a number by Excel: its digits are lost; enter it again "
-                       "from the ID card, with the column formatted as text")
+        return "I05", "checks.I05.number", {}
     if len(number) == 15 and number.isdigit():
-        return "I04", "an old 15-digit ID: record the 18-digit one of the current card"
+        return "I04", "checks.I04.old", {}
     if len(number) != 18 or not number[:17].isdigit() or not (
             number[17].isdigit() or number[17] == "X"):
-        return "I06", "not an 18-character resident ID (17 digits and a digit or X)"
+        return "I06", "checks.I06.form", {}
     if ric.calc_check_digit(number) != number[17]:
         if number.endswith("000"):
-            return "I05", ("its last digits were lost to Excel (it keeps 15): enter it "
-                           "again from the ID card, with the column formatted as text")
-        return "I01", (f"wrong check digit (digit 18 should be {ric.calc_check_digit(number)}):"
-                       " a typo in the number?")
+            return "I05", "checks.I05.zeros", {}
+        return "I01", "checks.I01.digit", {"digit": ric.calc_check_digit(number)}
     try:
         born = ric.get_birth_date(number)
     except InvalidComponent:
-        return "I02", "digits 7-14 are not a real birth date: a typo in the number?"
+        return "I02", "checks.I02.date", {}
     if born > date.today():
-        return "I02", "its birth date is in the future: a typo in the number?"
+        return "I02", "checks.I02.future", {}
     if not _known_area(number[:6]):
-        return "I03", (f"area code {number[:6]} is not in the code table (it may be newer "
-                       "than the table): check it against the ID card")
+        return "I03", "checks.I03.area", {"area": number[:6]}
     return None
 
 
@@ -209,17 +254,18 @@ def _all_id_findings(ctx: Context) -> list[Finding]:
     for name, column, who in (("households", "head_id", "household_id"),
                               ("members", "person_id", "household_id")):
         frame = ctx.frame(name)
-        if frame is None:
+        if frame is None or column not in frame.columns:
             continue
         ids = frame[column].dropna()
         doubtful = ids[~_valid_ids(ids)]  # only these go through stdnum one by one
-        problems = {u: id_problem(u) for u in pd.unique(doubtful)}
+        problems = {u: id_problem(str(u)) for u in pd.unique(doubtful)}
         for index, number in doubtful.items():
             problem = problems[number]
             if problem:
-                out.append(ctx.find(problem[0], name, index, f"column {column}: {problem[1]}",
-                                    frame.at[index, who], number,
-                                    number if problem[0] in ("I05", "I06") else None))
+                code, msg, params = problem
+                out.append(ctx.find(code, name, index, msg, frame.at[index, who], number,
+                                    number if code in ("I05", "I06") else None,
+                                    column=column, **params))
     ctx._id_rows = out
     return out
 
@@ -242,9 +288,9 @@ rule("I03", WARNING, "a resident ID with an area code not in the table (tables l
 def _id_fields(numbers: pd.Series) -> pd.DataFrame:
     """Birth date and sex read from valid-looking 18-digit IDs (NaT / None otherwise)."""
     s = numbers.astype(object).where(numbers.notna(), "")
-    ok = s.str.fullmatch(r"\d{17}[\dX]").fillna(False)
+    ok = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
     born = pd.to_datetime(s.where(ok, "").str[6:14], format="%Y%m%d", errors="coerce")
-    sex = np.where(ok, np.where(s.str[16].fillna("0").isin(list("13579")), "M", "F"), None)
+    sex = np.where(ok, np.where(s.str[16].isin(list("13579")), "M", "F"), None)
     return pd.DataFrame({"born": born, "sex": sex}, index=numbers.index)
 
 
@@ -254,10 +300,10 @@ def _sex_mismatch(ctx: Context):
     m = ctx.frame("members")
     fields = _id_fields(m["person_id"])
     sex = m["sex"].astype(object)
-    bad = sex.notna() & fields["sex"].notna() & (sex != fields["sex"])
-    return [ctx.find("I07", "members", i, f"column sex: {sex[i]}, but the resident ID says "
-                     f"{fields.at[i, 'sex']}: correct one of them", m.at[i, "household_id"],
-                     m.at[i, "person_id"], sex[i]) for i in m.index[bad]]
+    bad = _true(sex.notna() & fields["sex"].notna() & (sex != fields["sex"]))
+    return [ctx.find("I07", "members", i, "checks.I07.sex", m.at[i, "household_id"],
+                     m.at[i, "person_id"], sex[i], sex=sex[i], id_sex=fields.at[i, "sex"])
+            for i in m.index[bad]]
 
 
 @rule("I08", ERROR, "a member's birth date disagrees with the resident ID (digits 7-14)",
@@ -266,10 +312,10 @@ def _birth_mismatch(ctx: Context):
     m = ctx.frame("members")
     fields = _id_fields(m["person_id"])
     born = m["birth_date"]
-    bad = born.notna() & fields["born"].notna() & (born != fields["born"])
-    return [ctx.find("I08", "members", i, f"column birth_date: {born[i]:%Y-%m-%d}, but the "
-                     f"resident ID says {fields.at[i, 'born']:%Y-%m-%d}: correct one of them",
-                     m.at[i, "household_id"], m.at[i, "person_id"], f"{born[i]:%Y-%m-%d}")
+    bad = _true(born.notna() & fields["born"].notna() & (born != fields["born"]))
+    return [ctx.find("I08", "members", i, "checks.I08.born", m.at[i, "household_id"],
+                     m.at[i, "person_id"], _day(born[i]), born=_day(born[i]),
+                     id_born=_day(fields.at[i, "born"]))
             for i in m.index[bad]]
 
 
@@ -284,16 +330,16 @@ def _two_households(ctx: Context):
     for person, rows in many.groupby("person_id", sort=False):
         first = rows.index[0]
         for i in rows.index[1:]:
-            out.append(ctx.find("H01", "members", i, (
-                f"this person is also a member of household {m.at[first, 'household_id']} "
-                f"(line {ctx.ledgers.loaded['members'].line(first)}): keep them in one"),
-                m.at[i, "household_id"], person))
+            out.append(ctx.find(
+                "H01", "members", i, "checks.H01.twice", m.at[i, "household_id"], person,
+                other=m.at[first, "household_id"],
+                first_line=ctx.ledgers.loaded["members"].line(first)))
     return out
 
 
 def _heads(ctx: Context) -> pd.Series:
     m = ctx.frame("members")
-    return m[m["relation"] == "head"].groupby("household_id").size()
+    return m[_true(m["relation"] == "head")].groupby("household_id").size()
 
 
 @rule("H02", ERROR, "a household with no member whose relation is head (户主)",
@@ -301,10 +347,8 @@ def _heads(ctx: Context) -> pd.Series:
 def _no_head(ctx: Context):
     hh = ctx.frame("households")
     heads = _heads(ctx)
-    bad = ~hh["household_id"].isin(heads.index)
-    return ctx.each("H02", "households", hh[bad], lambda r: (
-        "no member of this household is its head (relation head 户主) in members.csv: mark "
-        "the head"))
+    bad = ~is_in(hh["household_id"], heads.index.to_series())
+    return ctx.each("H02", "households", hh[bad], "checks.H02.none")
 
 
 @rule("H03", ERROR, "a household with several heads", "建档立卡: one head per household")
@@ -312,9 +356,8 @@ def _several_heads(ctx: Context):
     hh = ctx.frame("households")
     heads = _heads(ctx)
     n = hh["household_id"].map(heads).fillna(0)
-    return ctx.each("H03", "households", hh.assign(heads=n)[n > 1], lambda r: (
-        f"{int(r.heads)} members of this household are marked head (户主) in members.csv: "
-        "keep one"))
+    return ctx.each("H03", "households", hh.assign(heads=n)[_true(n > 1)], "checks.H03.many",
+                    lambda r: {"count": int(r.heads)})
 
 
 @rule("H04", ERROR, "head_id is not a member of the household", "the ledger contract")
@@ -324,9 +367,8 @@ def _head_not_member(ctx: Context):
     pairs = pd.MultiIndex.from_arrays([m["person_id"].to_numpy(), m["household_id"].to_numpy()])
     here = pd.MultiIndex.from_arrays([hh["head_id"].to_numpy(), hh["household_id"].to_numpy()])
     bad = hh["head_id"].notna().to_numpy() & ~here.isin(pairs)
-    return [ctx.find("H04", "households", i, "column head_id: the head is not listed among "
-                     "the household's members in members.csv: add them or correct the id",
-                     hh.at[i, "household_id"], hh.at[i, "head_id"], hh.at[i, "head_id"])
+    return [ctx.find("H04", "households", i, "checks.H04.head", hh.at[i, "household_id"],
+                     hh.at[i, "head_id"], hh.at[i, "head_id"], column="head_id")
             for i in hh.index[bad]]
 
 
@@ -334,13 +376,13 @@ def _head_not_member(ctx: Context):
       "动态管理: removals are recorded")
 def _on_no_roll(ctx: Context):
     hh = ctx.frame("households")
-    on = ctx.rolls.households_on(ctx.as_of)
+    on = ctx.rolls.households_on(ctx.as_of).to_numpy()
     ch = ctx.rolls.changes
-    removed = set(ch.loc[(ch["direction"] == "out") & (ch["date"] <= ctx.as_of), "household_id"])
-    bad = (hh["identified_on"] <= ctx.as_of) & ~on & ~hh["household_id"].isin(removed)
-    return ctx.each("H05", "households", hh[bad], lambda r: (
-        f"nobody of this household is on the rolls on {ctx.as_of:%Y-%m-%d}, yet no removal "
-        "is recorded in changes.csv: record the removal, or list its members"))
+    removed = ch.loc[_true((ch["direction"] == "out") & (ch["date"] <= ctx.as_of)),
+                     "household_id"]
+    bad = _true(hh["identified_on"] <= ctx.as_of) & ~on & ~is_in(hh["household_id"], removed)
+    return ctx.each("H05", "households", hh[bad], "checks.H05.nobody",
+                    lambda r: {"date": _day(ctx.as_of)})
 
 
 # --------------------------------------------------------------------------- exits
@@ -350,10 +392,14 @@ def _exits(ctx: Context) -> pd.DataFrame | None:
         return None
     if not hasattr(ctx, "_exit_rows"):
         rows = exit_rows(ctx.ledgers, ctx.rolls)
-        hh = ctx.frame("households").drop_duplicates("household_id").set_index("household_id")
+        hh = ctx.frame("households").drop_duplicates("household_id").dropna(
+            subset=["household_id"]).set_index("household_id")
         rows["identified_on"] = rows["household_id"].map(hh["identified_on"])
-        # an exit of a household that is not there is L03's finding, not these rules'
-        ctx._exit_rows = rows[rows["household_id"].isin(hh.index)]
+        # an exit of a household that is not there is L03's finding, not these rules';
+        # an exit without a readable year is L01's
+        rows = rows[is_in(rows["household_id"], hh.index.to_series())
+                    & rows["exit_year"].notna().to_numpy()]
+        ctx._exit_rows = rows.assign(exit_year=rows["exit_year"].astype("int64"))
     return ctx._exit_rows
 
 
@@ -362,11 +408,11 @@ def _exit_before(ctx: Context):
     rows = _exits(ctx)
     if rows is None:
         return []
-    bad = rows["identified_on"].notna() & (rows["exit_year"] < rows["identified_on"].dt.year)
-    return [ctx.find("E01", "exits", i, f"exit year {rows.at[i, 'exit_year']} is before the "
-                     f"household was identified ({rows.at[i, 'identified_on']:%Y-%m-%d}): "
-                     "correct the year", rows.at[i, "household_id"],
-                     value=rows.at[i, "exit_year"], when=year_end(rows.at[i, "exit_year"]))
+    identified = pd.to_datetime(rows["identified_on"])
+    bad = _true(identified.notna() & (rows["exit_year"] < identified.dt.year))
+    return [ctx.find("E01", "exits", i, "checks.E01.before", rows.at[i, "household_id"],
+                     value=rows.at[i, "exit_year"], when=year_end(rows.at[i, "exit_year"]),
+                     exit_year=int(rows.at[i, "exit_year"]), identified=_day(identified[i]))
             for i in rows.index[bad]]
 
 
@@ -374,19 +420,19 @@ def _exit_before(ctx: Context):
       "贫困退出机制: income stably above the national line; lines built in or policy.csv")
 def _income_below_line(ctx: Context):
     rows = _exits(ctx)
-    if rows is None:
+    if rows is None or rows.empty:
         return []
     lines = poverty_lines(ctx.frame("policy"))
-    line = rows["exit_year"].map(lambda y: line_for(lines, int(y)) if pd.notna(y) else None)
-    line = pd.to_numeric(line, errors="coerce")
-    bad = rows["exited"] & rows["per_capita_income"].notna() & line.notna() & (
-        rows["per_capita_income"] <= line)
-    return [ctx.find("E02", "exits", i, f"per-capita income {rows.at[i, 'per_capita_income']:,.2f}"
-                     f" is not above the {int(rows.at[i, 'exit_year'])} poverty line "
-                     f"{line[i]:,.0f}: the household does not meet the exit standard, or the "
-                     "income is wrong", rows.at[i, "household_id"],
+    line = pd.to_numeric(rows["exit_year"].map(lambda y: line_for(lines, int(y))),
+                         errors="coerce")
+    bad = _true(rows["exited"] & rows["per_capita_income"].notna() & line.notna() & (
+        rows["per_capita_income"] <= line))
+    return [ctx.find("E02", "exits", i, "checks.E02.income", rows.at[i, "household_id"],
                      value=f"{rows.at[i, 'per_capita_income']:.2f}",
-                     when=year_end(rows.at[i, "exit_year"])) for i in rows.index[bad]]
+                     when=year_end(rows.at[i, "exit_year"]),
+                     income=_money(rows.at[i, "per_capita_income"]),
+                     exit_year=int(rows.at[i, "exit_year"]), line_amount=f"{line[i]:,.0f}")
+            for i in rows.index[bad]]
 
 
 @rule("E03", WARNING, "an exit still pending verification after its year ended",
@@ -395,12 +441,11 @@ def _still_pending(ctx: Context):
     rows = _exits(ctx)
     if rows is None:
         return []
-    pending = ~rows["verification"].isin(["pass", "fail"])
-    bad = pending & (rows["exit_year"] < ctx.as_of.year)
+    pending = ~_true(rows["verification"].isin(["pass", "fail"]))
+    bad = pending & _true(rows["exit_year"] < ctx.as_of.year)
     # undated: it is a finding as of the check's date, whatever the exit's year
-    return [ctx.find("E03", "exits", i, f"the {int(rows.at[i, 'exit_year'])} exit is still "
-                     "not verified: record the home visit's result (pass or fail)",
-                     rows.at[i, "household_id"]) for i in rows.index[bad]]
+    return [ctx.find("E03", "exits", i, "checks.E03.pending", rows.at[i, "household_id"],
+                     exit_year=int(rows.at[i, "exit_year"])) for i in rows.index[bad]]
 
 
 @rule("E04", ERROR, "two exits of one household without a return to poverty between them",
@@ -409,25 +454,23 @@ def _exit_twice(ctx: Context):
     rows = _exits(ctx)
     if rows is None:
         return []
-    done = rows[rows["exited"]]
+    done = rows[_true(rows["exited"])]
     counts = done["household_id"].value_counts()
     done = done[done["household_id"].isin(counts.index[counts > 1])].sort_values(
         ["household_id", "exit_year"])
-    returned = ctx.rolls.changes[ctx.rolls.changes["reason"] == "returned"]
+    ch = ctx.rolls.changes
+    returned = ch[_true((ch["reason"] == "returned") & ch["date"].notna())]
     out = []
     for hid, group in done.groupby("household_id", sort=False):
         years = group["exit_year"].tolist()
+        mine = returned[_true(returned["household_id"] == hid)]
         for (i_prev, y_prev), (i, y) in zip(zip(group.index, years), zip(group.index[1:],
                                                                          years[1:])):
-            back = returned[(returned["household_id"] == hid)
-                            & (returned["date"].dt.year > y_prev)
-                            & (returned["date"] <= year_end(y))]
+            back = mine[_true((mine["date"].dt.year > y_prev) & (mine["date"] <= year_end(y)))]
             if back.empty:
-                out.append(ctx.find("E04", "exits", i, (
-                    f"the household already exited in {y_prev} (line "
-                    f"{ctx.ledgers.loaded['exits'].line(i_prev)}) and no return to poverty "
-                    "(returned) is recorded since: drop one exit or record the return"),
-                    hid, value=y, when=year_end(y)))
+                out.append(ctx.find("E04", "exits", i, "checks.E04.twice", hid, value=y,
+                                    when=year_end(y), first_year=int(y_prev),
+                                    first_line=ctx.ledgers.loaded["exits"].line(i_prev)))
     return out
 
 
@@ -437,29 +480,34 @@ def _exit_of_nobody(ctx: Context):
     rows = _exits(ctx)
     if rows is None:
         return []
-    bad = rows["exited"] & (rows["people"] == 0)
-    return [ctx.find("E05", "exits", i, f"nobody of this household is on the rolls on "
-                     f"31 December {int(rows.at[i, 'exit_year'])}, so the exit counts no one: "
-                     "check the changes, or drop the exit", rows.at[i, "household_id"],
-                     when=year_end(rows.at[i, "exit_year"])) for i in rows.index[bad]]
+    bad = _true(rows["exited"] & (rows["people"] == 0))
+    return [ctx.find("E05", "exits", i, "checks.E05.nobody", rows.at[i, "household_id"],
+                     when=year_end(rows.at[i, "exit_year"]),
+                     exit_year=int(rows.at[i, "exit_year"]))
+            for i in rows.index[bad]]
 
 
 # --------------------------------------------------------------------------- changes
 
 def _change_states(ctx: Context) -> pd.DataFrame:
-    """Each change with whether its person was on the rolls just before it."""
+    """Each dated change with whether its person was on the rolls just before it (an
+    undated change is L01's finding and decides nothing here)."""
     if hasattr(ctx, "_states"):
         return ctx._states
     rolls = ctx.rolls
-    ch = rolls.changes.copy()
-    people = rolls.members["person_id"]
-    known = ch["person_id"].isin(people)
-    identified = pd.Series(rolls.identified.to_numpy(), index=people).groupby(level=0).first()
-    joins_later = pd.Series(rolls.joins_later, index=people).groupby(level=0).first()
+    ch = rolls.changes[rolls.changes["date"].notna()].copy()
+    people = pd.Index(rolls.members["person_id"])
+    pos = index_in(ch["person_id"], people) if len(people) else np.full(len(ch), -1)
+    known = pos >= 0
+    safe = np.maximum(pos, 0)
+    identified = np.full(len(ch), np.datetime64("NaT"), dtype="datetime64[s]")
+    joins_later = np.zeros(len(ch), dtype=bool)
+    if len(people):
+        identified[known] = rolls.identified.to_numpy().astype("datetime64[s]")[safe[known]]
+        joins_later[known] = rolls.joins_later[safe[known]]
     prev = ch.groupby("person_id")["direction"].shift(1).astype(object)
-    default_on = (ch["date"] >= ch["person_id"].map(identified)) & ~ch["person_id"].map(
-        joins_later).fillna(False).astype(bool)
-    ch["was_on"] = np.where(prev.notna(), prev == "in", default_on)
+    default_on = (ch["date"].to_numpy().astype("datetime64[s]") >= identified) & ~joins_later
+    ch["was_on"] = np.where(prev.notna().to_numpy(), (prev == "in").to_numpy(), default_on)
     ch["known"] = known
     ctx._states = ch
     return ch
@@ -468,35 +516,37 @@ def _change_states(ctx: Context) -> pd.DataFrame:
 @rule("C01", ERROR, "a removal of someone not on the rolls that day", "动态管理")
 def _remove_absent(ctx: Context):
     ch = _change_states(ctx)
-    bad = ch["known"] & (ch["direction"] == "out") & ~ch["was_on"]
-    return ctx.each("C01", "changes", ch[bad], lambda r: (
-        f"removes a person who is not on the rolls on {r.date:%Y-%m-%d}: drop the row or "
-        "record how they came on"), lambda r: f"{r.date:%Y-%m-%d}", "date")
+    bad = ch["known"].to_numpy() & _true(ch["direction"] == "out") & ~ch["was_on"].to_numpy()
+    return ctx.each("C01", "changes", ch[bad], "checks.C01.absent",
+                    lambda r: {"date": _day(r.date)}, lambda r: _day(r.date), "date")
 
 
 @rule("C02", ERROR, "an addition of someone already on the rolls (returned excepted)",
       "动态管理")
 def _add_present(ctx: Context):
     ch = _change_states(ctx)
-    bad = ch["known"] & (ch["direction"] == "in") & (ch["reason"] != "returned") & ch["was_on"]
-    return ctx.each("C02", "changes", ch[bad], lambda r: (
-        f"adds a person who is already on the rolls on {r.date:%Y-%m-%d}: drop the row, or "
-        "record the removal before it"), lambda r: f"{r.date:%Y-%m-%d}", "date")
-
-
-def _deaths(ctx: Context) -> pd.Series:
-    ch = ctx.rolls.changes
-    return ch[ch["reason"] == "death"].groupby("person_id")["date"].min()
+    bad = ch["known"].to_numpy() & _true((ch["direction"] == "in")
+                                         & (ch["reason"] != "returned")) \
+        & ch["was_on"].to_numpy()
+    return ctx.each("C02", "changes", ch[bad], "checks.C02.present",
+                    lambda r: {"date": _day(r.date)}, lambda r: _day(r.date), "date")
 
 
 @rule("C03", ERROR, "a change recorded after the person's death", "动态管理")
 def _after_death(ctx: Context):
     ch = ctx.rolls.changes
-    died = ch["person_id"].map(_deaths(ctx))
-    bad = died.notna() & (ch["date"] > died)
-    return ctx.each("C03", "changes", ch.assign(died=died)[bad], lambda r: (
-        f"recorded after the person's death on {r.died:%Y-%m-%d}: drop the row or correct "
-        "the death"), lambda r: f"{r.date:%Y-%m-%d}", "date")
+    ch = ch[ch["date"].notna() & ch["person_id"].notna()]
+    deaths = ch[_true(ch["reason"] == "death")]
+    if deaths.empty:
+        return []
+    first = deaths.groupby("person_id")["date"].min()
+    pos = index_in(ch["person_id"], pd.Index(first.index))
+    died = np.where(pos >= 0, first.to_numpy().astype("datetime64[s]")[np.maximum(pos, 0)],
+                    np.datetime64("NaT"))
+    bad = (pos >= 0) & (ch["date"].to_numpy().astype("datetime64[s]") > died)
+    rows = ch.assign(died=pd.to_datetime(died))[bad]
+    return ctx.each("C03", "changes", rows, "checks.C03.dead",
+                    lambda r: {"died": _day(r.died)}, lambda r: _day(r.date), "date")
 
 
 # --------------------------------------------------------------------------- subsidies
@@ -508,40 +558,51 @@ def _on_at(ctx: Context, rows: pd.DataFrame, person: bool) -> np.ndarray:
     return ctx.rolls.households_on_at(rows["household_id"], rows["date"])
 
 
+def _payments(ctx: Context) -> pd.DataFrame | None:
+    """Subsidy rows with a date and an amount (the others are L01's findings)."""
+    pay = ctx.frame("subsidies")
+    if pay is None:
+        return None
+    return pay[pay["date"].notna() & pay["amount"].notna()]
+
+
 @rule("S01", ERROR, "a payment for a person removed before its date (death, moved, ...)",
       "audit: payments to people no longer on the rolls")
 def _paid_removed(ctx: Context):
-    pay = ctx.frame("subsidies")
+    pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[pay["person_id"].notna() & pay["date"].notna() & (pay["amount"] > 0)]
-    on = _on_at(ctx, rows, person=True)
-    bad = rows[~on]
-    last_out = ctx.rolls.changes[ctx.rolls.changes["direction"] == "out"]
+    rows = pay[_true(pay["person_id"].notna() & (pay["amount"] > 0))]
+    bad = rows[~_on_at(ctx, rows, person=True)]
+    ch = ctx.rolls.changes
+    last_out = ch[_true((ch["direction"] == "out") & ch["date"].notna())]
     out = []
     for i in bad.index:
-        why = last_out[(last_out["person_id"] == bad.at[i, "person_id"])
-                       & (last_out["date"] <= bad.at[i, "date"])]
-        reason = (f" ({why['reason'].iloc[-1]} on {why['date'].iloc[-1]:%Y-%m-%d})"
-                  if len(why) else "")
-        out.append(ctx.find("S01", "subsidies", i, (
-            f"paid on {bad.at[i, 'date']:%Y-%m-%d} for a person not on the rolls then{reason}: "
-            "recover the payment or correct the record"), bad.at[i, "household_id"],
-            bad.at[i, "person_id"], f"{bad.at[i, 'amount']:.2f}", bad.at[i, "date"]))
+        why = last_out[_true((last_out["person_id"] == bad.at[i, "person_id"])
+                             & (last_out["date"] <= bad.at[i, "date"]))]
+        params = dict(date=_day(bad.at[i, "date"]))
+        if len(why) and pd.notna(why["reason"].iloc[-1]):
+            msg = "checks.S01.removed"
+            params.update(reason=_Code(why["reason"].iloc[-1], "reason"),
+                          on=_day(why["date"].iloc[-1]))
+        else:
+            msg = "checks.S01.off"
+        out.append(ctx.find("S01", "subsidies", i, msg, bad.at[i, "household_id"],
+                            bad.at[i, "person_id"], f"{bad.at[i, 'amount']:.2f}",
+                            bad.at[i, "date"], **params))
     return out
 
 
 @rule("S02", ERROR, "a payment to a household not on the rolls that day",
       "audit: payments to households off the rolls")
 def _paid_off_roll(ctx: Context):
-    pay = ctx.frame("subsidies")
+    pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[pay["date"].notna() & (pay["amount"] > 0)]
+    rows = pay[_true(pay["amount"] > 0)]
     bad = rows[~_on_at(ctx, rows, person=False)]
-    return ctx.each("S02", "subsidies", bad, lambda r: (
-        f"paid on {r.date:%Y-%m-%d} to a household not on the rolls that day: recover the "
-        "payment or correct the record"), lambda r: f"{r.amount:.2f}", "date")
+    return ctx.each("S02", "subsidies", bad, "checks.S02.off",
+                    lambda r: {"date": _day(r.date)}, lambda r: f"{r.amount:.2f}", "date")
 
 
 @rule("S03", ERROR, "the same voucher number on two payments", "audit: one voucher, one payment")
@@ -555,102 +616,157 @@ def _voucher_twice(ctx: Context):
         return []
     first = v[~v.duplicated(keep="first") & v.isin(dup.unique())]
     first_line = {val: ctx.ledgers.loaded["subsidies"].line(i) for i, val in first.items()}
-    return [ctx.find("S03", "subsidies", i, f"voucher {val} is on line {first_line[val]} "
-                     "already: one of the two is a double payment or a typo",
-                     pay.at[i, "household_id"], pay.at[i, "person_id"], val, pay.at[i, "date"])
+    return [ctx.find("S03", "subsidies", i, "checks.S03.twice", pay.at[i, "household_id"],
+                     pay.at[i, "person_id"], val, pay.at[i, "date"], voucher=val,
+                     first_line=first_line[val])
             for i, val in dup.items()]
+
+
+def _payees(rows: pd.DataFrame) -> pd.DataFrame:
+    """rows with `payee` (person and household) and `program` as plain text keys."""
+    payee = rows["person_id"].astype(object).fillna("").astype(str) + "|" + \
+        rows["household_id"].astype(object).fillna("").astype(str)
+    return rows.assign(payee=payee, program=rows["program"].astype(object).fillna("")
+                       .astype(str))
 
 
 @rule("S04", WARNING, "likely duplicate payments: same payee, program and amount within a "
       "window, not reversed", "audit: double payments")
 def _likely_duplicates(ctx: Context):
-    pay = ctx.frame("subsidies")
+    pay = _payments(ctx)
     if pay is None:
         return []
     window = pd.Timedelta(days=ctx.params.duplicate_window)
-    rows = pay[pay["date"].notna()]
-    payee = rows["person_id"].astype(object).fillna("").astype(str) + "|" + \
-        rows["household_id"].astype(str)
-    rows = rows.assign(payee=payee, program=rows["program"].astype(str))
-    pos = rows[rows["amount"] > 0].sort_values(["payee", "program", "amount", "date"],
-                                               kind="stable")
+    rows = _payees(pay)
+    pos = rows[_true(rows["amount"] > 0)].sort_values(["payee", "program", "amount", "date"],
+                                                      kind="stable")
     prev = pos.shift(1)
     again = ((pos["payee"] == prev["payee"]) & (pos["program"] == prev["program"])
              & (pos["amount"] == prev["amount"]) & (pos["date"] - prev["date"] <= window))
-    hits = pos[again.fillna(False).to_numpy(dtype=bool)]
+    hits = pos[_true(again)]
     if hits.empty:
         return []
-    neg = rows[rows["amount"] < 0]
+    neg = rows[_true(rows["amount"] < 0)]
     reversed_keys = set(zip(neg["payee"], neg["program"], -neg["amount"]))
     out = []
     for i in hits.index:
         program, amount = hits.at[i, "program"], hits.at[i, "amount"]
         if (hits.at[i, "payee"], program, amount) in reversed_keys:
             continue  # paid twice and the extra reversed: bookkeeping as it should be
-        out.append(ctx.find("S04", "subsidies", i, (
-            f"{program} {amount:,.2f} paid again within {ctx.params.duplicate_window} days "
-            "to the same payee, and not reversed: a double payment?"),
-            hits.at[i, "household_id"], hits.at[i, "person_id"], f"{amount:.2f}",
-            hits.at[i, "date"]))
+        out.append(ctx.find("S04", "subsidies", i, "checks.S04.again",
+                            hits.at[i, "household_id"], hits.at[i, "person_id"],
+                            f"{amount:.2f}", hits.at[i, "date"], program=_Code(program, "program"),
+                            amount=_money(amount), days=ctx.params.duplicate_window))
     return out
 
 
 @rule("S05", WARNING, "education aid for someone outside school age (by the ID's birth date)",
       "教育扶贫: students")
 def _not_school_age(ctx: Context):
-    pay = ctx.frame("subsidies")
+    pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[(pay["program"] == "education") & pay["person_id"].notna() & pay["date"].notna()]
+    rows = pay[_true((pay["program"] == "education") & pay["person_id"].notna())]
     born = _id_fields(rows["person_id"])["born"]
     age = rows["date"].dt.year - born.dt.year - (
         (rows["date"].dt.month * 100 + rows["date"].dt.day)
         < (born.dt.month * 100 + born.dt.day)).astype(int)
     low, high = ctx.params.school_age
-    bad = born.notna() & ((age < low) | (age > high))
-    return ctx.each("S05", "subsidies", rows.assign(age=age)[bad], lambda r: (
-        f"education aid for a person aged {int(r.age)} (school age is {low}-{high}): check "
-        "the person or the program"), lambda r: f"{r.amount:.2f}", "date")
+    bad = _true(born.notna() & ((age < low) | (age > high)))
+    return ctx.each("S05", "subsidies", rows.assign(age=age)[bad], "checks.S05.age",
+                    lambda r: {"age": int(r.age), "low": low, "high": high},
+                    lambda r: f"{r.amount:.2f}", "date")
 
 
-@rule("S06", ERROR, "a reversal (negative amount) with no original payment",
-      "audit: 冲正 reverses a payment")
+def _reversals(ctx: Context) -> pd.DataFrame | None:
+    """Each reversal (negative amount) of the subsidies, with how it stands against the
+    payments to its payee (household and person) and program up to its date:
+    `matched` (it undoes one equal payment, each payment undone at most once),
+    `paid_before` (an earlier or same-day payment of this payee and program),
+    `larger_before` (one larger than what it reverses), `paid` and `reversed` (sums up
+    to and with it). Sorting and cumulative sums in groups: no pairing of all rows."""
+    if hasattr(ctx, "_reversal_rows"):
+        return ctx._reversal_rows
+    pay = _payments(ctx)
+    rows = None
+    if pay is not None and _true(pay["amount"] < 0).any():
+        p = _payees(pay[_true(pay["amount"] != 0)])
+        p = p.assign(size=p["amount"].abs().round(2), neg=p["amount"] < 0,
+                     record=p.index).reset_index(drop=True)
+        # payments before reversals on one date: a same-day payment can be reversed
+        p = p.sort_values(["payee", "program", "date", "neg", "record"], kind="stable")
+        group = [p["payee"], p["program"]]
+        paid = p["amount"].where(~p["neg"], 0.0)
+        p["paid"] = paid.groupby(group).cumsum()
+        p["reversed"] = (-p["amount"].where(p["neg"], 0.0)).groupby(group).cumsum()
+        p["paid_before"] = (~p["neg"]).astype(int).groupby(group).cumsum() > 0
+        p["larger_before"] = paid.groupby(group).cummax()
+        # equal amounts: the k-th reversal of a key is matched when, greedily in date
+        # order, a payment is left for it: m_k = min(m_{k-1} + 1, P_k), so
+        # m_k = k + min(0, min_{i<=k} (P_i - i)), P the payments up to reversal i
+        same = [p["payee"], p["program"], p["size"]]
+        payments_so_far = (~p["neg"]).astype(int).groupby(same).cumsum()
+        neg = p[p["neg"]].copy()
+        neg["P"] = payments_so_far[neg.index]
+        key = [neg["payee"], neg["program"], neg["size"]]
+        neg["k"] = neg.groupby(key).cumcount() + 1
+        slack = (neg["P"] - neg["k"]).groupby(key).cummin().clip(upper=0)
+        m = neg["k"] + slack
+        m_prev = m.groupby(key).shift(1).fillna(0)
+        neg["matched"] = (m > m_prev).to_numpy()
+        neg["larger_before"] = neg["larger_before"] > neg["size"] + 0.005
+        rows = neg.set_index("record")
+    ctx._reversal_rows = rows
+    return rows
+
+
+@rule("S06", ERROR, "a reversal (冲正, negative amount) that undoes no earlier payment of its "
+      "payee, program and amount, or more than was paid", "audit: 冲正 reverses one payment")
 def _reversal_without_original(ctx: Context):
-    pay = ctx.frame("subsidies")
-    if pay is None:
+    rows = _reversals(ctx)
+    if rows is None:
         return []
-    neg = pay[pay["amount"] < 0]
-    if neg.empty:
-        return []
-    key = ["household_id", "program"]
-    pos = pay[pay["amount"] > 0]
-    pairs = neg[key + ["person_id", "amount", "date"]].reset_index().merge(
-        pos[key + ["person_id", "amount", "date"]].astype({"program": object}),
-        on=key, suffixes=("", "_paid"), how="inner") if len(pos) else None
-    matched = set()
-    if pairs is not None and len(pairs):
-        ok = (pairs["amount_paid"] >= -pairs["amount"]) & (pairs["date_paid"] <= pairs["date"])
-        same_person = pairs["person_id"].isna() | (pairs["person_id"] == pairs["person_id_paid"])
-        matched = set(pairs.loc[ok & same_person, "record"])
+    over = rows["reversed"] > rows["paid"] + 0.005
+    partial = ~over & rows["larger_before"]
+    bad = rows[~rows["matched"] & ~partial]
     out = []
-    for i in neg.index:
-        if i in matched:
-            continue
-        r = neg.loc[i]
-        out.append(ctx.find("S06", "subsidies", i, (
-            f"reverses {-r['amount']:,.2f} of {r['program']} that was never paid to this "
-            "payee before: drop it or record the original payment"),
-            r["household_id"], r["person_id"], f"{r['amount']:.2f}", r["date"]))
+    for i in bad.index:
+        r = bad.loc[i]
+        params = {"amount": _money(-r["amount"]), "program": _Code(r["program"], "program")}
+        if not r["paid_before"]:
+            msg = "checks.S06.none"
+        elif r["reversed"] > r["paid"] + 0.005:
+            msg = "checks.S06.over"
+            params.update(reversed=_money(r["reversed"]), paid=_money(r["paid"]),
+                          date=_day(r["date"]))
+        else:
+            msg = "checks.S06.unmatched"
+        out.append(ctx.find("S06", "subsidies", i, msg, r["household_id"], r["person_id"],
+                            f"{r['amount']:.2f}", r["date"], **params))
     return out
+
+
+@rule("S08", WARNING, "a reversal smaller than an earlier payment it could undo only in "
+      "part (a partial recovery?)", "audit: 冲正 reverses one payment")
+def _partial_reversal(ctx: Context):
+    rows = _reversals(ctx)
+    if rows is None:
+        return []
+    over = rows["reversed"] > rows["paid"] + 0.005
+    part = rows[~rows["matched"] & ~over & rows["larger_before"]]
+    return [ctx.find("S08", "subsidies", i, "checks.S08.partial", part.at[i, "household_id"],
+                     part.at[i, "person_id"], f"{part.at[i, 'amount']:.2f}",
+                     part.at[i, "date"], amount=_money(-part.at[i, "amount"]),
+                     program=_Code(part.at[i, "program"], "program")) for i in part.index]
 
 
 @rule("S07", WARNING, "an amount far out of line for its program and year (robust z-score)",
       "audit: outliers")
 def _outliers(ctx: Context):
-    pay = ctx.frame("subsidies")
+    pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[(pay["amount"] > 0) & pay["date"].notna()]
+    rows = pay[_true(pay["amount"] > 0)]
     rows = rows.assign(year=rows["date"].dt.year, program=rows["program"].astype(object))
     out = []
     for (year, program), group in rows.groupby(["year", "program"]):
@@ -659,13 +775,16 @@ def _outliers(ctx: Context):
         median = group["amount"].median()
         mad = (group["amount"] - median).abs().median()
         scale = 1.4826 * mad if mad > 0 else 0.1 * median
+        if not scale > 0:
+            continue
         z = (group["amount"] - median).abs() / scale
-        for i in group.index[z > ctx.params.outlier]:
-            out.append(ctx.find("S07", "subsidies", i, (
-                f"{program} {group.at[i, 'amount']:,.2f} is far from the usual "
-                f"{median:,.2f} of {year}: a typo in the amount?"),
-                group.at[i, "household_id"], group.at[i, "person_id"],
-                f"{group.at[i, 'amount']:.2f}", group.at[i, "date"]))
+        for i in group.index[_true(z > ctx.params.outlier)]:
+            out.append(ctx.find("S07", "subsidies", i, "checks.S07.far",
+                                group.at[i, "household_id"], group.at[i, "person_id"],
+                                f"{group.at[i, 'amount']:.2f}", group.at[i, "date"],
+                                program=_Code(program, "program"),
+                                amount=_money(group.at[i, "amount"]),
+                                median=_money(median), pay_year=int(year)))
     return out
 
 
@@ -677,12 +796,11 @@ def _no_cadre(ctx: Context):
     if pairs is None:
         return []
     hh = ctx.frame("households")
-    poor = ctx.rolls.poor_households(ctx.as_of)
-    started = pairs["since"].isna() | (pairs["since"] <= ctx.as_of)
+    poor = ctx.rolls.poor_households(ctx.as_of).to_numpy()
+    started = _true(pairs["since"].isna() | (pairs["since"] <= ctx.as_of))
     bad = poor & ~is_in(hh["household_id"], pairs.loc[started, "household_id"])
-    return ctx.each("P01", "households", hh[bad], lambda r: (
-        f"poor on {ctx.as_of:%Y-%m-%d} and no cadre is paired with it in pairings.csv: "
-        "assign one"))
+    return ctx.each("P01", "households", hh[bad], "checks.P01.none",
+                    lambda r: {"date": _day(ctx.as_of)})
 
 
 @rule("P02", WARNING, "a cadre paired with more households than the load limit",
@@ -694,15 +812,23 @@ def _cadre_load(ctx: Context):
     cadre = pairs["cadre_id"].astype(object).where(
         pairs["cadre_id"].notna(), pairs["cadre_name"].astype(object) + " / "
         + pairs["unit"].astype(object))
-    rows = pairs.assign(cadre=cadre).drop_duplicates(["cadre", "household_id"])
+    rows = pairs.assign(cadre=cadre).dropna(subset=["cadre", "household_id"]).drop_duplicates(
+        ["cadre", "household_id"])
     limit = ctx.params.cadre_load
     counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
     nth = rows.groupby("cadre", sort=False).cumcount()
     over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # the row past it
-    return [ctx.find("P02", "pairings", i, (
-        f"cadre {over.at[i, 'cadre']} is paired with {int(counts[i])} households (limit "
-        f"{limit}): share them out"), over.at[i, "household_id"], value=over.at[i, "cadre"])
-        for i in over.index]
+    return [ctx.find("P02", "pairings", i, "checks.P02.load", over.at[i, "household_id"],
+                     value=over.at[i, "cadre"], cadre=over.at[i, "cadre"],
+                     count=int(counts[i]), limit=limit)
+            for i in over.index]
+
+
+def _household_areas(ctx: Context) -> pd.DataFrame:
+    hh = ctx.frame("households").dropna(subset=["household_id"]).drop_duplicates(
+        "household_id").set_index("household_id")
+    return pd.DataFrame({"township": ctx.rolls.household_index.map(hh["township"]),
+                         "village": ctx.rolls.household_index.map(hh["village"])})
 
 
 @rule("V01", ERROR, "a village marked exited whose poverty incidence at the end of its exit "
@@ -711,11 +837,7 @@ def _village_exit(ctx: Context):
     villages = ctx.frame("villages")
     if villages is None:
         return []
-    hh = ctx.frame("households")
-    area = pd.DataFrame({"township": ctx.rolls.household_index.map(
-        hh.drop_duplicates("household_id").set_index("household_id")["township"]),
-        "village": ctx.rolls.household_index.map(
-        hh.drop_duplicates("household_id").set_index("household_id")["village"])})
+    area = _household_areas(ctx)
     out = []
     exiting = villages[villages["exit_year"].notna()]
     for year, group in exiting.groupby("exit_year"):
@@ -723,7 +845,7 @@ def _village_exit(ctx: Context):
         poor = ctx.rolls.poor_people(end).to_numpy() & (ctx.rolls.member_hh >= 0)
         per_hh = np.bincount(ctx.rolls.member_hh[poor], minlength=len(area))
         counts = pd.Series(per_hh, index=pd.MultiIndex.from_frame(area)).groupby(
-            level=[0, 1]).sum()
+            level=[0, 1], dropna=False).sum()
         for i in group.index:
             v = group.loc[i]
             population = v["rural_population"]
@@ -732,11 +854,30 @@ def _village_exit(ctx: Context):
             n = int(counts.get((v["township"], v["village"]), 0))
             incidence = n / population
             if incidence >= ctx.params.incidence:
-                out.append(ctx.find("V01", "villages", i, (
-                    f"exited in {int(year)} with {n} poor people of {int(population)} "
-                    f"({incidence:.1%}), not below {ctx.params.incidence:.0%}: check the exit "
-                    "or the figures"), value=v["village"], when=end))
+                out.append(ctx.find("V01", "villages", i, "checks.V01.exit",
+                                    value=v["village"], when=end, exit_year=int(year), poor=n,
+                                    population=int(population), incidence=f"{incidence:.1%}",
+                                    threshold=f"{ctx.params.incidence:.0%}"))
     return out
+
+
+@rule("V02", ERROR, "a household whose village is not in villages.csv (when it is there)",
+      "the ledger contract: villages.csv lists every village")
+def _village_unknown(ctx: Context):
+    villages = ctx.frame("villages")
+    if villages is None:
+        return []
+    hh = ctx.frame("households")
+    listed = pd.MultiIndex.from_arrays([villages["township"].astype(object).to_numpy(),
+                                        villages["village"].astype(object).to_numpy()])
+    here = pd.MultiIndex.from_arrays([hh["township"].astype(object).to_numpy(),
+                                      hh["village"].astype(object).to_numpy()])
+    bad = hh["village"].notna().to_numpy() & ~here.isin(listed)
+    return [ctx.find("V02", "households", i, "checks.V02.unknown", hh.at[i, "household_id"],
+                     value=hh.at[i, "village"], village=hh.at[i, "village"],
+                     township=("" if _missing(hh.at[i, "township"])
+                               else hh.at[i, "township"]))
+            for i in hh.index[bad]]
 
 
 # --------------------------------------------------------------------------- dates
@@ -747,32 +888,44 @@ def _future(ctx: Context):
     out = []
     for name, one in ctx.ledgers.loaded.items():
         for col in LEDGERS[name].columns:
-            if col.type != DATE:
+            if col.type != DATE or col.name not in one.frame.columns:
                 continue
             values = one.frame[col.name]
-            for i in values.index[values > ctx.today]:
-                out.append(ctx.find("D01", name, i, f"column {col.name}: "
-                                    f"{values[i]:%Y-%m-%d} is in the future: a typo?",
+            for i in values.index[_true(values > ctx.today)]:
+                out.append(ctx.find("D01", name, i, "checks.D01.future",
                                     one.frame.at[i, "household_id"] if "household_id" in
-                                    one.frame.columns else None, value=f"{values[i]:%Y-%m-%d}"))
+                                    one.frame.columns else None, value=_day(values[i]),
+                                    column=col.name, date=_day(values[i])))
     return out
 
 
 # --------------------------------------------------------------------------- running
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
-    """Rules whose code starts with any of `select` (all when empty), minus `ignore`."""
+    """Rules whose code starts with any of `select` (all when empty), minus `ignore`.
+    A code or prefix that names no rule is a usage error (a typo would run nothing)."""
     def matches(code, prefixes):
         return any(code.upper().startswith(p.strip().upper()) for p in prefixes if p.strip())
+    for given in [*(select or []), *(ignore or [])]:
+        if given.strip() and not any(matches(code, [given]) for code in RULES):
+            raise UsageError.of("checks.unknown_rule", code=given.strip(),
+                                codes=", ".join(sorted(RULES)))
     chosen = [r for r in RULES.values() if not select or matches(r.code, select)]
     return [r for r in chosen if not ignore or not matches(r.code, ignore)]
+
+
+def default_as_of(ledgers: LedgerSet, today: pd.Timestamp) -> pd.Timestamp:
+    """The date the rolls are looked at when no year is given: 31 December of the
+    ledgers' latest year, as the reports do (today when nothing is dated)."""
+    year = latest_year(ledgers)
+    return year_end(year) if year else today
 
 
 def run_checks(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
                rules: list[Rule] | None = None, params: Params = Params(),
                year: int | None = None, today: pd.Timestamp | None = None) -> list[Finding]:
     today = pd.Timestamp(today or date.today())
-    as_of = year_end(year) if year else today
+    as_of = year_end(year) if year else default_as_of(ledgers, today)
     ctx = Context(ledgers, params, as_of, today, list(read_findings or []))
     findings: list[Finding] = []
     for r in rules if rules is not None else list(RULES.values()):
@@ -782,19 +935,50 @@ def run_checks(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code or "", f.reason))
 
 
-def findings_frame(findings: list[Finding]) -> pd.DataFrame:
+class Said(str):
+    """A message cell: its English text for csv and json, any language on demand
+    (`in_lang`), which the renderer uses for the tables people read."""
+
+    def __new__(cls, english: str, words: Callable[[str], str]):
+        self = super().__new__(cls, english)
+        self.words = words
+        return self
+
+    def in_lang(self, lang: str) -> str:
+        return self.words(lang)
+
+
+def findings_frame(findings: list[Finding], lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame({
         "code": [f.code for f in findings], "severity": [f.severity for f in findings],
         "file": [f.file for f in findings], "line": [f.line for f in findings],
         "household_id": [f.household for f in findings],
         "person_id": [f.person for f in findings],
-        "message": [f.reason for f in findings], "value": [f.value for f in findings],
+        "message": pd.Series([Said(_with_column(f, lang), lambda ln, f=f: _with_column(f, ln))
+                              for f in findings], dtype=object),
+        "value": [f.value for f in findings],
     })
 
 
-def rules_frame() -> pd.DataFrame:
-    rules = sorted(RULES.values(), key=lambda r: ("LIHECSPVD".index(r.code[0]), r.code))
+def _with_column(f: Finding, lang: str) -> str:
+    """The finding's message, after its column (as the user's file names it) if any."""
+    text = f.message(lang)
+    if f.column is None:
+        return text
+    name = f.header or f.column
+    return f"{name}列：{text}" if lang == "zh" else f"column {name}: {text}"
+
+
+def rules_frame(lang: str = "en") -> pd.DataFrame:
+    """The rules, their summary and basis in `lang` (cells that can say any language)."""
+    order = "LIHECSPVD"  # the contract's ledgers first; rules of later modules after them
+    rules = sorted(RULES.values(), key=lambda r: (
+        order.index(r.code[0]) if r.code[0] in order else len(order), r.code))
+
+    def cells(part):
+        return pd.Series([Said(say(f"checks.{r.code}.{part}", lang),
+                               lambda ln, r=r: say(f"checks.{r.code}.{part}", ln))
+                          for r in rules], dtype=object)
     return pd.DataFrame({"code": [r.code for r in rules],
                          "severity": [r.severity for r in rules],
-                         "rule": [r.summary for r in rules],
-                         "basis": [r.source for r in rules]})
+                         "rule": cells("rule"), "basis": cells("basis")})

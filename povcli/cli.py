@@ -722,7 +722,7 @@ def check(
     from .reports import Report
 
     if list_rules:
-        return _emit(Report("rules", "Rules of povcli check", _rules_frame(checks, job.lang)),
+        return _emit(Report("rules", "Rules of povcli check", checks.rules_frame()),
                      job)
     params = checks.Params(school_age=_age_range(school_age),
                            duplicate_window=duplicate_window, cadre_load=cadre_load,
@@ -739,17 +739,18 @@ def check(
     fatal = [f for f in read_findings if f.line is None]
     if fatal:
         raise LedgerError(fatal)
+    if not all(ledgers.has(n) for n in ("households", "members")):
+        # a required ledger that could not be read at all: its findings say why
+        raise LedgerError(read_findings)
     if job.year is not None:
         _year_note(job, ledgers)
     findings = checks.run_checks(ledgers, read_findings, rules, params, job.year)
     if not job.show_ids:
         findings = [f.masked() for f in findings]
     if findings or job.output not in (None, "-"):
-        kind, _ = _destination(job)
-        # csv, tsv and json are for scripts: their messages stay English
-        words = job.lang if kind in ("table", "markdown", "xlsx") else "en"
+        # the messages say themselves in the table's language; csv and json keep English
         report = Report("check", f"Findings of povcli check in {job.folder}",
-                        _findings_frame(checks, findings, words), kinds={"line": "year"})
+                        checks.findings_frame(findings), kinds={"line": "year"})
         _emit(report, job)
     errors = sum(f.severity == "error" for f in findings)
     if findings:
@@ -758,36 +759,13 @@ def check(
             _err(say("cli.counts_head", job.lang, count=len(findings)), job.show_ids)
             for (code, file), n in by_rule.most_common():
                 _err(f"  {code} " + say("cli.count_line", job.lang, file=file, count=n,
-                                        message=_rule_summary(checks, code, job.lang)),
+                                        message=say(f"checks.{code}.rule", job.lang)),
                      job.show_ids)
         _err(say("cli.check_totals", job.lang, errors=errors,
                  warnings=len(findings) - errors))
     else:
         _err(say("cli.check_clean", job.lang, rules=len(rules), ledgers=len(ledgers.loaded)))
     return EXIT_FINDINGS if errors else EXIT_OK
-
-
-def _rules_frame(checks, lang: str):
-    try:
-        return checks.rules_frame(lang)
-    except TypeError:  # an older rules_frame takes no language
-        return checks.rules_frame()
-
-
-def _rule_summary(checks, code: str, lang: str) -> str:
-    rule = checks.RULES.get(code)
-    if rule is None:
-        return code or ""
-    text = getattr(rule, "summary", "")
-    if hasattr(rule, "text"):
-        return rule.text(lang)
-    return text
-
-
-def _findings_frame(checks, findings: list, lang: str):
-    frame = checks.findings_frame(findings)
-    frame["message"] = [f.message(lang) for f in findings]
-    return frame
 
 
 # --------------------------------------------------------------------------- dossiers

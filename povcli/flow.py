@@ -8,9 +8,10 @@ records do not explain is shown as a difference, never hidden.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .ledgers import LedgerSet
+from .ledgers import LedgerSet, index_in
 from .model import Rolls, exit_rows, year_end
 from .reports import Report
 from .schema import ENUMS
@@ -47,12 +48,18 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     # the state of each person just before each change: a `returned` row for someone
     # already on the rolls changes their poverty, not the rolls
     prev = ch.groupby("person_id")["direction"].shift(1).astype(object)
-    identified = pd.Series(rolls.identified.to_numpy(), index=members["person_id"])
-    identified = identified[~identified.index.duplicated()]
-    joins = pd.Series(rolls.joins_later, index=members["person_id"])
-    joins = joins[~joins.index.duplicated()]
-    default = (ch["date"] >= ch["person_id"].map(identified)) & ~ch["person_id"].map(
-        joins).fillna(False).astype(bool)
+    # each change's person as a member row (its first), -1 for no member: by position,
+    # so that no members at all still compare dates with dates
+    pos = index_in(ch["person_id"], pd.Index(members["person_id"])) if len(members) else \
+        np.full(len(ch), -1)
+    known = pos >= 0
+    identified = np.full(len(ch), np.datetime64("NaT"), dtype="datetime64[s]")
+    joins = np.zeros(len(ch), dtype=bool)
+    if len(members):
+        identified[known] = rolls.identified.to_numpy().astype("datetime64[s]")[pos[known]]
+        joins[known] = rolls.joins_later[pos[known]]
+    default = pd.Series((ch["date"].to_numpy().astype("datetime64[s]") >= identified) & ~joins,
+                        index=ch.index)
     was_on = prev.eq("in").where(prev.notna(), default)
     rows["was_on"] = was_on.reindex(rows.index).astype(bool)
     rows["direction"] = rows["direction"].astype(str)

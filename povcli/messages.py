@@ -226,10 +226,254 @@ define({f"reader.unknown.{name}": (f"unknown {name.replace('_', ' ')} (use one o
         }.items()})
 
 # --------------------------------------------------------------------------- checks
-define({})
+define({
+    "checks.unknown_rule": ("no check rule has the code or prefix '{code}' (rules: {codes})",
+                            "没有代码或前缀为“{code}”的检查规则（规则有：{codes}）"),
+    # rule summaries and their basis (check --list-rules)
+    "checks.L01.rule": ("a cell or row the reader could not use", "读取时无法使用的单元格或行"),
+    "checks.L01.basis": ("the ledger contract", "台账数据规范"),
+    "checks.L02.rule": ("a duplicate key (the same id twice in one ledger)",
+                        "编号重复（同一台账中同一编号出现两次）"),
+    "checks.L02.basis": ("the ledger contract", "台账数据规范"),
+    "checks.L03.rule": ("a reference to a household, member or project that is not there",
+                        "引用了不存在的户、成员或项目"),
+    "checks.L03.basis": ("the ledger contract", "台账数据规范"),
+    "checks.I01.rule": ("a resident ID with a wrong check digit", "身份证号校验位错误"),
+    "checks.I01.basis": ("GB 11643 (via python-stdnum)", "GB 11643（经 python-stdnum 校验）"),
+    "checks.I02.rule": ("a resident ID whose birth date is impossible",
+                        "身份证号中的出生日期不可能存在"),
+    "checks.I02.basis": ("GB 11643 (via python-stdnum)", "GB 11643（经 python-stdnum 校验）"),
+    "checks.I03.rule": ("a resident ID with an area code not in the table (tables lag changes)",
+                        "身份证号的地区码不在代码表中（代码表可能滞后于区划调整）"),
+    "checks.I03.basis": ("GB 11643 / GB/T 2260 (via python-stdnum)",
+                         "GB 11643 / GB/T 2260（经 python-stdnum 校验）"),
+    "checks.I04.rule": ("an old 15-digit resident ID", "旧的15位身份证号"),
+    "checks.I04.basis": ("GB 11643 (via python-stdnum)", "GB 11643（经 python-stdnum 校验）"),
+    "checks.I05.rule": ("a resident ID mangled by Excel (2.20503E+17, zeros at the end)",
+                        "被 Excel 改坏的身份证号（如 2.20503E+17，或末尾变成0）"),
+    "checks.I05.basis": ("GB 11643 (via python-stdnum)", "GB 11643（经 python-stdnum 校验）"),
+    "checks.I06.rule": ("a resident ID of the wrong length or form", "身份证号长度或格式不对"),
+    "checks.I06.basis": ("GB 11643 (via python-stdnum)", "GB 11643（经 python-stdnum 校验）"),
+    "checks.I07.rule": ("a member's sex disagrees with the resident ID (digit 17)",
+                        "成员性别与身份证号（第17位）不符"),
+    "checks.I07.basis": ("GB 11643", "GB 11643《公民身份号码》"),
+    "checks.I08.rule": ("a member's birth date disagrees with the resident ID (digits 7-14)",
+                        "成员出生日期与身份证号（第7至14位）不符"),
+    "checks.I08.basis": ("GB 11643", "GB 11643《公民身份号码》"),
+    "checks.H01.rule": ("one person in two households", "同一人登记在两户中"),
+    "checks.H01.basis": ("建档立卡: a person is filed once", "建档立卡：一人只建一次档"),
+    "checks.H02.rule": ("a household with no member whose relation is head (户主)",
+                        "户内没有与户主关系为“户主”的成员"),
+    "checks.H02.basis": ("建档立卡: one head per household", "建档立卡：每户一名户主"),
+    "checks.H03.rule": ("a household with several heads", "一户有多名户主"),
+    "checks.H03.basis": ("建档立卡: one head per household", "建档立卡：每户一名户主"),
+    "checks.H04.rule": ("head_id is not a member of the household",
+                        "户主身份证号不是本户成员"),
+    "checks.H04.basis": ("the ledger contract", "台账数据规范"),
+    "checks.H05.rule": ("a household on no roll, with no removal recorded",
+                        "户已不在册，却没有减少记录"),
+    "checks.H05.basis": ("动态管理: removals are recorded", "动态管理：减少须有记录"),
+    "checks.E01.rule": ("an exit before the household was identified", "脱贫早于识别"),
+    "checks.E01.basis": ("贫困退出机制", "贫困退出机制"),
+    "checks.E02.rule": ("an exit with per-capita income at or below that year's poverty line",
+                        "脱贫户人均纯收入不高于当年贫困线"),
+    "checks.E02.basis": ("贫困退出机制: income stably above the national line; lines built in "
+                         "or policy.csv",
+                         "贫困退出机制：收入稳定超过国家扶贫标准；标准取内置值或 policy.csv"),
+    "checks.E03.rule": ("an exit still pending verification after its year ended",
+                        "脱贫年度已过，仍未入户查验"),
+    "checks.E03.basis": ("入户查验: every exit verified at home", "入户查验：每户脱贫均须入户核实"),
+    "checks.E04.rule": ("two exits of one household without a return to poverty between them",
+                        "同一户两次脱贫，其间没有返贫记录"),
+    "checks.E04.basis": ("贫困退出机制", "贫困退出机制"),
+    "checks.E05.rule": ("an exit of a household with nobody left on the rolls",
+                        "脱贫户已无在册人口"),
+    "checks.E05.basis": ("the ledger contract: exit people are members on the rolls",
+                         "台账数据规范：脱贫人口为在册成员"),
+    "checks.C01.rule": ("a removal of someone not on the rolls that day",
+                        "减少了当天不在册的人"),
+    "checks.C01.basis": ("动态管理", "动态管理"),
+    "checks.C02.rule": ("an addition of someone already on the rolls (returned excepted)",
+                        "增加了已在册的人（返贫除外）"),
+    "checks.C02.basis": ("动态管理", "动态管理"),
+    "checks.C03.rule": ("a change recorded after the person's death", "死亡之后仍有变动记录"),
+    "checks.C03.basis": ("动态管理", "动态管理"),
+    "checks.S01.rule": ("a payment for a person removed before its date (death, moved, ...)",
+                        "发放给发放日前已减少的人（死亡、迁出等）"),
+    "checks.S01.basis": ("audit: payments to people no longer on the rolls",
+                         "审计：向已不在册人员发放"),
+    "checks.S02.rule": ("a payment to a household not on the rolls that day",
+                        "发放给当天不在册的户"),
+    "checks.S02.basis": ("audit: payments to households off the rolls", "审计：向不在册户发放"),
+    "checks.S03.rule": ("the same voucher number on two payments", "两笔发放使用同一凭证号"),
+    "checks.S03.basis": ("audit: one voucher, one payment", "审计：一张凭证对应一笔发放"),
+    "checks.S04.rule": ("likely duplicate payments: same payee, program and amount within a "
+                        "window, not reversed",
+                        "疑似重复发放：同一对象、同一项目、同一金额在短期内重复且未冲正"),
+    "checks.S04.basis": ("audit: double payments", "审计：重复发放"),
+    "checks.S05.rule": ("education aid for someone outside school age (by the ID's birth date)",
+                        "教育扶贫资金发给了不在就学年龄的人（按身份证出生日期）"),
+    "checks.S05.basis": ("教育扶贫: students", "教育扶贫：对象为在校学生"),
+    "checks.S06.rule": ("a reversal (冲正, negative amount) that undoes no earlier payment of "
+                        "its payee, program and amount, or more than was paid",
+                        "冲正（负数金额）对不上此前同一对象、同一项目、同一金额的发放，"
+                        "或冲正超过已发金额"),
+    "checks.S06.basis": ("audit: 冲正 reverses one payment", "审计：一笔冲正冲销一笔发放"),
+    "checks.S07.rule": ("an amount far out of line for its program and year (robust z-score)",
+                        "金额明显偏离同项目同年度的常见水平（稳健 z 分数）"),
+    "checks.S07.basis": ("audit: outliers", "审计：异常值"),
+    "checks.S08.rule": ("a reversal smaller than an earlier payment it could undo only in part "
+                        "(a partial recovery?)",
+                        "冲正金额小于此前某笔发放，只能部分冲销（是部分追回吗？）"),
+    "checks.S08.basis": ("audit: 冲正 reverses one payment", "审计：一笔冲正冲销一笔发放"),
+    "checks.P01.rule": ("a poor household on the rolls with no cadre paired",
+                        "在册贫困户没有结对帮扶干部"),
+    "checks.P01.basis": ("包保帮扶: 全覆盖", "包保帮扶：全覆盖"),
+    "checks.P02.rule": ("a cadre paired with more households than the load limit",
+                        "帮扶干部结对户数超过上限"),
+    "checks.P02.basis": ("包保帮扶: a cadre's load", "包保帮扶：干部帮扶户数"),
+    "checks.V01.rule": ("a village marked exited whose poverty incidence at the end of its exit "
+                        "year is not below the threshold",
+                        "标为已退出的贫困村，退出当年年末贫困发生率未低于标准"),
+    "checks.V01.basis": ("贫困退出机制: villages exit below 2 % (3 % in the west)",
+                         "贫困退出机制：贫困村贫困发生率降至2%以下（西部地区3%）方可退出"),
+    "checks.V02.rule": ("a household whose village is not in villages.csv (when it is there)",
+                        "户所在村不在 villages.csv 中（有该表时）"),
+    "checks.V02.basis": ("the ledger contract: villages.csv lists every village",
+                         "台账数据规范：villages.csv 列出全部行政村"),
+    "checks.D01.rule": ("a date in the future", "日期在将来"),
+    "checks.D01.basis": ("common sense", "常识"),
+    # findings
+    "checks.L02.keep": ("{reason}: keep one of the two rows", "编号重复（{reason}）：请保留其中一行"),
+    "checks.L03.fix": ("{reason}: correct the id or add the missing row",
+                       "引用的记录不存在（{reason}）：请更正编号或补上缺少的行"),
+    "checks.L02.twice": ("this person is listed twice in the household: drop one row",
+                         "此人在本户中登记了两次：请删去一行"),
+    "checks.I01.digit": ("wrong check digit (digit 18 should be {digit}): a typo in the number?",
+                         "校验位错误（第18位应为 {digit}）：号码是否录错？"),
+    "checks.I02.date": ("digits 7-14 are not a real birth date: a typo in the number?",
+                        "第7至14位不是真实的出生日期：号码是否录错？"),
+    "checks.I02.future": ("its birth date is in the future: a typo in the number?",
+                          "出生日期在将来：号码是否录错？"),
+    "checks.I03.area": ("area code {area} is not in the code table (it may be newer than the "
+                        "table): check it against the ID card",
+                        "地区码 {area} 不在代码表中（可能是新设区划）：请与身份证核对"),
+    "checks.I04.old": ("an old 15-digit ID: record the 18-digit one of the current card",
+                       "旧的15位身份证号：请录入现行身份证上的18位号码"),
+    "checks.I05.number": ("turned into a number by Excel: its digits are lost; enter it again "
+                          "from the ID card, with the column formatted as text",
+                          "已被 Excel 转成数字，号码已丢失：请把该列设为文本格式，照身份证重新录入"),
+    "checks.I05.zeros": ("its last digits were lost to Excel (it keeps 15): enter it again from "
+                         "the ID card, with the column formatted as text",
+                         "末几位已被 Excel 丢失（只保留15位）：请把该列设为文本格式，照身份证重新录入"),
+    "checks.I06.form": ("not an 18-character resident ID (17 digits and a digit or X)",
+                        "不是18位身份证号（17位数字加一位数字或X）"),
+    "checks.I07.sex": ("column sex: {sex}, but the resident ID says {id_sex}: correct one of "
+                       "them", "性别列为 {sex}，但身份证号显示为 {id_sex}：请更正其中之一"),
+    "checks.I08.born": ("column birth_date: {born}, but the resident ID says {id_born}: correct "
+                        "one of them",
+                        "出生日期列为 {born}，但身份证号显示为 {id_born}：请更正其中之一"),
+    "checks.H01.twice": ("this person is also a member of household {other} (line "
+                         "{first_line}): keep them in one",
+                         "此人也是 {other} 户的成员（第{first_line}行）：只保留在一户中"),
+    "checks.H02.none": ("no member of this household is its head (relation head 户主) in "
+                        "members.csv: mark the head",
+                        "members.csv 中本户没有成员标为户主：请标明户主"),
+    "checks.H03.many": ("{count} members of this household are marked head (户主) in "
+                        "members.csv: keep one",
+                        "members.csv 中本户有{count}名成员标为户主：只保留一名"),
+    "checks.H04.head": ("the head is not listed among the household's members in members.csv: "
+                        "add them or correct the id",
+                        "members.csv 中本户成员里没有这位户主：请补录或更正身份证号"),
+    "checks.H05.nobody": ("nobody of this household is on the rolls on {date}, yet no removal "
+                          "is recorded in changes.csv: record the removal, or list its members",
+                          "{date} 本户已无人在册，但 changes.csv 中没有减少记录：请补记减少，"
+                          "或列出其成员"),
+    "checks.E01.before": ("exit year {exit_year} is before the household was identified "
+                          "({identified}): correct the year",
+                          "脱贫年度 {exit_year} 早于识别日期（{identified}）：请更正年度"),
+    "checks.E02.income": ("per-capita income {income} is not above the {exit_year} poverty line "
+                          "{line_amount}: the household does not meet the exit standard, or the "
+                          "income is wrong",
+                          "人均纯收入 {income} 元不高于 {exit_year} 年贫困线 {line_amount} 元："
+                          "该户未达到脱贫标准，或收入有误"),
+    "checks.E03.pending": ("the {exit_year} exit is still not verified: record the home visit's "
+                           "result (pass or fail)",
+                           "{exit_year} 年的脱贫仍未查验：请记录入户查验结果（通过或未通过）"),
+    "checks.E04.twice": ("the household already exited in {first_year} (line {first_line}) and "
+                         "no return to poverty (returned) is recorded since: drop one exit or "
+                         "record the return",
+                         "本户已于 {first_year} 年脱贫（第{first_line}行），此后没有返贫记录："
+                         "请删去一次脱贫，或补记返贫"),
+    "checks.E05.nobody": ("nobody of this household is on the rolls on 31 December {exit_year}, "
+                          "so the exit counts no one: check the changes, or drop the exit",
+                          "{exit_year} 年12月31日本户已无人在册，这次脱贫不计任何人："
+                          "请核对人口变动，或删去这次脱贫"),
+    "checks.C01.absent": ("removes a person who is not on the rolls on {date}: drop the row or "
+                          "record how they came on",
+                          "减少的人在 {date} 并不在册：请删去此行，或补记其增加"),
+    "checks.C02.present": ("adds a person who is already on the rolls on {date}: drop the row, "
+                           "or record the removal before it",
+                           "增加的人在 {date} 已经在册：请删去此行，或在此前补记减少"),
+    "checks.C03.dead": ("recorded after the person's death on {died}: drop the row or correct "
+                        "the death", "记录在此人 {died} 死亡之后：请删去此行，或更正死亡记录"),
+    "checks.S01.removed": ("paid on {date} for a person not on the rolls then ({reason} on "
+                           "{on}): recover the payment or correct the record",
+                           "{date} 发放时此人已不在册（{on}{reason:zh}）：请追回资金或更正记录"),
+    "checks.S01.off": ("paid on {date} for a person not on the rolls then: recover the payment "
+                       "or correct the record",
+                       "{date} 发放时此人不在册：请追回资金或更正记录"),
+    "checks.S02.off": ("paid on {date} to a household not on the rolls that day: recover the "
+                       "payment or correct the record",
+                       "{date} 发放给当天不在册的户：请追回资金或更正记录"),
+    "checks.S03.twice": ("voucher {voucher} is on line {first_line} already: one of the two is "
+                         "a double payment or a typo",
+                         "凭证号 {voucher} 已在第{first_line}行使用：两笔中有一笔是重复发放或录入错误"),
+    "checks.S04.again": ("{program} {amount} paid again within {days} days to the same payee, "
+                         "and not reversed: a double payment?",
+                         "{program:zh} {amount} 元在{days}天内再次发给同一对象，且未冲正：是否重复发放？"),
+    "checks.S05.age": ("education aid for a person aged {age} (school age is {low}-{high}): "
+                       "check the person or the program",
+                       "教育扶贫资金发给了{age}岁的人（就学年龄为{low}-{high}岁）：请核对对象或项目"),
+    "checks.S06.none": ("reverses {amount} of {program} that was never paid to this payee "
+                        "before: drop it or record the original payment",
+                        "冲正 {program:zh} {amount} 元，但此前从未向该对象发放过：请删去，或补记原发放"),
+    "checks.S06.unmatched": ("reverses {amount} of {program}, which matches no earlier payment "
+                             "of that amount to this payee: correct the amount or record the "
+                             "original payment",
+                             "冲正 {program:zh} {amount} 元，对不上此前向该对象发放的任何一笔同额资金："
+                             "请更正金额，或补记原发放"),
+    "checks.S06.over": ("reverses {amount} of {program}: reversals to this payee come to "
+                        "{reversed}, more than the {paid} paid up to {date}: drop the extra "
+                        "reversal",
+                        "冲正 {program:zh} {amount} 元：截至 {date} 对该对象的冲正合计 {reversed} 元，"
+                        "超过已发放的 {paid} 元：请删去多余的冲正"),
+    "checks.S08.partial": ("reverses {amount} of {program}, less than an earlier payment to "
+                           "this payee: a partial recovery? check the amount",
+                           "冲正 {program:zh} {amount} 元，少于此前向该对象的某笔发放：是部分追回吗？"
+                           "请核对金额"),
+    "checks.S07.far": ("{program} {amount} is far from the usual {median} of {pay_year}: a "
+                       "typo in the amount?",
+                       "{program:zh} {amount} 元远离 {pay_year} 年常见的 {median} 元：金额是否录错？"),
+    "checks.P01.none": ("poor on {date} and no cadre is paired with it in pairings.csv: assign "
+                        "one", "{date} 为贫困户，但 pairings.csv 中没有结对干部：请安排帮扶干部"),
+    "checks.P02.load": ("cadre {cadre} is paired with {count} households (limit {limit}): share "
+                        "them out", "干部 {cadre} 结对{count}户（上限{limit}户）：请分给其他干部"),
+    "checks.V01.exit": ("exited in {exit_year} with {poor} poor people of {population} "
+                        "({incidence}), not below {threshold}: check the exit or the figures",
+                        "{exit_year} 年退出时有贫困人口{poor}人，农村人口{population}人"
+                        "（贫困发生率{incidence}），未低于{threshold}：请核对退出或数据"),
+    "checks.V02.unknown": ("village {village} ({township}) is not in villages.csv: correct the "
+                           "village's name or add the village",
+                           "村 {village}（{township}）不在 villages.csv 中：请更正村名或补录该村"),
+    "checks.D01.future": ("{date} is in the future: a typo?", "{date} 在将来：是否录错？"),
+})
 
 # --------------------------------------------------------------------------- reports
-define({})
+define({
+    "reports.villages_paired": ("{paired} of {total} villages paired",
+                                "{total}个村中{paired}个村有结对企业"),
+})
 
 define({  # render
     "render.xlsx_too_many_rows": (

@@ -254,6 +254,8 @@ class Rolls:
         rows = pd.DataFrame({"person_id": person_ids.to_numpy(), "when": pd.to_datetime(
             when.to_numpy()).astype("datetime64[s]"), "row": np.arange(len(person_ids))})
         rows = rows.dropna(subset=["when"])
+        if rows.empty or not len(self.members):
+            return np.ones(len(person_ids), dtype=bool)  # nobody to look up: all count as on
         rows["person_id"] = rows["person_id"].astype(object)  # one key type for merge_asof
         ch = self.changes[["date", "person_id", "direction"]].dropna(subset=["date"])
         ch = ch.assign(person_id=ch["person_id"].astype(object),

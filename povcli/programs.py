@@ -9,6 +9,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, is_in
+from .messages import say
 from .model import Rolls, codes_of, latest_year, year_end
 from .policy import DIBAO_STANDARD, NATIONAL_POVERTY_LINE
 from .reports import Report, _finish, _rows_of_year, with_area
@@ -224,20 +225,29 @@ def villages(ledgers: LedgerSet, year: int | None = None, threshold: float = 0.0
     frame = table.assign(
         people=[int(n_people.get(k, 0)) for k in key],
         poor_people=[int(n_poor.get(k, 0)) for k in key])
-    population = pd.to_numeric(frame["rural_population"], errors="coerce")
+    # a village of households.csv that villages.csv lacks (a typo, a new village) has no
+    # rural population: its incidence is unknown, shown empty, and the rest goes on
+    population = pd.Series(pd.to_numeric(frame["rural_population"], errors="coerce")
+                           .to_numpy(dtype="float64", na_value=np.nan), index=frame.index)
     frame["incidence"] = frame["poor_people"] / population.where(population > 0)
     frame["meets_exit_threshold"] = np.where(frame["incidence"].isna(), None, np.where(
         frame["incidence"] < threshold, "yes", "no"))
-    frame["poor_village"] = frame["poor_village"].map({True: "yes", False: "no"})
+    frame["poor_village"] = frame["poor_village"].astype(object).map(
+        lambda v: None if v is None or v is pd.NA or v != v else "yes" if v else "no")
     frame = frame.sort_values(["township", "village"]).reset_index(drop=True)[VILLAGE_COLUMNS]
     total_pop = population.sum()
+    paired, total = int(frame["enterprise"].notna().sum()), len(frame)
     totals = [{"township": "total", "rural_population": total_pop,
                "people": frame["people"].sum(), "poor_people": frame["poor_people"].sum(),
                "incidence": frame["poor_people"].sum() / total_pop if total_pop else None,
-               "enterprise": f"{int(frame['enterprise'].notna().sum())} of {len(frame)} "
-                             "villages paired"}]
+               "enterprise": say("reports.villages_paired", "en", paired=paired, total=total),
+               "villages_paired": paired, "villages_total": total}]
+    # the total's text in any language: say(*meta["total_text"] with lang) in the enterprise
+    # cell of the totals row
     return Report("villages", f"Villages (行政村) at {year}-12-31: poverty incidence "
-                  f"(exit threshold {threshold:.0%})", frame, totals)
+                  f"(exit threshold {threshold:.0%})", frame, totals,
+                  meta={"total_text": ("reports.villages_paired",
+                                       {"paired": paired, "total": total})})
 
 
 # --------------------------------------------------------------------------- housing

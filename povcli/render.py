@@ -243,6 +243,8 @@ def _display_rows(report, show_ids: bool, lang: str = "en", frame=None, headers=
 
 def _for_people(col: str, value, lang: str):
     """A cell as people read it in their language: metrics, codes and messages."""
+    if hasattr(value, "in_lang"):  # a catalogue message (checks.Said)
+        return value.in_lang(lang)
     if col == "metric":
         return i18n.metric(value, lang)
     if col == "message" or col == "line" and isinstance(value, str):

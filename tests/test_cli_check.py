@@ -205,3 +205,109 @@ def test_an_id_given_as_a_findings_value_is_masked_too(run, tmp_path):
     assert result.exit_code == 1 and "H04" in result.stdout
     assert other not in result.stdout + result.stderr
     assert other[:6] + "********" + other[-4:] in result.stdout
+
+
+# ---- sets that used to end in "internal error"
+
+def _no_internal_error(result):
+    text = result.stdout + result.stderr
+    assert "internal error" not in text and "Traceback" not in text, text
+    assert result.exit_code in (0, 1), text
+
+
+def test_check_of_the_broken_fixture_reports_instead_of_crashing(run):
+    from conftest import ROOT
+    result = run("check", "-d", ROOT / "tests" / "fixtures" / "broken", "-f", "csv")
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    codes = {r["code"] for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert {"L01", "L03", "H02"} <= codes
+
+
+def test_check_of_the_smallest_set_households_and_members_only(run, tmp_path):
+    from conftest import household, make_ledgers, member
+    folder = make_ledgers(tmp_path / "small", [household("01")], [member(1, "01")])
+    result = run("check", "-d", folder, "-f", "csv", "--ignore", "I")
+    _no_internal_error(result)
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_check_with_an_impossible_change_date(run, tmp_path):
+    from conftest import household, make_ledgers, member, pid
+    folder = make_ledgers(tmp_path / "d", [household("01")],
+                          [member(1, "01"), member(2, "01", "child")],
+                          changes=[["2017-13-05", "01", pid(2), "out", "moved"]])
+    result = run("check", "-d", folder, "-f", "csv", "--ignore", "I")
+    _no_internal_error(result)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["code"], r["line"], r["value"]) for r in rows] == [("L01", "2", "2017-13-05")]
+
+
+def test_check_with_an_exit_year_the_reader_refuses(run, tmp_path):
+    from conftest import household, make_ledgers, member
+    folder = make_ledgers(tmp_path / "e", [household("01")], [member(1, "01")],
+                          exits=[["01", "2016年度", "pass", "2016-12-01", "5000"]])
+    result = run("check", "-d", folder, "-f", "csv", "--ignore", "I")
+    _no_internal_error(result)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["code"], r["line"]) for r in rows] == [("L01", "2")]
+
+
+# ---- rule codes, villages, language
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_an_unknown_rule_code_is_a_usage_error(run, option):
+    result = run("check", *D, option, "ZZZ")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "ZZZ" in result.stderr and "S06" in result.stderr
+    assert run("check", *D, option, "S06,ZZZ").exit_code == 2
+
+
+def test_unknown_rule_codes_in_both_languages():
+    from povcli.checks import select_rules
+    from povcli.findings import UsageError
+    with pytest.raises(UsageError) as caught:
+        select_rules(["S0", "Q"], None)
+    assert caught.value.msg == "checks.unknown_rule"
+    assert "没有代码或前缀为“Q”的检查规则" in caught.value.text("zh")
+    assert [r.code for r in select_rules(["s06"], ["S0"])] == []  # case-blind, valid prefixes
+
+
+def test_a_village_missing_from_villages_csv(run, tmp_path):
+    folder = tmp_path / "typo"
+    shutil.copytree(SAMPLE, folder)
+    path = folder / "households.csv"
+    text = path.read_bytes().decode("utf-8-sig")
+    lines = text.split("\n")
+    cells = lines[1].split(",")
+    assert cells[2] == "样子沟村"
+    cells[2] = "样子沟"
+    lines[1] = ",".join(cells)
+    path.write_bytes(("\ufeff" + "\n".join(lines)).encode("utf-8"))
+    villages = run("villages", "-d", folder, "-f", "csv")
+    _no_internal_error(villages)
+    rows = {r["village"]: r for r in csv.DictReader(io.StringIO(villages.stdout))}
+    assert rows["样子沟"]["people"] == "1" and rows["样子沟"]["rural_population"] == ""
+    assert rows["样子沟"]["incidence"] == ""
+    assert run("villages", "-d", folder, "-f", "table").exit_code == 0
+    report = run("report", "-d", folder, "-o", tmp_path / "r.html")
+    _no_internal_error(report)
+    assert (tmp_path / "r.html").exists()
+    check = run("check", "-d", folder, "-f", "csv")
+    assert check.exit_code == 1
+    found = [(r["code"], r["line"], r["value"])
+             for r in csv.DictReader(io.StringIO(check.stdout))]
+    assert found == [("V02", "2", "样子沟")]
+
+
+def test_check_speaks_chinese(run, faulty):
+    folder, _, _ = faulty
+    result = run("check", "-d", folder, "-f", "csv", "--lang", "zh")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    s01 = [r for r in rows if r["code"] == "S01"][0]
+    assert "recover the payment" in s01["message"]  # csv and json stay English
+    table = run("check", "-d", folder, "-f", "markdown", "--lang", "zh").stdout
+    assert "发放时此人已不在册" in table and "recover the payment" not in table
+    rules = run("check", "--list-rules", "--lang", "zh", "-f", "markdown").stdout
+    assert "身份证号校验位错误" in rules and "台账数据规范" in rules
+    assert "a resident ID with a wrong check digit" not in rules

@@ -154,7 +154,7 @@ def test_subsidy_reversal_subtracts_but_counts_as_a_payment(tmp_path):
          "amount": 500.0},
         {"year": 2017, "program": "education", "payments": 1, "households": 1, "people": 1,
          "amount": 500.0},
-        {"year": 2017, "program": "photovoltaic", "payments": 3, "households": 1, "people": 0,
+        {"year": 2017, "program": "photovoltaic", "payments": 3, "households": 1, "people": None,
          "amount": 1000.0},
     ]
     assert summary_of(folder, 2017)["subsidy_amount_year"] == 1500.0

@@ -233,3 +233,28 @@ def test_new_commands_in_every_format(run, command, fmt):
     result = run(command, *D, "--format", fmt)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_flow_and_report_of_households_without_members(run, tmp_path):
+    # an office that has filed its households but no members yet: the figures are zeros,
+    # not an internal error (flow compared dates with an empty float lookup)
+    from conftest import household, make_ledgers
+    folder = make_ledgers(tmp_path / "empty", [household("01")], [])
+    for args in (["flow", "--year", "2017"], ["report", "--year", "2017", "-o",
+                                               tmp_path / "r.html"]):
+        result = run(*args, "-d", folder)
+        assert "internal error" not in result.stderr, result.stderr
+        assert result.exit_code == 0, result.stderr
+
+
+def test_villages_total_text_is_a_catalogue_message():
+    from povcli.ledgers import read_ledgers
+    from povcli.messages import say
+    from povcli.programs import villages
+    from conftest import SAMPLE
+    report = villages(read_ledgers(SAMPLE)[0], 2017)
+    msg, params = report.meta["total_text"]
+    total = report.totals[0]
+    assert params == {"paired": total["villages_paired"], "total": total["villages_total"]}
+    assert total["enterprise"] == say(msg, "en", **params) == "19 of 19 villages paired"
+    assert say(msg, "zh", **params) == "19个村中19个村有结对企业"
