@@ -160,7 +160,20 @@ def _row_kinds(report, row: dict) -> dict[str, str]:
     return kinds
 
 
-def masked_frame(frame, show_ids: bool = False):
+def _mask_keeping_words(value):
+    """mask_text, but a catalogue message (with `in_lang`) stays one: it is masked once
+    put in words (_display_rows)."""
+    return value if hasattr(value, "in_lang") else mask_text(value)
+
+
+def _cellwise(series, fn):
+    """fn on every cell, the results kept as they are (Series.map would turn a str
+    subclass such as a catalogue message into a plain str)."""
+    import pandas as pd
+    return pd.Series([fn(v) for v in series], index=series.index, dtype=object)
+
+
+def masked_frame(frame, show_ids: bool = False, for_display: bool = False):
     """The frame with resident ID numbers masked unless show_ids: ID columns wholly, and
     any other text column by value (an ID typed into a name or a message). Only columns
     holding text of 15 characters or more are looked at cell by cell."""
@@ -174,14 +187,14 @@ def masked_frame(frame, show_ids: bool = False):
         if str(series.dtype) == "category":
             series = series.astype(object)
         if col in ID_COLUMNS:
-            changed[col] = series.map(mask_id)
+            changed[col] = _cellwise(series, mask_id)
             continue
         try:
             longest = series.str.len().max()
         except (AttributeError, TypeError):  # not a text column after all
             continue
         if longest == longest and longest is not None and longest >= 15:
-            changed[col] = series.map(mask_text)
+            changed[col] = _cellwise(series, _mask_keeping_words if for_display else mask_text)
     return frame.assign(**changed) if changed else frame
 
 
@@ -189,9 +202,9 @@ def _masked(text, show_ids: bool):
     return text if show_ids else mask_text(text)
 
 
-def _records(report, show_ids: bool, frame=None) -> list[dict]:
+def _records(report, show_ids: bool, frame=None, for_display: bool = False) -> list[dict]:
     frame = report.frame if frame is None else frame
-    return masked_frame(frame, show_ids).to_dict(orient="records")
+    return masked_frame(frame, show_ids, for_display).to_dict(orient="records")
 
 
 def to_csv(report, delimiter: str = ",", show_ids: bool = False,
@@ -232,7 +245,7 @@ def _display_rows(report, show_ids: bool, lang: str = "en", frame=None, headers=
         return _masked(display_text(_for_people(col, value, lang), kind), show_ids)
 
     body = []
-    for row in _records(report, show_ids, frame):
+    for row in _records(report, show_ids, frame, for_display=True):
         kinds = _row_kinds(report, row)
         body.append([shown(c, row[c], kinds[c]) for c in columns])
     kinds = dict(zip(columns, _kinds(report)))
@@ -520,7 +533,7 @@ def to_xlsx(report, path: Path, show_ids: bool = False, lang: str = "en") -> Non
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     formats = {AMOUNT: "#,##0.00", RATE: "0.0%", COUNT: "#,##0", NUMBER: "#,##0.0", YEAR: "0"}
-    for r, row in enumerate(_records(report, show_ids), start=2):
+    for r, row in enumerate(_records(report, show_ids, for_display=True), start=2):
         kinds = _row_kinds(report, row)
         for c, col in enumerate(columns, start=1):
             kind = kinds[col]
@@ -533,7 +546,8 @@ def to_xlsx(report, path: Path, show_ids: bool = False, lang: str = "en") -> Non
                 cell.number_format = formats[kind]
                 text = display_text(value, kind)
             else:
-                text = _xlsx_text(_masked(str(_for_people(col, value, lang)), show_ids))
+                said = row[col] if hasattr(row[col], "in_lang") else value  # its language
+                text = _xlsx_text(_masked(str(_for_people(col, said, lang)), show_ids))
                 cell.value = text
                 # text, never a formula: ids with leading zeros and cells that begin
                 # with = + - @ stay as written

@@ -286,3 +286,18 @@ def test_dossier_json_masks_ids_by_value():
     text = render.dossier_json(d)
     assert ID not in text and text.count("220503********0015") == 5
     assert text.count(ID) == 0 and ID in render.dossier_json(d, show_ids=True)
+
+
+def test_messages_keep_their_language_when_masked(tmp_path):
+    from povcli.checks import Said
+
+    said = Said(f"a long English message about {ID}", lambda lang: f"中文说明 {ID}" if
+                lang == "zh" else f"a long English message about {ID}")
+    report = Report("check", "t", pd.DataFrame({"message": pd.Series([said], dtype=object),
+                                                "households": [1]}))
+    text = plain(render.rich_table(report, lang="zh"))
+    assert "中文说明 220503********0015" in text and ID not in text
+    render.to_xlsx(report, tmp_path / "x.xlsx", lang="zh")
+    assert openpyxl.load_workbook(tmp_path / "x.xlsx").active["A2"].value == \
+        "中文说明 220503********0015"
+    assert ID not in render.render(report, "csv")
