@@ -184,6 +184,37 @@ WORDS.update({
     "a date in the future": "日期在未来",
 })
 
+# Captions of tables on a terminal, and the events of a household's timeline
+WORDS.update({
+    "left out for the width of the terminal: {columns} (use --format csv, or a wider terminal)":
+        "因终端宽度未显示：{columns}（请用 --format csv，或加宽终端）",
+    "{count} more rows: use --format csv for all": "另有{count}行未显示：请用 --format csv 查看全部",
+    "identified (event)": "识别", "in (event)": "增加", "out (event)": "减少",
+    "exit (event)": "脱贫退出", "person's name": "姓名",
+    "{category}, cause {cause}": "{category}，致贫原因：{cause}",
+    "exit {year}, verification {verification}": "{year}年脱贫，入户查验：{verification}",
+    ", income {income} a person": "，人均纯收入{income}元",
+})
+
+# Column headers of tables for people in English (csv and json keep the keys): a few
+# named here, the rest with spaces for underscores.
+HEADERS = {
+    "household_id": "household", "person_id": "resident ID", "project_id": "project",
+    "cadre_id": "cadre id", "head_name": "head of household", "head_id": "head's resident ID",
+    "identified_on": "identified", "verified_on": "verified", "funds_higher": "higher funds",
+    "funds_local": "local funds", "funds_other": "other funds", "funds_total": "total funds",
+    "meets_exit_threshold": "meets exit threshold", "amount_per_household":
+        "amount per household",
+}
+
+
+def header(name: str, lang: str, report: str | None = None) -> str:
+    """A column's header in a table for people: Chinese as `column`, English in words."""
+    if lang == "zh":
+        return column(name, lang, report)
+    return HEADERS.get(name, str(name).replace("_", " "))
+
+
 # Enumerated values shown in these columns get their Chinese label.
 VALUE_COLUMNS = {"direction": "direction", "reason": "reason", "program": "program",
                  "kind": "kind", "verification": "verification", "source": "source",

@@ -474,3 +474,10 @@ define({
     "reports.villages_paired": ("{paired} of {total} villages paired",
                                 "{total}个村中{paired}个村有结对企业"),
 })
+
+define({  # render
+    "render.xlsx_too_many_rows": (
+        "{rows} rows do not fit in an xlsx sheet (at most {limit}): write csv instead "
+        "(--format csv or -o FILE.csv)",
+        "共{rows}行，超出xlsx工作表的上限（最多{limit}行）：请改为输出csv（--format csv 或 -o 文件.csv）"),
+})
