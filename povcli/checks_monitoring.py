@@ -74,7 +74,7 @@ def _no_risk(ctx: Context):
     if ep is None:
         return []
     rows = ep[ep["risks"].isna() | (ep["risks"].astype(object) == "")]
-    return [_find(ctx, "M01", "monitoring", r._row, "monitor.M01", r.household_id,
+    return [_find(ctx, "M01", "monitoring", r.row_index, "monitor.M01", r.household_id,
                   when=r.identified_on) for r in rows.itertuples()]
 
 
@@ -87,7 +87,7 @@ def _too_soon(ctx: Context):
     ok = ep["identified_on"].notna() & ep["eliminated_on"].notna()
     e = ep[ok & (ep["eliminated_on"] >= ep["identified_on"])]
     soon = e[e["eliminated_on"] < e["identified_on"] + pd.DateOffset(months=6)]
-    return [_find(ctx, "M02", "monitoring", r._row, "monitor.M02", r.household_id,
+    return [_find(ctx, "M02", "monitoring", r.row_index, "monitor.M02", r.household_id,
                   _day(r.eliminated_on), r.eliminated_on, identified=_day(r.identified_on),
                   days=int((r.eliminated_on - r.identified_on).days))
             for r in soon.itertuples()]
@@ -109,15 +109,15 @@ def _assisted_below(ctx: Context):
             continue
         line = parameter(ctx.ledgers, "monitoring_line", year)
         if line is None:
-            unlined.setdefault(year, r._row)
+            unlined.setdefault(year, r.row_index)
             continue
         if y < line:
-            out.append(_find(ctx, "M03", "monitoring", r._row, "monitor.M03", r.household_id,
-                             f"{y:.2f}", r.eliminated_on, year=year, income=f"{y:.2f}",
-                             line=f"{line:.2f}"))
+            out.append(_find(ctx, "M03", "monitoring", r.row_index, "monitor.M03", r.household_id,
+                             f"{y:.2f}", r.eliminated_on, of_year=year, income=f"{y:.2f}",
+                             monitoring_line=f"{line:.2f}"))
     for year, row in unlined.items():  # say so; never a built-in line
         out.append(_find(ctx, "M03", "monitoring", row, "monitor.M03_no_line", None, None,
-                         pd.Timestamp(year=year, month=12, day=31), year=year))
+                         pd.Timestamp(year=year, month=12, day=31), of_year=year))
     return out
 
 
@@ -133,7 +133,7 @@ def _natural_without_labor(ctx: Context):
     for r in e.itertuples():
         texts = labor.get(r.household_id)
         if texts and all(any(w in t for w in UNABLE_TO_WORK) for t in texts):
-            out.append(_find(ctx, "M04", "monitoring", r._row, "monitor.M04", r.household_id,
+            out.append(_find(ctx, "M04", "monitoring", r.row_index, "monitor.M04", r.household_id,
                              when=r.eliminated_on))
     return out
 
@@ -145,7 +145,7 @@ def _marginal_registered(ctx: Context):
     if ep is None:
         return []
     rows = ep[(ep["category"] == "marginal") & ep["registered"] & ep["township"].notna()]
-    return [_find(ctx, "M05", "monitoring", r._row, "monitor.M05", r.household_id,
+    return [_find(ctx, "M05", "monitoring", r.row_index, "monitor.M05", r.household_id,
                   when=r.identified_on) for r in rows.itertuples()]
 
 
@@ -164,7 +164,7 @@ def _unstable_not_exited(ctx: Context):
     for r in rows.itertuples():
         first = passed.get(r.household_id)
         if first is None or int(first) > r.identified_on.year:
-            out.append(_find(ctx, "M06", "monitoring", r._row, "monitor.M06", r.household_id,
+            out.append(_find(ctx, "M06", "monitoring", r.row_index, "monitor.M06", r.household_id,
                              when=r.identified_on))
     return out
 
@@ -175,7 +175,7 @@ def _eliminated_before(ctx: Context):
     if ep is None:
         return []
     rows = ep[ep["eliminated_on"] < ep["identified_on"]]
-    return [_find(ctx, "M07", "monitoring", r._row, "monitor.M07", r.household_id,
+    return [_find(ctx, "M07", "monitoring", r.row_index, "monitor.M07", r.household_id,
                   _day(r.eliminated_on), r.identified_on, identified=_day(r.identified_on))
             for r in rows.itertuples()]
 
@@ -194,12 +194,12 @@ def _overlap(ctx: Context):
         open_until, open_row = None, None
         for r in g.itertuples():
             if open_row is not None and (pd.isna(open_until) or r.identified_on < open_until):
-                out.append(_find(ctx, "M08", "monitoring", r._row, "monitor.M08", hid,
+                out.append(_find(ctx, "M08", "monitoring", r.row_index, "monitor.M08", hid,
                                  _day(r.identified_on), r.identified_on,
                                  other=ctx.ledgers.loaded["monitoring"].line(int(open_row))))
             end = r.eliminated_on
             if open_row is None or pd.isna(end) or (pd.notna(open_until) and end > open_until):
-                open_until, open_row = end, r._row
+                open_until, open_row = end, r.row_index
     return out
 
 
@@ -236,7 +236,7 @@ def _illness_without_patient(ctx: Context):
     for r in sick.itertuples():
         texts = health.get(r.household_id)
         if texts and all(t in HEALTHY for t in texts):
-            out.append(_find(ctx, "M10", "monitoring", r._row, "monitor.M10", r.household_id,
+            out.append(_find(ctx, "M10", "monitoring", r.row_index, "monitor.M10", r.household_id,
                              when=r.identified_on))
     return out
 

@@ -299,12 +299,12 @@ define({
     "monitor.M02": ("risk eliminated {days} days after identification on {identified}: "
                     "monitoring should in principle last at least six months",
                     "纳入监测（{identified}）后仅 {days} 天即标注风险消除：原则上应监测满半年"),
-    "monitor.M03": ("eliminated by assistance while the per-capita income of {year} ({income}) "
-                    "is below the monitoring line ({line})",
-                    "标注为帮扶消除，但 {year} 年人均纯收入（{income}）低于防返贫监测标准（{line}）"),
-    "monitor.M03_no_line": ("policy.csv gives no monitoring_line for {year}: eliminations by "
-                            "assistance of {year} could not be checked against it",
-                            "policy.csv 没有给出 {year} 年的防返贫监测标准：无法核对该年的帮扶消除"),
+    "monitor.M03": ("eliminated by assistance while the per-capita income of {of_year} ({income}) "
+                    "is below the monitoring line ({monitoring_line})",
+                    "标注为帮扶消除，但 {of_year} 年人均纯收入（{income}）低于防返贫监测标准（{monitoring_line}）"),
+    "monitor.M03_no_line": ("policy.csv gives no monitoring_line for {of_year}: eliminations by "
+                            "assistance of {of_year} could not be checked against it",
+                            "policy.csv 没有给出 {of_year} 年的防返贫监测标准：无法核对该年的帮扶消除"),
     "monitor.M04": ("eliminated \"naturally\" though no member is able to work: check the "
                     "elimination and the household's guarantee",
                     "家中无劳动能力成员，却标注为自然消除：请核实消除方式及兜底保障"),

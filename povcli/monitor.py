@@ -38,7 +38,7 @@ def episodes(ledgers: LedgerSet) -> pd.DataFrame:
                          "registered": reg.loc[hh.index].to_numpy()})
     out = ep.assign(household_id=ep["household_id"].astype(object),
                     category=ep["category"].astype(object),
-                    _row=ep.index.to_numpy())
+                    row_index=ep.index.to_numpy())
     out = out.merge(info, on="household_id", how="left")
     out["registered"] = out["registered"].fillna(True).astype(bool)
     return out
