@@ -14,7 +14,6 @@ eliminated "naturally" but stays under assistance), by the village's assessment.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .checks import ERROR, RULES, WARNING, Context, rule
@@ -252,51 +251,3 @@ def _per_capita_differs(ctx: Context):
                   f"{r.per_capita_net:.2f}", pd.Timestamp(year=int(r.year), month=12, day=31)
                   if pd.notna(r.year) else None, computed=f"{r.per_capita:.2f}")
             for i, r in zip(bad.index, bad.itertuples(index=False))]
-
-
-@rule("M12", ERROR, "an exit's per-capita income differs from the incomes ledger's figure "
-      "of the exit year by more than 1 yuan", "the ledger contract: exit income test")
-def _exit_income_differs(ctx: Context):
-    exits = ctx.frame("exits")
-    incomes = _incomes(ctx)
-    if exits is None or incomes is None:
-        return []
-    out = []
-    rows = exits[exits["per_capita_income"].notna() & exits["exit_year"].notna()]
-    for i, r in zip(rows.index, rows.itertuples(index=False)):
-        y = incomes.get((r.household_id, int(r.exit_year)))
-        if y is not None and pd.notna(y) and abs(y - r.per_capita_income) > 1:
-            out.append(_find(ctx, "M12", "exits", i, "monitor.M12", r.household_id,
-                             f"{r.per_capita_income:.2f}",
-                             pd.Timestamp(year=int(r.exit_year), month=12, day=31),
-                             computed=f"{y:.2f}"))
-    return out
-
-
-@rule("M13", WARNING, "an incomes row whose household size differs from the members on the "
-      "roll at the end of its year", "the ledger contract: incomes (size)")
-def _size_differs(ctx: Context):
-    """Informative only where the household is registered and on the rolls that day."""
-    if ctx.frame("incomes") is None:
-        return []
-    from .model import year_end
-    inc = ctx.frame("incomes")
-    rolls = ctx.rolls
-    reg = registered(ctx.ledgers)
-    hh = ctx.frame("households")
-    reg_ids = set(hh.loc[reg.to_numpy(), "household_id"])
-    codes = rolls.household_index.get_indexer(inc["household_id"].astype(object))
-    out = []
-    for year in sorted(inc["year"].dropna().astype(int).unique()):
-        per = rolls.people_per_household(year_end(year))
-        on = rolls._household_codes_on(year_end(year))
-        rows = np.flatnonzero((inc["year"] == year).to_numpy(dtype=bool) & (codes >= 0)
-                              & inc["size"].notna().to_numpy())
-        for k in rows:
-            i = inc.index[k]
-            hid, code = inc.at[i, "household_id"], codes[k]
-            if hid in reg_ids and on[code] and int(inc.at[i, "size"]) != int(per[code]):
-                out.append(_find(ctx, "M13", "incomes", i, "monitor.M13", hid,
-                                 str(int(inc.at[i, "size"])), year_end(year),
-                                 size=int(inc.at[i, "size"]), people=int(per[code])))
-    return out

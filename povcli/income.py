@@ -34,7 +34,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, index_in
-from .model import Rolls, with_area, year_end
+from .model import Rolls, year_end
 from .policy import line_for, poverty_lines
 from .reports import Report
 
@@ -367,7 +367,3 @@ def _trend(ledgers, years, by, notes) -> Report:
         drop=True)
     return Report("income", "Per-capita income against the year before", frame, notes=notes,
                   kinds=dict(KINDS))
-
-
-def with_township(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
-    return with_area(frame, ledgers)

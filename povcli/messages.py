@@ -327,10 +327,4 @@ define({
     "monitor.M11": ("the given per-capita net income differs from the computed one ({computed}) "
                     "by more than 1 yuan: the computed figure is used",
                     "填写的人均纯收入与按各项收入计算的结果（{computed}）相差超过 1 元：以计算结果为准"),
-    "monitor.M12": ("the exit's per-capita income differs from the incomes ledger's figure of "
-                    "that year ({computed}) by more than 1 yuan",
-                    "脱贫时填写的人均纯收入与家庭收入台账当年的数字（{computed}）相差超过 1 元"),
-    "monitor.M13": ("the household size ({size}) differs from the {people} members on the "
-                    "roll at the end of the year",
-                    "家庭人口数（{size}）与年末在册成员数（{people} 人）不一致"),
 })

@@ -70,14 +70,12 @@ class People:
     def __init__(self, ledgers: LedgerSet):
         self.rolls = Rolls.of(ledgers)
         reg = registered(ledgers)
-        hh = ledgers.frame("households")
         reg_code = np.ones(len(self.rolls.household_index), dtype=bool)
         reg_code[self.rolls.hh_row] = reg.to_numpy()
         known = self.rolls.member_hh >= 0
         self.member_registered = np.where(known, reg_code[np.maximum(self.rolls.member_hh, 0)],
                                           True)
         self._cache: dict = {}
-        del hh
 
     def per_household(self, when) -> np.ndarray:
         when = pd.Timestamp(when)
