@@ -52,7 +52,25 @@ def _builders() -> dict[str, Callable[..., Any]]:
             ledgers, year, listing),
         "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
         "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
+        "income": lambda ledgers, year, listing, by=None, line=None, bunching=False,
+            margin=None, trend=False, **o: _income(ledgers, year, by, line, listing, bunching,
+                                                   margin, trend),
+        "monitor": lambda ledgers, year, listing, by=None, candidates=False, margin=None,
+            **o: _monitor(ledgers, year, by, listing, candidates, margin),
     }
+
+
+def _income(ledgers, year, by, line, listing, bunching, margin, trend):
+    from .income import income
+
+    return income(ledgers, year, by, line, listing, bunching,
+                  0.1 if margin is None else margin, trend)
+
+
+def _monitor(ledgers, year, by, listing, candidates, margin):
+    from .monitor import monitor
+
+    return monitor(ledgers, year, by, listing, candidates, 0.3 if margin is None else margin)
 
 
 def reports() -> list[str]:

@@ -984,3 +984,6 @@ def rules_frame(lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame({"code": [r.code for r in rules],
                          "severity": [r.severity for r in rules],
                          "rule": cells("rule"), "basis": cells("basis")})
+
+
+from . import checks_monitoring  # noqa: E402,F401  (rules M..: incomes, monitoring)

@@ -825,3 +825,72 @@ def cache_clear():
 
 app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (resident IDs "
               "included, kept private to you): `cache info`, `cache clear`.")
+
+
+# --------------------------------------------------------------------------- income, monitor
+
+LISTING.update({"income", "monitor"})
+
+
+class IncomeBy(str, Enum):
+    township = "township"
+    village = "village"
+
+
+class MonitorBy(str, Enum):
+    risk = "risk"
+    township = "township"
+    village = "village"
+
+
+def _own_words(report, job: Job, title_id: str):
+    """Notes of the catalogue (id, params) said in the user's language; the title too."""
+    from .messages import MESSAGES
+
+    report.notes = [say(n[0], job.lang, **n[1]) if isinstance(n, tuple) and n[0] in MESSAGES
+                    else n for n in report.notes]
+    if job.lang == "zh":
+        report.title = say(title_id, "zh")
+    return report
+
+
+@command("income")
+def income(
+    job: Job,
+    by: Annotated[Optional[IncomeBy], typer.Option(
+        "--by", help="Add a township or village column after year.", show_default=False)]
+    = None,
+    line: Annotated[Optional[str], typer.Option(
+        "--line", help="exit (policy.csv exit_standard), monitoring (monitoring_line), poverty "
+        "(the national line) or an amount: adds FGT P0, P1, P2 and Watts at that line.",
+        show_default=False)] = None,
+    bunching: Annotated[bool, typer.Option(
+        "--bunching", help="Households just below against just above the line (exit unless "
+        "--line): an excess above is a sign to look at, not a verdict.")] = False,
+    margin: Annotated[float, typer.Option(
+        "--margin", help="With --bunching: the band each side of the line, as a fraction of "
+        "it.", min=0.0, max=1.0)] = 0.1,
+    trend: Annotated[bool, typer.Option(
+        "--trend", help="Per household: per-capita income against the year before.")] = False,
+):
+    report, _ = _report(job, by=by.value if by else None, line=line, bunching=bunching,
+                        margin=margin, trend=trend)
+    _emit(_own_words(report, job, "income.title"), job)
+
+
+@command("monitor")
+def monitor(
+    job: Job,
+    by: Annotated[Optional[MonitorBy], typer.Option(
+        "--by", help="Count per risk (a household once per risk), township or village.",
+        show_default=False)] = None,
+    candidates: Annotated[bool, typer.Option(
+        "--candidates", help="The screening list (排查): registered exited households that "
+        "meet a monitoring condition but are not monitored.")] = False,
+    margin: Annotated[float, typer.Option(
+        "--margin", help="With --candidates: an income fall from the year before larger than "
+        "this fraction is a condition.", min=0.0, max=1.0)] = 0.3,
+):
+    report, _ = _report(job, by=by.value if by else None, candidates=candidates,
+                        margin=margin)
+    _emit(_own_words(report, job, "monitor.title"), job)

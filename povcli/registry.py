@@ -110,6 +110,21 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "Households by head or member name, id fragment or village; open one with show.",
             "按户主或成员姓名、编号片段或村查找户；用 show 打开其档案。",
             reads=(), area=False),
+    Command("income", "Reports",
+            "Household incomes (家庭收入) per year: per-capita net income, mean and median, "
+            "the share of each component, households living mostly on transfers; with --line, "
+            "FGT P0/P1/P2, Watts and the Gini, over people; --bunching, --trend.",
+            "家庭收入：各年度户人均纯收入的均值和中位数、各项收入占比、转移性收入过半的户；"
+            "加 --line 时按人计算 FGT P0/P1/P2、Watts 指数和基尼系数；另有 --bunching、--trend。",
+            reads=("changes", "exits", "incomes", "policy"), needs=("incomes",)),
+    Command("monitor", "Reports",
+            "Return-to-poverty monitoring (防返贫监测): objects identified, eliminated and still "
+            "monitored at year end, by category, households and people; --by risk, --list, "
+            "--candidates (households to screen).",
+            "防返贫监测：按监测对象类别统计当年新纳入、风险消除和年末仍在监测的户数和人数；"
+            "--by risk、--list、--candidates（排查名单）。",
+            reads=("changes", "exits", "incomes", "monitoring", "policy", "subsidies"),
+            needs=("monitoring",)),
 ]}
 
 

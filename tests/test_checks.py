@@ -279,8 +279,9 @@ def plant_case(led: Ledgers, code: str):
     raise AssertionError(f"no planted fault for {code}")
 
 
-@pytest.mark.parametrize("code", sorted(RULES))
-def test_planted_fault_is_found_and_nothing_else(plant, code):
+@pytest.mark.parametrize("code", sorted(c for c in RULES if not c.startswith("M")))
+def test_planted_fault_is_found_and_nothing_else(  # M rules: tests/test_checks_monitoring.py
+        plant, code):
     expected = plant_case(plant, code)
     assert plant.check() == expected
 
