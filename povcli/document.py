@@ -107,6 +107,26 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
         caption = (f"{year}年末各行政村贫困发生率" if zh
                    else f"Poverty incidence by village, end of {year}")
         out.append(("villages", caption, _svg(f)))
+    dist = fig.get("income")
+    if dist and dist["per_capita"]:
+        f, ax = plt.subplots(figsize=(6.4, 3.2))
+        ax.hist(dist["per_capita"], bins=30, color="#7570b3")
+        names = {"exit": ("脱贫标准", "exit standard"), "monitoring": ("监测标准", "monitoring line"),
+                 "poverty": ("国家扶贫标准", "national poverty line")}
+        styles = {"exit": "#d95f02", "monitoring": "#e7298a", "poverty": "#1b9e77"}
+        for key, value in dist["lines"].items():
+            label = names[key][0 if zh else 1]
+            ax.axvline(value, color=styles[key], linestyle="--", linewidth=1,
+                       label=f"{label} {value:,.0f}")
+        if dist["lines"]:
+            ax.legend(frameon=False, fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlabel("人均纯收入（元）" if zh else "per-capita net income (yuan)")
+        ax.set_ylabel("人" if zh else "people")
+        caption = (f"{dist['year']}年人均纯收入分布（按人）" if zh
+                   else f"Per-capita net income {dist['year']}, people")
+        out.append(("income", caption, _svg(f)))
     return out
 
 
@@ -216,7 +236,8 @@ def sentences(fig: dict, lang: str) -> list[str]:
     return out
 
 
-TABLES = ["summary", "exits", "changes", "flow", "subsidies", "projects", "villages"]
+TABLES = ["summary", "exits", "changes", "flow", "subsidies", "projects", "villages", "income",
+          "monitor"]
 
 
 def _heading(fig, lang):
