@@ -24,7 +24,7 @@ from .registry import COMMANDS
 # others give a row for every year that has rows.
 ONE_YEAR = {"summary", "pairing", "villages", "flow"}
 # Reports that cut to an area themselves (a project's area is its own columns).
-OWN_AREA = {"projects"}
+OWN_AREA = {"projects", "assess"}
 
 
 def _builders() -> dict[str, Callable[..., Any]]:
@@ -52,6 +52,18 @@ def _builders() -> dict[str, Callable[..., Any]]:
             ledgers, year, listing),
         "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
         "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
+        **_audit_builders(),
+    }
+
+
+def _audit_builders() -> dict[str, Callable[..., Any]]:
+    """The reports of issue 14 (assess, compare, diff)."""
+    from .assess import Thresholds, assess
+
+    return {
+        "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
+            thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
+                                                 village, thresholds),
     }
 
 

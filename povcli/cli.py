@@ -847,3 +847,34 @@ def cache_clear():
 
 app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (resident IDs "
               "included, kept private to you): `cache info`, `cache clear`.")
+
+
+# --------------------------------------------------------------------------- audits (issue 14)
+
+LISTING.update({"assess", "compare", "diff"})
+
+
+class AssessBy(str, Enum):
+    township = "township"
+
+
+def _rate_option(flag: str, text: str):
+    return Annotated[float, typer.Option(flag, help=text, min=0.0, max=1.0)]
+
+
+@command("assess")
+def assess(job: Job,
+           by: Annotated[Optional[AssessBy], typer.Option(
+               "--by", help="A row per township.", show_default=False)] = None,
+           wrong_exit: _rate_option("--wrong-exit", "Wrong-exit rate (错退率) that passes: at "
+                                    "most this.") = 0.02,
+           missed: _rate_option("--missed", "Missed rate (漏评率) that passes: at most "
+                                "this.") = 0.02,
+           approval: _rate_option("--approval", "Approval (认可度) that passes: at least "
+                                  "this.") = 0.90,
+           incidence: _rate_option("--incidence", "System poverty incidence that passes: at "
+                                   "most this (0.03 for the western provinces).") = 0.02):
+    from .assess import Thresholds
+
+    _emit(_report(job, by=by.value if by else None, thresholds=Thresholds(
+        wrong_exit, missed, approval, incidence))[0], job)
