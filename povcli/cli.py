@@ -878,3 +878,75 @@ def assess(job: Job,
 
     _emit(_report(job, by=by.value if by else None, thresholds=Thresholds(
         wrong_exit, missed, approval, incidence))[0], job)
+
+
+ListKind = Enum("ListKind", {k: k for k in ("death", "payroll", "vehicle", "company",
+                                            "property", "dibao", "disability")}, type=str)
+
+
+class SplitBy(str, Enum):
+    village = "village"
+
+
+@command("match")
+def match(job: Job,
+          kind: Annotated[ListKind, typer.Argument(  # type: ignore[valid-type]
+              help="The kind of list: death, payroll, vehicle, company, property, dibao, "
+              "disability.", show_default=False)],
+          lists: Annotated[list[Path], typer.Argument(
+              help="The lists (CSV or xlsx, keyed by resident ID).", show_default=False)],
+          exempt: Annotated[Optional[Path], typer.Option(
+              "--exempt", help="Known false leads (rule, person_id or household_id, reason, "
+              "until): their findings are dropped; expired ones are reported.",
+              show_default=False)] = None,
+          split_by: Annotated[Optional[SplitBy], typer.Option(
+              "--split-by", help="With -o DIR: one xlsx of findings per village, for "
+              "correction.", show_default=False)] = None):
+    from . import match as matching
+    from . import output, render
+    from .reports import Report
+
+    code = matching.kind_or_error(kind.value if isinstance(kind, Enum) else kind)
+    read = [matching.read_list(p, code, job.encoding) for p in lists]
+    for _, notes in read:
+        for note in notes:
+            _note(job, note)
+    exempted = matching.read_list(exempt, "exempt", job.encoding)[0] if exempt else None
+    if split_by is not None and job.output in (None, "-"):
+        raise UsageError.of("match.split_needs_dir")
+    out_dir = None
+    if split_by is not None:
+        out_dir, job.output = Path(job.output), None
+    ledgers = _load(job)
+    findings = matching.match(ledgers, code, [one for one, _ in read], job.year,
+                              job.show_ids, exempted)
+    villages = matching.village_of(findings, ledgers)
+    if not job.show_ids:
+        findings = [f.masked() for f in findings]
+
+    def report(subset):
+        return Report("match", f"Findings of povcli match {code}",
+                      matching.findings_frame(subset, words),
+                      kinds={"line": "year", "ledger_line": "year"})
+
+    if out_dir is not None:
+        words = job.lang
+        out_dir.mkdir(parents=True, exist_ok=True)
+        groups: dict = {}
+        for f, v in zip(findings, villages):
+            groups.setdefault(v or "-", []).append(f)
+        for v, subset in groups.items():
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in v) or "_"
+            path = out_dir / f"{name}.xlsx"
+            rep = report(subset)
+            rep.meta["area"] = v
+            output.write_atomic(path, lambda tmp, rep=rep: render.to_xlsx(
+                rep, tmp, show_ids=job.show_ids, lang=job.lang))
+        _note(job, say("match.split_written", job.lang, count=len(groups), folder=out_dir))
+    elif findings or job.output not in (None, "-"):
+        kind_, _ = _destination(job)
+        words = job.lang if kind_ in ("table", "markdown", "xlsx") else "en"
+        _emit(report(findings), job)
+    errors = sum(f.severity == "error" for f in findings)
+    _err(say("match.totals", job.lang, errors=errors, warnings=len(findings) - errors))
+    return EXIT_FINDINGS if errors else EXIT_OK

@@ -126,7 +126,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "按身份证号将台账与其他部门的名单比对（死亡、财政供养、车辆、企业、房产、低保、"
             "残疾）：结果与 check 相同格式，注明名单和台账中的位置。退出码 0 无误，1 发现错误，"
             "2 无法读取。",
-            reads=("changes", "subsidies"), area=False),
+            reads=("changes", "exits", "subsidies"), area=False),
     Command("compare", "Audits",
             "Published figures (FIGURES.csv: metric, year, area, value, source) beside the "
             "ledgers' own, with the difference.",
