@@ -59,8 +59,14 @@ def _builders() -> dict[str, Callable[..., Any]]:
 def _audit_builders() -> dict[str, Callable[..., Any]]:
     """The reports of issue 14 (assess, compare, diff)."""
     from .assess import Thresholds, assess
+    from .compare import compare, diff, read_figures
 
     return {
+        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
+            ledgers, read_figures(figures, encoding), listing),
+        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet)
+        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
+            old, ledgers, listing, show_ids),
         "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
             thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
                                                  village, thresholds),

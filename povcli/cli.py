@@ -950,3 +950,41 @@ def match(job: Job,
     errors = sum(f.severity == "error" for f in findings)
     _err(say("match.totals", job.lang, errors=errors, warnings=len(findings) - errors))
     return EXIT_FINDINGS if errors else EXIT_OK
+
+
+@command("compare")
+def compare(job: Job,
+            figures: Annotated[Path, typer.Argument(
+                help="Published figures: metric, year, area, value, source (CSV or xlsx).",
+                show_default=False)]):
+    _emit(_report(job, figures=figures, encoding=job.encoding)[0], job)
+
+
+def _export(job: Job, folder: Path):
+    """One export of the ledgers for diff: read and typed (errors of its cells exit 2);
+    broken keys or references of an export are what diff may show, not a refusal."""
+    from .ledgers import read_ledgers
+
+    notes: list[str] = []
+    try:
+        ledgers, findings = read_ledgers(folder, None, job.encoding, notes=notes)
+    finally:
+        for note in notes:
+            _note(job, note)
+    if findings:
+        raise LedgerError(findings)
+    job.ledger_files.update({f"{folder}:{n}": s.path for n, s in ledgers.files.items()})
+    return ledgers
+
+
+@command("diff")
+def diff(job: Job,
+         old: Annotated[Path, typer.Argument(help="The older export (a folder of ledgers).",
+                                             show_default=False)],
+         new: Annotated[Path, typer.Argument(help="The newer export.", show_default=False)]):
+    from . import api
+
+    before, after = _export(job, old), _export(job, new)
+    job.folder = new
+    _emit(api.build("diff", after, None, None, None, job.listing, old=before,
+                    show_ids=job.show_ids), job)
