@@ -64,6 +64,8 @@ def _audit_builders() -> dict[str, Callable[..., Any]]:
     return {
         "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
             ledgers, read_figures(figures, encoding), listing),
+        "sample": lambda ledgers, year, listing, **o: __import__(
+            "povcli.sample", fromlist=["draw"]).draw(ledgers, year, **o),
         # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet)
         "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
             old, ledgers, listing, show_ids),

@@ -57,7 +57,10 @@ def registered(ledgers: LedgerSet) -> pd.Series:
     hh = ledgers.frame("households")
     if "registered" not in hh.columns:
         return pd.Series(True, index=hh.index)
-    return (hh["registered"].astype(object) != "no").fillna(True).astype(bool)
+    flag = hh["registered"].astype(object)
+    return pd.Series([not (pd.notna(v) and (v in ("no",) or (isinstance(v, (bool, np.bool_))
+                                                           and not v))) for v in flag],
+                     index=hh.index)
 
 
 def _area_of(ids: pd.Series, ledgers: LedgerSet) -> pd.DataFrame:

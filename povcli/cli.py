@@ -918,6 +918,8 @@ def match(job: Job,
     if split_by is not None:
         out_dir, job.output = Path(job.output), None
     ledgers = _load(job)
+    job.ledger_files.update({f"list {i}": Path(p) for i, p in enumerate(
+        [*lists, *([exempt] if exempt else [])])})
     findings = matching.match(ledgers, code, [one for one, _ in read], job.year,
                               job.show_ids, exempted)
     villages = matching.village_of(findings, ledgers)
@@ -988,3 +990,21 @@ def diff(job: Job,
     job.folder = new
     _emit(api.build("diff", after, None, None, None, job.listing, old=before,
                     show_ids=job.show_ids), job)
+
+
+@command("sample")
+def sample(job: Job,
+           seed: Annotated[int, typer.Option("--seed", help="Seed of the draw: the same "
+                                             "ledgers and seed give the same sample.")] = 0,
+           villages: Annotated[int, typer.Option(
+               "--villages", help="Villages drawn with all their households.", min=0)] = 2,
+           exited_share: Annotated[float, typer.Option(
+               "--exited-share", help="Share of the other exited households drawn.",
+               min=0.0, max=1.0)] = 0.1,
+           ordinary_share: Annotated[float, typer.Option(
+               "--ordinary-share", help="Share of the ordinary households of poor villages "
+               "drawn.", min=0.0, max=1.0)] = 0.1,
+           ordinary_cap: Annotated[int, typer.Option(
+               "--ordinary-cap", help="At most this many ordinary households.", min=0)] = 20):
+    _emit(_report(job, seed=seed, villages=villages, exited_share=exited_share,
+                  ordinary_share=ordinary_share, ordinary_cap=ordinary_cap)[0], job)

@@ -232,3 +232,118 @@ def test_match_split_by_village(run, tmp_path):
     result = run("match", "death", LISTS / "deaths.csv", "-d", ASSESS, "--split-by",
                  "village")
     assert result.exit_code == 2
+
+
+def test_match_never_writes_over_a_list(run):
+    before = (LISTS / "deaths.csv").read_bytes()
+    result = run("match", "death", LISTS / "deaths.csv", "-d", ASSESS, "-o",
+                 LISTS / "deaths.csv")
+    assert result.exit_code == 2 and (LISTS / "deaths.csv").read_bytes() == before
+    no_crash(result)
+
+
+# --------------------------------------------------------------------------- compare
+
+FIGURES = EX / "diff" / "figures.csv"
+
+
+def test_compare_published_beside_the_ledgers(run):
+    got = {(r["metric"], r["area"]): r for r in run.rows("compare", FIGURES, "-d", ASSESS)}
+    assert got["poor_people", ""]["published"] == "3.0"
+    assert got["poor_people", ""]["ledgers"] == "6.0"
+    assert got["poor_people", ""]["difference"] == "-3.0"
+    assert got["people", ""]["difference"] == "0.0"  # "10人" is 10
+    town = got["exited_people_year", "五道江镇"]  # B04, 1 person, exited in 2017
+    assert (town["ledgers"], town["source"]) == ("1.0", "镇工作总结")
+
+
+def test_compare_list_and_bad_figures(run, tmp_path):
+    listed = run.rows("compare", FIGURES, "-d", ASSESS, "--list")
+    poor = {r["household_id"] for r in listed if r["metric"] == "poor_people"}
+    assert poor == {"B02", "B03"}
+    bad = tmp_path / "f.csv"
+    bad.write_text("指标,年度,数值\npeople,2017,很多\n", encoding="utf-8")
+    result = run("compare", bad, "-d", ASSESS)
+    assert result.exit_code == 2 and "f.csv:2: column 数值" in result.stderr
+    no_crash(result)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "markdown"])
+def test_compare_every_format(run, fmt):
+    result = run("compare", FIGURES, "-d", ASSESS, "-f", fmt, "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    no_crash(result)
+
+
+# --------------------------------------------------------------------------- diff
+
+DIFF = EX / "diff"
+
+
+def test_diff_summary_by_ledger(run):
+    got = {r["ledger"]: r for r in run.rows("diff", DIFF / "2017", DIFF / "2018")}
+    assert (got["exits"]["added"], got["exits"]["altered"], got["exits"]["unchanged"]) == \
+        ("1", "1", "3")
+    assert got["changes"]["added"] == "1" and got["subsidies"]["added"] == "3"
+    assert got["households"]["unchanged"] == "4"
+    back = {r["ledger"]: r for r in run.rows("diff", DIFF / "2018", DIFF / "2017")}
+    assert back["subsidies"]["removed"] == "3"
+
+
+def test_diff_list_names_the_altered_columns_and_masks_ids(run):
+    result = run("diff", DIFF / "2017", DIFF / "2018", "--list", "-f", "csv")
+    listed = rows(result)
+    (altered,) = [r for r in listed if r["change"] == "altered"]
+    assert (altered["key"], altered["columns"], altered["old"], altered["new"]) == \
+        ("B03 / 2016", "verification", "verification=fail", "verification=pass")
+    assert "220503194503024019" not in result.stdout
+    shown = run("diff", DIFF / "2017", DIFF / "2018", "--list", "-f", "csv", "--show-ids")
+    assert "220503194503024019" in shown.stdout
+
+
+def test_diff_bad_export_exits_2(run, tmp_path):
+    shutil.copytree(DIFF / "2018", tmp_path / "x")
+    (tmp_path / "x" / "exits.csv").write_text(
+        "household_id,exit_year\nB01,twenty\n", encoding="utf-8")
+    result = run("diff", DIFF / "2017", tmp_path / "x")
+    assert result.exit_code == 2 and "exits.csv:2" in result.stderr
+    no_crash(result)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "markdown"])
+def test_diff_every_format(run, fmt):
+    result = run("diff", DIFF / "2017", DIFF / "2018", "-f", fmt, "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    no_crash(result)
+
+
+# --------------------------------------------------------------------------- sample
+
+def test_sample_stages_and_reproducible(run, tmp_path):
+    folder = tmp_path / "s"
+    shutil.copytree(ASSESS, folder)
+    path = folder / "households.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",registered"] + [l + ",yes" for l in lines[1:]]
+    for n in range(1, 6):  # five ordinary households of 菇园村 (a poor village)
+        lines.append(f"G0{n},五道江镇,菇园村,农户{n},22050319800101{n:04d},general,other,"
+                     f"2017-01-01,no")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ("sample", "-d", folder, "--year", "2017", "--villages", "1",
+            "--exited-share", "0.5", "--ordinary-share", "0.5", "--ordinary-cap", "2")
+    first = run.rows(*args, "--seed", "7")
+    assert first == run.rows(*args, "--seed", "7")
+    stages = [r["stage"] for r in first]
+    assert stages[0] == "exit_due" and first[0]["household_id"] == "B04"
+    assert stages.count("ordinary") == 2  # ceil(0.5 x 5) = 3, capped at 2
+    assert all(r["household_id"].startswith("G") for r in first if r["stage"] == "ordinary")
+    assert len({r["household_id"] for r in first}) == len(first)  # drawn once
+    others = [run.rows(*args, "--seed", str(s)) for s in range(8)]
+    assert any(o != first for o in others)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "markdown"])
+def test_sample_every_format(run, fmt):
+    result = run("sample", "-d", ASSESS, "--year", "2017", "-f", fmt, "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    no_crash(result)
