@@ -60,18 +60,20 @@ def _audit_builders() -> dict[str, Callable[..., Any]]:
     """The reports of issue 14 (assess, compare, diff)."""
     from .assess import Thresholds, assess
     from .compare import compare, diff, read_figures
+    from .sample import draw
 
     return {
-        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
-            ledgers, read_figures(figures, encoding), listing),
-        "sample": lambda ledgers, year, listing, **o: __import__(
-            "povcli.sample", fromlist=["draw"]).draw(ledgers, year, **o),
-        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet)
-        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
-            old, ledgers, listing, show_ids),
         "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
             thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
                                                  village, thresholds),
+        # compare: option `figures` is the published figures' file (none: an empty table)
+        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
+            ledgers, None if figures is None else read_figures(figures, encoding), listing),
+        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet; none:
+        # every row is added)
+        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
+            old, ledgers, listing, show_ids),
+        "sample": lambda ledgers, year, listing, **o: draw(ledgers, year, **o),
     }
 
 

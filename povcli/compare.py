@@ -39,6 +39,7 @@ FIGURES = Ledger("figures", "公布数字", (
     Column("source", "来源", TEXT)), what="one published figure")
 
 COMPARE_COLUMNS = ["metric", "year", "area", "published", "ledgers", "difference", "source"]
+FIGURE_FRAME = pd.DataFrame(columns=[c.name for c in FIGURES.columns])
 _NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
 
 
@@ -90,7 +91,8 @@ def compare(ledgers: LedgerSet, figures, listing: bool = False) -> Report:
 
     out, listed, notes = [], [], []
     cache: dict = {}
-    for r in figures.frame.itertuples(index=False):
+    rows = FIGURE_FRAME if figures is None else figures.frame
+    for r in rows.itertuples(index=False):
         town, village = _area(ledgers, r.area)
         key = (int(r.year), town, village)
         try:
@@ -165,6 +167,8 @@ def _keyed(frame: pd.DataFrame, key: tuple) -> pd.Series:
 
 def diff(old: LedgerSet, new: LedgerSet, listing: bool = False, show_ids: bool = False
          ) -> Report:
+    if old is None:
+        old = LedgerSet(new.folder, {}, {})
     names = [n for n in LEDGERS if n in old.loaded or n in new.loaded]
     summary, listed = [], []
     hide = (lambda t: t) if show_ids else mask_text
