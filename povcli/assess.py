@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .ledgers import LedgerSet, index_in
 from .model import Rolls, exit_rows, year_end
 from .reports import Report

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .findings import Finding, LedgerError, UsageError, mask_text
 from .ledgers import LedgerSet
 from .reports import Report
@@ -109,11 +110,11 @@ def compare(ledgers: LedgerSet, figures, listing: bool = False) -> Report:
             own = frame.loc[frame["metric"] == r.metric, "value"].iloc[0]
         elif frame is not None:
             notes.append(f"no metric '{r.metric}' in povcli summary")
-        published = number(r.value)
-        own = None if own is None or pd.isna(own) else float(own)
+        published = _whole(number(r.value))
+        own = None if own is None or pd.isna(own) else _whole(float(own))
         out.append({"metric": r.metric, "year": int(r.year),
                     "area": None if pd.isna(r.area) else r.area, "published": published,
-                    "ledgers": own, "difference": None if own is None else published - own,
+                    "ledgers": own, "difference": None if own is None else _whole(published - own),
                     "source": None if pd.isna(r.source) else r.source})
         if listing and part is not None:
             rows = summary(part, int(r.year), listing=True).frame
@@ -130,8 +131,12 @@ def compare(ledgers: LedgerSet, figures, listing: bool = False) -> Report:
         frame = frame[first + [c for c in frame.columns if c not in first]]
         return Report("compare", "Records behind the ledgers' figures", frame, notes=notes)
     return Report("compare", "Published figures beside the ledgers'", pd.DataFrame(
-        out, columns=COMPARE_COLUMNS), notes=list(dict.fromkeys(notes)),
-        kinds={"published": "number", "ledgers": "number", "difference": "number"})
+        out, columns=COMPARE_COLUMNS, dtype=object), notes=list(dict.fromkeys(notes)))
+
+
+def _whole(x: float):
+    """4.0 as 4 (counts stay counts), 0.95 as it is."""
+    return int(x) if float(x).is_integer() else round(x, 10)
 
 
 # --------------------------------------------------------------------------- diff

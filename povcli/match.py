@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .findings import Finding, LedgerError, UsageError
 from .ledgers import LedgerSet, read_ledger
 from .messages import say

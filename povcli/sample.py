@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .assess import registered
 from .ledgers import LedgerSet
 from .model import Rolls, latest_year, year_end

@@ -249,12 +249,19 @@ FIGURES = EX / "diff" / "figures.csv"
 
 def test_compare_published_beside_the_ledgers(run):
     got = {(r["metric"], r["area"]): r for r in run.rows("compare", FIGURES, "-d", ASSESS)}
-    assert got["poor_people", ""]["published"] == "3.0"
-    assert got["poor_people", ""]["ledgers"] == "6.0"
-    assert got["poor_people", ""]["difference"] == "-3.0"
-    assert got["people", ""]["difference"] == "0.0"  # "10人" is 10
+    assert got["poor_people", ""]["published"] == "3"
+    assert got["poor_people", ""]["ledgers"] == "6"
+    assert got["poor_people", ""]["difference"] == "-3"
+    assert got["people", ""]["difference"] == "0"  # "10人" is 10
     town = got["exited_people_year", "五道江镇"]  # B04, 1 person, exited in 2017
-    assert (town["ledgers"], town["source"]) == ("1.0", "镇工作总结")
+    assert (town["ledgers"], town["source"]) == ("1", "镇工作总结")
+
+
+def test_compare_reads_numbers_as_published(run):
+    from povcli.compare import number
+
+    assert [number(t) for t in ("4,000", "100%", "90人", "约4000元", "0.95", "很多")] == \
+        [4000.0, 1.0, 90.0, 4000.0, 0.95, None]
 
 
 def test_compare_list_and_bad_figures(run, tmp_path):
