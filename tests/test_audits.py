@@ -354,3 +354,17 @@ def test_sample_every_format(run, fmt):
     result = run("sample", "-d", ASSESS, "--year", "2017", "-f", fmt, "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     no_crash(result)
+
+
+def test_assess_counts_registered_households_only(run, tmp_path):
+    folder = tmp_path / "r"
+    shutil.copytree(ASSESS, folder)
+    path = folder / "households.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # B02 (2 people, returned in 2017) becomes a household kept for monitoring alone
+    lines = [lines[0] + ",registered"] + [l + (",no" if l.startswith("B02") else ",yes")
+                                          for l in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = {x["measure"]: x for x in run.rows("assess", "-d", folder, "--year", "2017")}
+    assert (r["return_rate"]["numerator"], r["return_rate"]["denominator"]) == ("0", "3")
+    assert r["incidence"]["numerator"] == "4"  # B03 alone
