@@ -24,7 +24,7 @@ from .registry import COMMANDS
 # others give a row for every year that has rows.
 ONE_YEAR = {"summary", "pairing", "villages", "flow"}
 # Reports that cut to an area themselves (a project's area is its own columns).
-OWN_AREA = {"projects"}
+OWN_AREA = {"projects", "assess"}
 
 
 def _builders() -> dict[str, Callable[..., Any]]:
@@ -57,6 +57,28 @@ def _builders() -> dict[str, Callable[..., Any]]:
                                                    margin, trend),
         "monitor": lambda ledgers, year, listing, by=None, candidates=False, margin=None,
             **o: _monitor(ledgers, year, by, listing, candidates, margin),
+        **_audit_builders(),
+    }
+
+
+def _audit_builders() -> dict[str, Callable[..., Any]]:
+    """The reports of issue 14 (assess, compare, diff)."""
+    from .assess import Thresholds, assess
+    from .compare import compare, diff, read_figures
+    from .sample import draw
+
+    return {
+        "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
+            thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
+                                                 village, thresholds),
+        # compare: option `figures` is the published figures' file (none: an empty table)
+        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
+            ledgers, None if figures is None else read_figures(figures, encoding), listing),
+        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet; none:
+        # every row is added)
+        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
+            old, ledgers, listing, show_ids),
+        "sample": lambda ledgers, year, listing, **o: draw(ledgers, year, **o),
     }
 
 

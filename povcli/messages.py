@@ -579,3 +579,57 @@ define({
                     "by more than 1 yuan: the computed figure is used",
                     "填写的人均纯收入与按各项收入计算的结果（{computed}）相差超过 1 元：以计算结果为准"),
 })
+
+# --------------------------------------------------------------------------- audits (issue 14)
+define({
+    "match.m00": ("not a full, valid resident ID (length, check digit or digits lost to "
+                  "Excel): matched with nothing",
+                  "不是完整有效的身份证号（位数、校验位错误或被Excel丢了位）：不参与比对"),
+    "match.m01": ("the list names {listed}, the ledger {filed} ({place}): one ID, two names",
+                  "名单中的姓名为{listed}，台账中为{filed}（{place}）：同一身份证号对应两个姓名"),
+    "match.m02": ("on the rolls after the death listed on {death} ({place}): record the "
+                  "removal (death) as of that date",
+                  "名单记载于{death}死亡，此后仍在建档立卡名册中（{place}）：应按死亡减少"),
+    "match.m03": ("paid on {date}, after the death listed on {death} ({place})",
+                  "{date}发放，晚于名单记载的死亡日期{death}（{place}）"),
+    "match.m04": ("on the public payroll ({employer}, since {start}) while on the rolls on "
+                  "{date} ({place}): a likely wrong identification",
+                  "{date}在建档立卡名册中，同时是财政供养人员（{employer}，{start}起）"
+                  "（{place}）：可能识别不准"),
+    "match.m05.vehicle": ("vehicle {what}, registered on {registered}, held on {date} while "
+                          "the household was poor ({place}): registrations can be nominal, "
+                          "check it",
+                          "车辆{what}于{registered}登记，{date}该户未脱贫时仍在其名下（{place}）："
+                          "登记可能是挂名，请核实"),
+    "match.m05.company": ("company {what}, registered on {registered}, held on {date} while "
+                          "the household was poor ({place}): registrations can be nominal, "
+                          "check it",
+                          "企业“{what}”于{registered}登记，{date}该户未脱贫时仍在其名下"
+                          "（{place}）：登记可能是挂名，请核实"),
+    "match.m05.property": ("property {what}, registered on {registered}, held on {date} "
+                           "while the household was poor ({place}): check it",
+                           "房产“{what}”于{registered}登记，{date}该户未脱贫时仍在其名下"
+                           "（{place}）：请核实"),
+    "match.m06": ("a dibao household on the rolls at {end} with no member on the dibao "
+                  "roster ({place})",
+                  "{end}在册的低保贫困户，没有一名成员在低保名单中（{place}）"),
+    "match.m07": ("on the dibao roster at {end}, but the household is filed as {category} "
+                  "({place})",
+                  "{end}在低保名单中，但所在户的贫困户属性登记为{category}（{place}）"),
+    "match.m08": ("main cause disability, but no member is on the disability list ({place})",
+                  "主要致贫原因为因残，但没有一名成员在残疾人名单中（{place}）"),
+    "match.m09": ("the exemption from {rule} expired on {until} ({reason}): its findings are "
+                  "reported again",
+                  "规则{rule}的豁免已于{until}到期（{reason}）：相关问题重新报告"),
+    "match.totals": ("povcli match: {errors:plural:error}, {warnings:plural:warning}",
+                     "povcli match：{errors}个错误，{warnings}个提示"),
+    "compare.not_number": ("not a number (write it as 404, 4000.5, 4,000, 100% or 90人)",
+                           "不是数字（请写成 404、4000.5、4,000、100% 或 90人）"),
+    "match.unknown_kind": ("unknown list kind '{kind}' (kinds: {kinds})",
+                           "未知的名单类别“{kind}”（可用：{kinds}）"),
+    "match.split_needs_dir": ("--split-by village needs -o DIR (a folder for one xlsx per "
+                              "village)",
+                              "--split-by village 需要 -o 文件夹（每个村写一个xlsx文件）"),
+    "match.split_written": ("{count} workbook(s) written in {folder}",
+                            "已在 {folder} 写入{count}个工作簿"),
+})
