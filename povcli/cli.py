@@ -625,24 +625,13 @@ def villages(job: Job, incidence: IncidenceOpt = 0.02):
     _emit(_report(job, incidence=incidence)[0], job)
 
 
-@command("housing")
-def housing(job: Job):
+def _plain_report(job: Job):
+    """A report with no options of its own: build it, render it."""
     _emit(_report(job)[0], job)
 
 
-@command("education")
-def education(job: Job):
-    _emit(_report(job)[0], job)
-
-
-@command("policy")
-def policy(job: Job):
-    _emit(_report(job)[0], job)
-
-
-@command("flow")
-def flow(job: Job):
-    _emit(_report(job)[0], job)
+for _name in ("housing", "education", "policy", "flow"):
+    command(_name)(_plain_report)
 
 
 @command("report")
