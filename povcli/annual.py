@@ -55,9 +55,38 @@ def annual_figures(ledgers: LedgerSet, year: int) -> dict:
                           "households": int(houses["households"].sum())}
     if ledgers.has("projects"):
         fig["tables"]["projects"] = projects(ledgers, by="kind")
+    if ledgers.has("incomes"):
+        found = _incomes(ledgers, year)
+        if found:
+            fig["income"], fig["tables"]["income"] = found
+    if ledgers.has("monitoring"):
+        from .monitor import latest_monitoring_year, monitor
+
+        latest = latest_monitoring_year(ledgers)
+        if latest is not None:
+            fig["tables"]["monitor"] = monitor(ledgers, latest)
+            fig["monitoring_year"] = latest
     v = villages(ledgers, year)  # from households alone when there is no villages ledger
     fig["tables"]["villages"] = v
     fig["incidence_by_village"] = [
         (r.village, None if r.incidence != r.incidence else float(r.incidence))
         for r in v.frame.itertuples()]
     return fig
+
+
+def _incomes(ledgers: LedgerSet, year: int):
+    """The income distribution of the latest incomes year up to `year`: each person's
+    per-capita income (as the contract weighs it) and the lines in force."""
+    from .income import income, line_value, people_of_year
+
+    frame = ledgers.frame("incomes")
+    years = frame["year"].dropna()
+    years = years[years <= year]
+    if not len(years):
+        return None
+    y = int(years.max())
+    people, _ = people_of_year(ledgers, y)
+    lines = {name: line_value(ledgers, name, y) for name in ("exit", "monitoring", "poverty")}
+    info = {"year": y, "per_capita": people["per_capita"].dropna().tolist(),
+            "lines": {k: v for k, v in lines.items() if v is not None}}
+    return info, income(ledgers, y, line="exit" if lines["exit"] else None)

@@ -24,7 +24,7 @@ from .registry import COMMANDS
 # others give a row for every year that has rows.
 ONE_YEAR = {"summary", "pairing", "villages", "flow"}
 # Reports that cut to an area themselves (a project's area is its own columns).
-OWN_AREA = {"projects"}
+OWN_AREA = {"projects", "assess"}
 
 
 def _builders() -> dict[str, Callable[..., Any]]:
@@ -52,8 +52,48 @@ def _builders() -> dict[str, Callable[..., Any]]:
             ledgers, year, listing),
         "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
         "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
+        "income": lambda ledgers, year, listing, by=None, line=None, bunching=False,
+            margin=None, trend=False, **o: _income(ledgers, year, by, line, listing, bunching,
+                                                   margin, trend),
+        "monitor": lambda ledgers, year, listing, by=None, candidates=False, margin=None,
+            **o: _monitor(ledgers, year, by, listing, candidates, margin),
+        **_audit_builders(),
         "readiness": _readiness,
     }
+
+
+def _audit_builders() -> dict[str, Callable[..., Any]]:
+    """The reports of issue 14 (assess, compare, diff)."""
+    from .assess import Thresholds, assess
+    from .compare import compare, diff, read_figures
+    from .sample import draw
+
+    return {
+        "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
+            thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
+                                                 village, thresholds),
+        # compare: option `figures` is the published figures' file (none: an empty table)
+        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
+            ledgers, None if figures is None else read_figures(figures, encoding), listing),
+        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet; none:
+        # every row is added)
+        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
+            old, ledgers, listing, show_ids),
+        "sample": lambda ledgers, year, listing, **o: draw(ledgers, year, **o),
+    }
+
+
+def _income(ledgers, year, by, line, listing, bunching, margin, trend):
+    from .income import income
+
+    return income(ledgers, year, by, line, listing, bunching,
+                  0.1 if margin is None else margin, trend)
+
+
+def _monitor(ledgers, year, by, listing, candidates, margin):
+    from .monitor import monitor
+
+    return monitor(ledgers, year, by, listing, candidates, 0.3 if margin is None else margin)
 
 
 def _readiness(ledgers, year, listing, planned=False, by=None, school_age=(6, 15),

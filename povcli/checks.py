@@ -384,7 +384,9 @@ def _exits(ctx: Context) -> pd.DataFrame | None:
         rows = exit_rows(ctx.ledgers, ctx.rolls)
         hh = ctx.frame("households").drop_duplicates("household_id").dropna(
             subset=["household_id"]).set_index("household_id")
-        rows["identified_on"] = rows["household_id"].map(hh["identified_on"])
+        # reindex, not map: an empty households frame maps dates through float64
+        rows["identified_on"] = hh["identified_on"].reindex(
+            rows["household_id"].astype(object)).to_numpy()
         # an exit of a household that is not there is L03's finding, not these rules';
         # an exit without a readable year is L01's
         rows = rows[is_in(rows["household_id"], hh.index.to_series())
@@ -952,4 +954,5 @@ def rules_frame(lang: str = "en") -> pd.DataFrame:
                          "rule": cells("rule"), "basis": cells("basis")})
 
 
+from . import checks_monitoring  # noqa: E402,F401  (rules M..: incomes, monitoring)
 from . import checks_exits  # noqa: E402,F401

@@ -285,7 +285,7 @@ LangOpt = Annotated[Optional[str], typer.Option(
 
 # commands with a --list form
 LISTING = {"summary", "exits", "changes", "subsidies", "projects", "pairing", "villages",
-           "housing", "education", "flow", "readiness"}
+           "housing", "education", "flow"}
 # commands without --year
 NO_YEAR = {"find"}
 
@@ -628,24 +628,13 @@ def villages(job: Job, incidence: IncidenceOpt = 0.02):
     _emit(_report(job, incidence=incidence)[0], job)
 
 
-@command("housing")
-def housing(job: Job):
+def _plain_report(job: Job):
+    """A report with no options of its own: build it, render it."""
     _emit(_report(job)[0], job)
 
 
-@command("education")
-def education(job: Job):
-    _emit(_report(job)[0], job)
-
-
-@command("policy")
-def policy(job: Job):
-    _emit(_report(job)[0], job)
-
-
-@command("flow")
-def flow(job: Job):
-    _emit(_report(job)[0], job)
+for _name in ("housing", "education", "policy", "flow"):
+    command(_name)(_plain_report)
 
 
 @command("report")
@@ -830,19 +819,249 @@ app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (reside
               "included, kept private to you): `cache info`, `cache clear`.")
 
 
+# --------------------------------------------------------------------------- income, monitor
+
+LISTING.update({"income", "monitor"})
+
+
+class IncomeBy(str, Enum):
+    township = "township"
+    village = "village"
+
+
+class MonitorBy(str, Enum):
+    risk = "risk"
+    township = "township"
+    village = "village"
+
+
+def _own_words(report, job: Job, title_id: str):
+    """Notes of the catalogue (id, params) said in the user's language; the title too."""
+    from .messages import MESSAGES
+
+    report.notes = [say(n[0], job.lang, **n[1]) if isinstance(n, tuple) and n[0] in MESSAGES
+                    else n for n in report.notes]
+    if job.lang == "zh":
+        report.title = say(title_id, "zh")
+    return report
+
+
+@command("income")
+def income(
+    job: Job,
+    by: Annotated[Optional[IncomeBy], typer.Option(
+        "--by", help="Add a township or village column after year.", show_default=False)]
+    = None,
+    line: Annotated[Optional[str], typer.Option(
+        "--line", help="exit (policy.csv exit_standard), monitoring (monitoring_line), poverty "
+        "(the national line) or an amount: adds FGT P0, P1, P2 and Watts at that line.",
+        show_default=False)] = None,
+    bunching: Annotated[bool, typer.Option(
+        "--bunching", help="Households just below against just above the line (exit unless "
+        "--line): an excess above is a sign to look at, not a verdict.")] = False,
+    margin: Annotated[float, typer.Option(
+        "--margin", help="With --bunching: the band each side of the line, as a fraction of "
+        "it.", min=0.0, max=1.0)] = 0.1,
+    trend: Annotated[bool, typer.Option(
+        "--trend", help="Per household: per-capita income against the year before.")] = False,
+):
+    report, _ = _report(job, by=by.value if by else None, line=line, bunching=bunching,
+                        margin=margin, trend=trend)
+    _emit(_own_words(report, job, "income.title"), job)
+
+
+@command("monitor")
+def monitor(
+    job: Job,
+    by: Annotated[Optional[MonitorBy], typer.Option(
+        "--by", help="Count per risk (a household once per risk), township or village.",
+        show_default=False)] = None,
+    candidates: Annotated[bool, typer.Option(
+        "--candidates", help="The screening list (排查): registered exited households that "
+        "meet a monitoring condition but are not monitored.")] = False,
+    margin: Annotated[float, typer.Option(
+        "--margin", help="With --candidates: an income fall from the year before larger than "
+        "this fraction is a condition.", min=0.0, max=1.0)] = 0.3,
+):
+    report, _ = _report(job, by=by.value if by else None, candidates=candidates,
+                        margin=margin)
+    _emit(_own_words(report, job, "monitor.title"), job)
+# --------------------------------------------------------------------------- audits (issue 14)
+
+LISTING.update({"assess", "compare", "diff"})
+
+
+class AssessBy(str, Enum):
+    township = "township"
+
+
+def _rate_option(flag: str, text: str):
+    return Annotated[float, typer.Option(flag, help=text, min=0.0, max=1.0)]
+
+
+@command("assess")
+def assess(job: Job,
+           by: Annotated[Optional[AssessBy], typer.Option(
+               "--by", help="A row per township.", show_default=False)] = None,
+           wrong_exit: _rate_option("--wrong-exit", "Wrong-exit rate (错退率) that passes: at "
+                                    "most this.") = 0.02,
+           missed: _rate_option("--missed", "Missed rate (漏评率) that passes: at most "
+                                "this.") = 0.02,
+           approval: _rate_option("--approval", "Approval (认可度) that passes: at least "
+                                  "this.") = 0.90,
+           incidence: _rate_option("--incidence", "System poverty incidence that passes: at "
+                                   "most this (0.03 for the western provinces).") = 0.02):
+    from .assess import Thresholds
+
+    _emit(_report(job, by=by.value if by else None, thresholds=Thresholds(
+        wrong_exit, missed, approval, incidence))[0], job)
+
+
+ListKind = Enum("ListKind", {k: k for k in ("death", "payroll", "vehicle", "company",
+                                            "property", "dibao", "disability")}, type=str)
+
+
+class SplitBy(str, Enum):
+    village = "village"
+
+
+@command("match")
+def match(job: Job,
+          kind: Annotated[ListKind, typer.Argument(  # type: ignore[valid-type]
+              help="The kind of list: death, payroll, vehicle, company, property, dibao, "
+              "disability.", show_default=False)],
+          lists: Annotated[list[Path], typer.Argument(
+              help="The lists (CSV or xlsx, keyed by resident ID).", show_default=False)],
+          exempt: Annotated[Optional[Path], typer.Option(
+              "--exempt", help="Known false leads (rule, person_id or household_id, reason, "
+              "until): their findings are dropped; expired ones are reported.",
+              show_default=False)] = None,
+          split_by: Annotated[Optional[SplitBy], typer.Option(
+              "--split-by", help="With -o DIR: one xlsx of findings per village, for "
+              "correction.", show_default=False)] = None):
+    from . import match as matching
+    from . import output, render
+    from .reports import Report
+
+    code = matching.kind_or_error(kind.value if isinstance(kind, Enum) else kind)
+    read = [matching.read_list(p, code, job.encoding) for p in lists]
+    for _, notes in read:
+        for note in notes:
+            _note(job, note)
+    exempted = matching.read_list(exempt, "exempt", job.encoding)[0] if exempt else None
+    if split_by is not None and job.output in (None, "-"):
+        raise UsageError.of("match.split_needs_dir")
+    out_dir = None
+    if split_by is not None:
+        out_dir, job.output = Path(job.output), None
+    ledgers = _load(job)
+    job.ledger_files.update({f"list {i}": Path(p) for i, p in enumerate(
+        [*lists, *([exempt] if exempt else [])])})
+    findings = matching.match(ledgers, code, [one for one, _ in read], job.year,
+                              job.show_ids, exempted)
+    villages = matching.village_of(findings, ledgers)
+    if not job.show_ids:
+        findings = [f.masked() for f in findings]
+
+    def report(subset):
+        return Report("match", f"Findings of povcli match {code}",
+                      matching.findings_frame(subset, words),
+                      kinds={"line": "year", "ledger_line": "year"})
+
+    if out_dir is not None:
+        words = job.lang
+        out_dir.mkdir(parents=True, exist_ok=True)
+        groups: dict = {}
+        for f, v in zip(findings, villages):
+            groups.setdefault(v or "-", []).append(f)
+        for v, subset in groups.items():
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in v) or "_"
+            path = out_dir / f"{name}.xlsx"
+            rep = report(subset)
+            rep.meta["area"] = v
+            output.write_atomic(path, lambda tmp, rep=rep: render.to_xlsx(
+                rep, tmp, show_ids=job.show_ids, lang=job.lang))
+        _note(job, say("match.split_written", job.lang, count=len(groups), folder=out_dir))
+    elif findings or job.output not in (None, "-"):
+        kind_, _ = _destination(job)
+        words = job.lang if kind_ in ("table", "markdown", "xlsx") else "en"
+        _emit(report(findings), job)
+    errors = sum(f.severity == "error" for f in findings)
+    _err(say("match.totals", job.lang, errors=errors, warnings=len(findings) - errors))
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+@command("compare")
+def compare(job: Job,
+            figures: Annotated[Path, typer.Argument(
+                help="Published figures: metric, year, area, value, source (CSV or xlsx).",
+                show_default=False)]):
+    _emit(_report(job, figures=figures, encoding=job.encoding)[0], job)
+
+
+def _export(job: Job, folder: Path):
+    """One export of the ledgers for diff: read and typed (errors of its cells exit 2);
+    broken keys or references of an export are what diff may show, not a refusal."""
+    from .ledgers import read_ledgers
+
+    notes: list[str] = []
+    try:
+        ledgers, findings = read_ledgers(folder, None, job.encoding, notes=notes)
+    finally:
+        for note in notes:
+            _note(job, note)
+    if findings:
+        raise LedgerError(findings)
+    job.ledger_files.update({f"{folder}:{n}": s.path for n, s in ledgers.files.items()})
+    return ledgers
+
+
+@command("diff")
+def diff(job: Job,
+         old: Annotated[Path, typer.Argument(help="The older export (a folder of ledgers).",
+                                             show_default=False)],
+         new: Annotated[Path, typer.Argument(help="The newer export.", show_default=False)]):
+    from . import api
+
+    before, after = _export(job, old), _export(job, new)
+    job.folder = new
+    _emit(api.build("diff", after, None, None, None, job.listing, old=before,
+                    show_ids=job.show_ids), job)
+
+
+@command("sample")
+def sample(job: Job,
+           seed: Annotated[int, typer.Option("--seed", help="Seed of the draw: the same "
+                                             "ledgers and seed give the same sample.")] = 0,
+           villages: Annotated[int, typer.Option(
+               "--villages", help="Villages drawn with all their households.", min=0)] = 2,
+           exited_share: Annotated[float, typer.Option(
+               "--exited-share", help="Share of the other exited households drawn.",
+               min=0.0, max=1.0)] = 0.1,
+           ordinary_share: Annotated[float, typer.Option(
+               "--ordinary-share", help="Share of the ordinary households of poor villages "
+               "drawn.", min=0.0, max=1.0)] = 0.1,
+           ordinary_cap: Annotated[int, typer.Option(
+               "--ordinary-cap", help="At most this many ordinary households.", min=0)] = 20):
+    _emit(_report(job, seed=seed, villages=villages, exited_share=exited_share,
+                  ordinary_share=ordinary_share, ordinary_cap=ordinary_cap)[0], job)
+
+
 # --------------------------------------------------------------------------- readiness
 
-PlannedOpt = Annotated[bool, typer.Option(
+LISTING.add("readiness")
+
+ReadinessPlannedOpt = Annotated[bool, typer.Option(
     "--planned", help="Test the pre-exits (pending verification) too: before the visit.")]
-SchoolAgeOpt = Annotated[str, typer.Option(
+ReadinessAgeOpt = Annotated[str, typer.Option(
     "--school-age", help="Ages of compulsory schooling (at 31 December of the exit year).")]
-MarginOpt = Annotated[float, typer.Option(
+ReadinessMarginOpt = Annotated[float, typer.Option(
     "--margin", help="Warn when income is within this share above the standard (0.05 = 5 %).",
     min=0.0, max=1.0)]
 
 
 @command("readiness")
-def readiness(job: Job, planned: PlannedOpt = False, by: ByOpt = None,
-              school_age: SchoolAgeOpt = "6-15", margin: MarginOpt = 0.05):
+def readiness(job: Job, planned: ReadinessPlannedOpt = False, by: ByOpt = None,
+              school_age: ReadinessAgeOpt = "6-15", margin: ReadinessMarginOpt = 0.05):
     _emit(_report(job, planned=planned, by=by.value if by else None,
                   school_age=_age_range(school_age), margin=margin)[0], job)

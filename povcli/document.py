@@ -10,7 +10,8 @@ import warnings
 from pathlib import Path
 
 from . import i18n
-from .render import _display_rows, _title, display_text, to_markdown
+from .findings import mask_text
+from .render import _display_rows, _title, display_text, md, titled, to_markdown
 
 # Fonts that draw Chinese, in the order povcli asks for them. Chart text is kept as text
 # in the SVG (not paths), so the reader's browser draws it with the first it has.
@@ -26,7 +27,9 @@ def _matplotlib():
 
     plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif",
                          "font.sans-serif": CJK_FONTS, "axes.unicode_minus": False,
-                         "figure.dpi": 100, "svg.hashsalt": "povcli"})
+                         "figure.dpi": 100, "svg.hashsalt": "povcli",
+                         # village names are plain text: a $ in one is not mathtext
+                         "text.parse_math": False})
     return plt
 
 
@@ -70,7 +73,7 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
     moves = fig.get("changes_by_reason") or []
     if moves:
         f, ax = plt.subplots(figsize=(6.4, 0.45 * len(moves) + 1))
-        labels = [i18n.value("reason", r, lang) for _, r, _ in moves]
+        labels = [mask_text(str(i18n.value("reason", r, lang))) for _, r, _ in moves]
         values = [n if d == "in" else -n for d, _, n in moves]
         ax.barh(labels, values, color=["#1b9e77" if v > 0 else "#d95f02" for v in values])
         ax.axvline(0, color="black", linewidth=0.8)
@@ -83,7 +86,8 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
     paid = fig.get("subsidies_by_program") or []
     if paid:
         f, ax = plt.subplots(figsize=(6.4, 0.45 * len(paid) + 1))
-        ax.barh([i18n.value("program", p, lang) for p, _ in paid], [a for _, a in paid],
+        ax.barh([mask_text(str(i18n.value("program", p, lang))) for p, _ in paid],
+                [a for _, a in paid],
                 color="#7570b3")
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_xlabel("元" if zh else "yuan")
@@ -93,7 +97,8 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
     incidence = [(v, x) for v, x in fig.get("incidence_by_village") or [] if x is not None]
     if incidence:
         f, ax = plt.subplots(figsize=(6.4, 0.32 * len(incidence) + 1))
-        ax.barh([v for v, _ in incidence], [x * 100 for _, x in incidence], color="#1b9e77")
+        ax.barh([mask_text(str(v)) for v, _ in incidence], [x * 100 for _, x in incidence],
+                color="#1b9e77")
         ax.axvline(2, color="#d95f02", linestyle="--", linewidth=1,
                    label="退出标准 2%" if zh else "exit threshold 2 %")
         ax.legend(frameon=False, fontsize=8)
@@ -102,6 +107,26 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
         caption = (f"{year}年末各行政村贫困发生率" if zh
                    else f"Poverty incidence by village, end of {year}")
         out.append(("villages", caption, _svg(f)))
+    dist = fig.get("income")
+    if dist and dist["per_capita"]:
+        f, ax = plt.subplots(figsize=(6.4, 3.2))
+        ax.hist(dist["per_capita"], bins=30, color="#7570b3")
+        names = {"exit": ("脱贫标准", "exit standard"), "monitoring": ("监测标准", "monitoring line"),
+                 "poverty": ("国家扶贫标准", "national poverty line")}
+        styles = {"exit": "#d95f02", "monitoring": "#e7298a", "poverty": "#1b9e77"}
+        for key, value in dist["lines"].items():
+            label = names[key][0 if zh else 1]
+            ax.axvline(value, color=styles[key], linestyle="--", linewidth=1,
+                       label=f"{label} {value:,.0f}")
+        if dist["lines"]:
+            ax.legend(frameon=False, fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlabel("人均纯收入（元）" if zh else "per-capita net income (yuan)")
+        ax.set_ylabel("人" if zh else "people")
+        caption = (f"{dist['year']}年人均纯收入分布（按人）" if zh
+                   else f"Per-capita net income {dist['year']}, people")
+        out.append(("income", caption, _svg(f)))
     return out
 
 
@@ -114,8 +139,12 @@ def _money(value, lang) -> str:
 
 
 def sentences(fig: dict, lang: str) -> list[str]:
-    """The year's figures in sentences, as the source document writes them."""
+    """The year's figures in sentences, as the source document writes them. For an area
+    (fig["area"], a township or "township village") the sentences name it, never the
+    whole district."""
     m = fig["metrics"]
+    area = fig.get("area")
+    where = area or "全区"
     y = fig["year"]
     first = fig.get("first_exit_year") or y
     zh = lang == "zh"
@@ -126,7 +155,7 @@ def sentences(fig: dict, lang: str) -> list[str]:
     if first == y:
         span = f"{y}年" if zh else f"in {y}"
     if zh:
-        out.append(f"截至{y}年12月31日，全区现有建档立卡农村贫困人口{m['households']}户"
+        out.append(f"截至{y}年12月31日，{where}现有建档立卡农村贫困人口{m['households']}户"
                    f"{m['people']}人，其中未脱贫{m['poor_households']}户{m['poor_people']}人；"
                    f"{span}共实现脱贫{m['exited_people_total']}人。")
         if m.get("verified_people_year") is not None:
@@ -144,7 +173,7 @@ def sentences(fig: dict, lang: str) -> list[str]:
         if m.get("key_projects_total"):
             out.append(f"实施重点产业项目{m['key_projects_total']}个。")
         if m.get("pairing_cadres") is not None:
-            out.append(f"全区{m['pairing_households_covered']}户贫困户的帮扶任务，分解到"
+            out.append(f"{where}{m['pairing_households_covered']}户贫困户的帮扶任务，分解到"
                        f"{m['pairing_leaders']}名区级领导、{m['pairing_units']}个包保单位和"
                        f"{m['pairing_cadres']}名结对帮扶责任人。")
         if m.get("villages_with_enterprise") is not None:
@@ -162,7 +191,8 @@ def sentences(fig: dict, lang: str) -> list[str]:
         if m.get("dibao_standard") is not None:
             out.append(f"农村低保标准为每人每年{_money(m['dibao_standard'], lang)}。")
         return out
-    out.append(f"At 31 December {y} the rolls held {m['households']} registered poor "
+    rolls = f"the rolls of {area}" if area else "the rolls"
+    out.append(f"At 31 December {y} {rolls} held {m['households']} registered poor "
                f"households and {m['people']} people, of whom {m['poor_households']} "
                f"households and {m['poor_people']} people had not exited; "
                f"{m['exited_people_total']} people exited poverty {span}.")
@@ -206,26 +236,44 @@ def sentences(fig: dict, lang: str) -> list[str]:
     return out
 
 
-TABLES = ["summary", "exits", "changes", "flow", "subsidies", "projects", "villages"]
+TABLES = ["summary", "exits", "changes", "flow", "subsidies", "projects", "villages", "income",
+          "monitor"]
 
 
 def _heading(fig, lang):
+    """The report's heading: the year, the area it covers, the sample marker."""
     y = fig["year"]
-    return f"{y}年度脱贫攻坚工作报告" if lang == "zh" else f"Poverty alleviation in {y}"
+    area = fig.get("area")
+    if lang == "zh":
+        text = f"{area or ''}{y}年度脱贫攻坚工作报告"
+    else:
+        text = f"Poverty alleviation in {area}, {y}" if area else f"Poverty alleviation in {y}"
+    return titled(text, {"sample": fig.get("sample")}, lang)
+
+
+def _table_title(report, fig, lang) -> str:
+    """A table's heading in the report, naming the area the report covers."""
+    meta = getattr(report, "meta", {}) or {}
+    if fig.get("area") and not meta.get("area"):
+        from copy import copy
+        report = copy(report)
+        report.meta = {**meta, "area": fig["area"]}
+    return _title(report, lang)
 
 
 def markdown(fig: dict, lang: str, files: Path) -> str:
     """The report as markdown; charts are written as SVG files into `files`."""
     files.mkdir(parents=True, exist_ok=True)
-    parts = [f"# {_heading(fig, lang)}", ""]
-    parts += [" ".join(sentences(fig, lang)), ""]
+    parts = [f"# {md(mask_text(_heading(fig, lang)))}", ""]
+    parts += [md(mask_text(" ".join(sentences(fig, lang))), line_start=True), ""]
     for name, caption, svg in charts(fig, lang):
         (files / f"{name}.svg").write_text(svg, encoding="utf-8")
-        parts += [f"![{caption}]({files.name}/{name}.svg)", ""]
+        parts += [f"![{md(caption)}]({files.name}/{name}.svg)", ""]
     for key in TABLES:
         report = fig["tables"].get(key)
         if report is not None:
-            parts += [f"## {_title(report, lang)}", "", to_markdown(report, lang=lang)]
+            parts += [f"## {md(mask_text(_table_title(report, fig, lang)))}", "",
+                      to_markdown(report, lang=lang)]
     return "\n".join(parts)
 
 
@@ -247,7 +295,7 @@ figure svg { max-width: 100%; height: auto; }
 def _html_table(report, lang: str) -> str:
     from .render import AMOUNT, COUNT, NUMBER, RATE, _kinds
 
-    columns, body, totals = _display_rows(report, False, lang)
+    columns, body, totals = _display_rows(report, False, lang, headers=i18n.header)
     kinds = _kinds(report)
     numeric = [k in (COUNT, AMOUNT, RATE, NUMBER) or c == "value"
                for c, k in zip(report.frame.columns, kinds)]
@@ -262,17 +310,17 @@ def _html_table(report, lang: str) -> str:
 
 def html_document(fig: dict, lang: str) -> str:
     """The report as one self-contained HTML file: inline CSS and SVG, nothing fetched."""
-    heading = html.escape(_heading(fig, lang))
+    heading = html.escape(mask_text(_heading(fig, lang)))
     parts = [f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\">",
              f"<head><meta charset=\"utf-8\"><title>{heading}</title>",
              f"<style>{CSS}</style></head><body>", f"<h1>{heading}</h1>"]
-    parts += [f"<p>{html.escape(s)}</p>" for s in sentences(fig, lang)]
+    parts += [f"<p>{html.escape(mask_text(s))}</p>" for s in sentences(fig, lang)]
     for _, caption, svg in charts(fig, lang):
         parts.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
     for key in TABLES:
         report = fig["tables"].get(key)
         if report is not None:
-            parts.append(f"<h2>{html.escape(_title(report, lang))}</h2>")
+            parts.append(f"<h2>{html.escape(mask_text(_table_title(report, fig, lang)))}</h2>")
             parts.append(_html_table(report, lang))
     parts.append("</body></html>\n")
     return "\n".join(parts)

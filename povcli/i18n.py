@@ -21,6 +21,24 @@ def default_lang() -> str:
 
 
 COLUMNS = {
+    # incomes and monitoring (issue 13)
+    "missing_households": "缺收入户数", "mean_income": "人均纯收入均值",
+    "median_income": "人均纯收入中位数", "wage_share": "工资性收入占比",
+    "business_net_share": "生产经营净收入占比", "property_share": "财产性收入占比",
+    "transfer_share": "转移性收入占比", "transfer_heavy_households": "转移性收入过半户数",
+    "gini": "基尼系数", "p0": "贫困发生率P0", "p1": "贫困深度P1",
+    "p2": "贫困强度P2", "watts": "瓦茨指数", "category": "类别",
+    "identified_households": "纳入户数", "identified_people": "纳入人数",
+    "eliminated_households": "消除户数", "eliminated_people": "消除人数",
+    "monitored_households": "监测户数", "monitored_people": "监测人数", "risk": "风险类型",
+    "reasons": "原因", "income_before": "上年人均纯收入", "income_year": "当年人均纯收入",
+    "margin": "区间", "below": "线下户数", "above": "线上户数", "ratio": "比值", "sign": "提示",
+    "per_capita": "人均纯收入", "previous": "上年", "change": "变化", "change_rate": "变化率",
+    "size": "家庭人口", "wage": "工资性收入", "business": "生产经营性收入",
+    "business_cost": "生产经营性支出", "property": "财产性收入", "transfer": "转移性收入",
+    "net_income": "纯收入", "per_capita_net": "填报人均纯收入", "transfer_heavy": "转移性收入过半",
+    "risks": "风险类型", "identified_on": "纳入日期", "eliminated_on": "消除日期",
+    "elimination": "消除方式",
     "year": "年度", "households": "户数", "people": "人数", "verified_people": "查验人数",
     "passed_people": "通过人数", "pass_rate": "通过率", "direction": "调整方向",
     "reason": "调整原因", "program": "项目类别", "payments": "笔数", "amount": "金额",
@@ -68,6 +86,8 @@ METRICS = {
 }
 
 TITLES = {
+    "income": "家庭收入",
+    "monitor": "防返贫监测对象",
     "summary": "{year}年度汇总（截至{year}年12月31日）",
     "exits": "脱贫退出及入户查验",
     "changes": "动态调整（人）",
@@ -85,6 +105,10 @@ TITLES = {
 }
 
 WORDS = {
+    # monitoring categories and elimination (their enumerations' labels)
+    **{code: label for name in ("monitoring_category", "elimination", "risk")
+       for code, label in ENUMS[name].labels.items() if code not in ("other", "housing",
+                                                                     "labor", "water")},
     "yes": "是", "no": "否", "total": "合计", "total (distinct)": "合计（去重）",
     "all": "全部", "unknown": "未知", "built-in": "内置", "policy.csv": "policy.csv",
     "error": "错误", "warning": "提示", "rolls": "建档立卡", "poor": "未脱贫",
@@ -184,6 +208,37 @@ WORDS.update({
     "a date in the future": "日期在未来",
 })
 
+# Captions of tables on a terminal, and the events of a household's timeline
+WORDS.update({
+    "left out for the width of the terminal: {columns} (use --format csv, or a wider terminal)":
+        "因终端宽度未显示：{columns}（请用 --format csv，或加宽终端）",
+    "{count} more rows: use --format csv for all": "另有{count}行未显示：请用 --format csv 查看全部",
+    "identified (event)": "识别", "in (event)": "增加", "out (event)": "减少",
+    "exit (event)": "脱贫退出", "person's name": "姓名",
+    "{category}, cause {cause}": "{category}，致贫原因：{cause}",
+    "exit {year}, verification {verification}": "{year}年脱贫，入户查验：{verification}",
+    ", income {income} a person": "，人均纯收入{income}元",
+})
+
+# Column headers of tables for people in English (csv and json keep the keys): a few
+# named here, the rest with spaces for underscores.
+HEADERS = {
+    "household_id": "household", "person_id": "resident ID", "project_id": "project",
+    "cadre_id": "cadre id", "head_name": "head of household", "head_id": "head's resident ID",
+    "identified_on": "identified", "verified_on": "verified", "funds_higher": "higher funds",
+    "funds_local": "local funds", "funds_other": "other funds", "funds_total": "total funds",
+    "meets_exit_threshold": "meets exit threshold", "amount_per_household":
+        "amount per household",
+}
+
+
+def header(name: str, lang: str, report: str | None = None) -> str:
+    """A column's header in a table for people: Chinese as `column`, English in words."""
+    if lang == "zh":
+        return column(name, lang, report)
+    return HEADERS.get(name, str(name).replace("_", " "))
+
+
 # issue 11: pre-exits, policy parameters, exit readiness
 COLUMNS.update({
     "pending_people": "待查验人数", "exit_standard": "脱贫标准", "exit_standard_from": "脱贫标准来源",
@@ -207,7 +262,8 @@ VALUE_COLUMNS = {"direction": "direction", "reason": "reason", "program": "progr
 
 
 # a column whose meaning differs in one report
-REPORT_COLUMNS = {("flow", "line"): "项目"}
+REPORT_COLUMNS = {("flow", "line"): "项目", ("income", "line"): "标准线",
+                  ("income", "poor_people"): "线下人数"}
 
 
 def column(name: str, lang: str, report: str | None = None) -> str:

@@ -557,6 +557,165 @@ define({
                                 "{total}个村中{paired}个村有结对企业"),
 })
 
+define({  # render
+    "render.xlsx_too_many_rows": (
+        "{rows} rows do not fit in an xlsx sheet (at most {limit}): write csv instead "
+        "(--format csv or -o FILE.csv)",
+        "共{rows}行，超出xlsx工作表的上限（最多{limit}行）：请改为输出csv（--format csv 或 -o 文件.csv）"),
+})
+
+# --------------------------------------------------------------------------- income, monitor
+define({
+    "income.bad_line": ("--line takes exit, monitoring, poverty or an amount in yuan above 0 "
+                        "(not '{value}'; lines: {lines})",
+                        "--line 应为 exit、monitoring、poverty 或大于 0 的金额（元），不能是“{value}”"
+                        "（可用：{lines}）"),
+    "income.bad_by": ("--by takes one of: {choices} (not '{value}')",
+                      "--by 只能取：{choices}（不能是“{value}”）"),
+    "income.bad_margin": ("--margin takes a fraction of the line between 0 and 1 (not "
+                          "'{value}')", "--margin 应为 0 到 1 之间的比例（不能是“{value}”）"),
+    "income.no_line": ("policy.csv gives no {line} for {year} (nor an earlier year): the "
+                       "measures at that line are left empty for {year}",
+                       "policy.csv 没有给出 {year} 年（及以前年度）的 {line}：该年按此标准计算的"
+                       "指标留空"),
+    "income.watts_empty": ("{year}: the Watts index is left empty: a poor person's per-capita "
+                           "income is 0 or below (its logarithm is undefined)",
+                           "{year}年：Watts 指数留空，有贫困人口的人均纯收入为 0 或负数（无法取对数）"),
+    "income.missing": ("{year}: {count} household(s) on the rolls at 31 December have no "
+                       "incomes row for the year: counted apart, not in the figures",
+                       "{year}年：年末在册的 {count} 户没有当年收入记录，单独计数，不计入各项指标"),
+    "income.alpha": ("FGT at the line z over people: P0 (α = 0) the share with income below z, "
+                     "P1 (α = 1) the mean gap (z − y)/z, P2 (α = 2) the mean squared gap; "
+                     "income equal to z is not poor",
+                     "按人计算的 FGT 指数（标准 z）：P0（α = 0）收入低于 z 的人口比例，P1（α = 1）"
+                     "平均贫困距 (z − y)/z，P2（α = 2）贫困距平方的平均；收入恰等于 z 不算贫困"),
+    "income.bunching_sign": ("{year}: {above} household(s) just above the line against {below} "
+                             "just below: a sign to look at (how were these incomes counted?), "
+                             "not a verdict",
+                             "{year}年：刚好高于标准的有 {above} 户，刚好低于的有 {below} 户："
+                             "值得核实收入是如何算出的，但这不是结论"),
+    "income.bunching_note": ("below = households with per-capita income in [line − margin, "
+                             "line), above = in [line, line + margin]",
+                             "“低于”为人均纯收入在 [标准 − 幅度, 标准) 的户，“高于”为在 "
+                             "[标准, 标准 + 幅度] 的户"),
+    "income.title": ("Household incomes", "家庭收入"),
+    "monitor.bad_by": ("--by takes one of: {choices} (not '{value}')",
+                       "--by 只能取：{choices}（不能是“{value}”）"),
+    "monitor.bad_margin": ("--margin takes a fraction between 0 and 1 (not '{value}')",
+                           "--margin 应为 0 到 1 之间的比例（不能是“{value}”）"),
+    "monitor.empty": ("the monitoring ledger holds no dated episode: give --year",
+                      "防返贫监测对象台账中没有带日期的记录：请用 --year 指定年度"),
+    "monitor.latest_year": ("year {year}: the latest year of the monitoring ledger (give "
+                            "--year for another)",
+                            "{year}年：防返贫监测台账中最近的年度（其他年度请用 --year）"),
+    "monitor.no_incomes": ("no incomes ledger: the income conditions are not screened",
+                           "没有家庭收入台账：不按收入条件排查"),
+    "monitor.no_line": ("policy.csv gives no monitoring_line for {year} (nor an earlier year): "
+                        "households below the line are not screened",
+                        "policy.csv 没有给出 {year} 年（及以前年度）的防返贫监测标准：不排查收入低于"
+                        "监测标准的户"),
+    "monitor.no_insurance": ("medical insurance is not recorded in the ledgers: members without "
+                             "it are not screened",
+                             "台账中没有记录医疗保险参保情况：未排查未参保的成员"),
+    "monitor.candidates_note": ("registered exited households not monitored at 31 December "
+                                "that meet a condition: below_line (per-capita income of the year "
+                                "below the monitoring line), income_fell (by more than {margin} "
+                                "from the year before), unsafe_house (grade C or D, no renovation "
+                                "paid), out_of_school (a child of 6–15 out of school)",
+                                "年末未纳入监测、符合监测条件的建档立卡已脱贫户：below_line（当年"
+                                "人均纯收入低于监测标准）、income_fell（比上年下降超过 {margin}）、"
+                                "unsafe_house（C 级或 D 级危房且未发放危改资金）、out_of_school"
+                                "（6–15 岁儿童失学辍学）"),
+    "monitor.title": ("Monitoring objects", "防返贫监测对象"),
+    "monitor.M01": ("no risk is recorded for this monitoring episode: record its risks",
+                    "该监测记录没有填写风险类型：请补填"),
+    "monitor.M02": ("risk eliminated {days} days after identification on {identified}: "
+                    "monitoring should in principle last at least six months",
+                    "纳入监测（{identified}）后仅 {days} 天即标注风险消除：原则上应监测满半年"),
+    "monitor.M03": ("eliminated by assistance while the per-capita income of {of_year} ({income}) "
+                    "is below the monitoring line ({monitoring_line})",
+                    "标注为帮扶消除，但 {of_year} 年人均纯收入（{income}）低于防返贫监测标准（{monitoring_line}）"),
+    "monitor.M03_no_line": ("policy.csv gives no monitoring_line for {of_year}: eliminations by "
+                            "assistance of {of_year} could not be checked against it",
+                            "policy.csv 没有给出 {of_year} 年的防返贫监测标准：无法核对该年的帮扶消除"),
+    "monitor.M04": ("eliminated \"naturally\" though no member is able to work: check the "
+                    "elimination and the household's guarantee",
+                    "家中无劳动能力成员，却标注为自然消除：请核实消除方式及兜底保障"),
+    "monitor.M05": ("a marginal household (边缘易致贫户) must be an ordinary household, but this "
+                    "one is registered (建档立卡): should it be unstable (脱贫不稳定户)?",
+                    "边缘易致贫户应为一般农户，但该户是建档立卡户：是否应为脱贫不稳定户？"),
+    "monitor.M06": ("an unstable household (脱贫不稳定户) must have exited, but this one has no "
+                    "passed exit by the year of identification",
+                    "脱贫不稳定户应为已脱贫户，但该户在纳入监测当年及以前没有通过验收的脱贫记录"),
+    "monitor.M07": ("risk eliminated before it was identified ({identified}): a typo in a date?",
+                    "风险消除日期早于纳入监测日期（{identified}）：日期是否填错？"),
+    "monitor.M08": ("this episode starts while the one on line {other} is still open: close "
+                    "that one first",
+                    "该监测记录开始时，第 {other} 行的监测尚未消除：请先标注前一次的风险消除"),
+    "monitor.M09": ("a return to poverty of a household not monitored before it: the monitoring "
+                    "missed it",
+                    "该户返贫前未被纳入监测：监测工作出现遗漏"),
+    "monitor.M10": ("an illness risk, but every member's health is recorded as healthy",
+                    "风险类型为因病，但全部成员的健康状况均为健康"),
+    "monitor.M11": ("the given per-capita net income differs from the computed one ({computed}) "
+                    "by more than 1 yuan: the computed figure is used",
+                    "填写的人均纯收入与按各项收入计算的结果（{computed}）相差超过 1 元：以计算结果为准"),
+})
+
+# --------------------------------------------------------------------------- audits (issue 14)
+define({
+    "match.m00": ("not a full, valid resident ID (length, check digit or digits lost to "
+                  "Excel): matched with nothing",
+                  "不是完整有效的身份证号（位数、校验位错误或被Excel丢了位）：不参与比对"),
+    "match.m01": ("the list names {listed}, the ledger {filed} ({place}): one ID, two names",
+                  "名单中的姓名为{listed}，台账中为{filed}（{place}）：同一身份证号对应两个姓名"),
+    "match.m02": ("on the rolls after the death listed on {death} ({place}): record the "
+                  "removal (death) as of that date",
+                  "名单记载于{death}死亡，此后仍在建档立卡名册中（{place}）：应按死亡减少"),
+    "match.m03": ("paid on {date}, after the death listed on {death} ({place})",
+                  "{date}发放，晚于名单记载的死亡日期{death}（{place}）"),
+    "match.m04": ("on the public payroll ({employer}, since {start}) while on the rolls on "
+                  "{date} ({place}): a likely wrong identification",
+                  "{date}在建档立卡名册中，同时是财政供养人员（{employer}，{start}起）"
+                  "（{place}）：可能识别不准"),
+    "match.m05.vehicle": ("vehicle {what}, registered on {registered}, held on {date} while "
+                          "the household was poor ({place}): registrations can be nominal, "
+                          "check it",
+                          "车辆{what}于{registered}登记，{date}该户未脱贫时仍在其名下（{place}）："
+                          "登记可能是挂名，请核实"),
+    "match.m05.company": ("company {what}, registered on {registered}, held on {date} while "
+                          "the household was poor ({place}): registrations can be nominal, "
+                          "check it",
+                          "企业“{what}”于{registered}登记，{date}该户未脱贫时仍在其名下"
+                          "（{place}）：登记可能是挂名，请核实"),
+    "match.m05.property": ("property {what}, registered on {registered}, held on {date} "
+                           "while the household was poor ({place}): check it",
+                           "房产“{what}”于{registered}登记，{date}该户未脱贫时仍在其名下"
+                           "（{place}）：请核实"),
+    "match.m06": ("a dibao household on the rolls at {end} with no member on the dibao "
+                  "roster ({place})",
+                  "{end}在册的低保贫困户，没有一名成员在低保名单中（{place}）"),
+    "match.m07": ("on the dibao roster at {end}, but the household is filed as {category} "
+                  "({place})",
+                  "{end}在低保名单中，但所在户的贫困户属性登记为{category}（{place}）"),
+    "match.m08": ("main cause disability, but no member is on the disability list ({place})",
+                  "主要致贫原因为因残，但没有一名成员在残疾人名单中（{place}）"),
+    "match.m09": ("the exemption from {rule} expired on {until} ({reason}): its findings are "
+                  "reported again",
+                  "规则{rule}的豁免已于{until}到期（{reason}）：相关问题重新报告"),
+    "match.totals": ("povcli match: {errors:plural:error}, {warnings:plural:warning}",
+                     "povcli match：{errors}个错误，{warnings}个提示"),
+    "compare.not_number": ("not a number (write it as 404, 4000.5, 4,000, 100% or 90人)",
+                           "不是数字（请写成 404、4000.5、4,000、100% 或 90人）"),
+    "match.unknown_kind": ("unknown list kind '{kind}' (kinds: {kinds})",
+                           "未知的名单类别“{kind}”（可用：{kinds}）"),
+    "match.split_needs_dir": ("--split-by village needs -o DIR (a folder for one xlsx per "
+                              "village)",
+                              "--split-by village 需要 -o 文件夹（每个村写一个xlsx文件）"),
+    "match.split_written": ("{count} workbook(s) written in {folder}",
+                            "已在 {folder} 写入{count}个工作簿"),
+})
+
 # exits as offices decided them (issue 11)
 define({
     "reports.exits_unverified": (

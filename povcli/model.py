@@ -360,6 +360,8 @@ class Rolls:
         """Whether each household was on the rolls on its own date (one date per row)."""
         codes = codes_of(household_ids, self.household_index)
         when = pd.to_datetime(when.to_numpy()).astype("datetime64[s]")
+        if not len(self.household_index):  # no household could be read: none is on
+            return np.zeros(len(codes), dtype=bool)
         identified = np.where(codes >= 0, self.hh_identified[np.maximum(codes, 0)],
                               np.datetime64("NaT"))
         out = identified <= when

@@ -110,6 +110,57 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "Households by head or member name, id fragment or village; open one with show.",
             "按户主或成员姓名、编号片段或村查找户；用 show 打开其档案。",
             reads=(), area=False),
+    Command("income", "Reports",
+            "Household incomes (家庭收入) per year: per-capita net income, mean and median, "
+            "the share of each component, households living mostly on transfers; with --line, "
+            "FGT P0/P1/P2, Watts and the Gini, over people; --bunching, --trend.",
+            "家庭收入：各年度户人均纯收入的均值和中位数、各项收入占比、转移性收入过半的户；"
+            "加 --line 时按人计算 FGT P0/P1/P2、Watts 指数和基尼系数；另有 --bunching、--trend。",
+            reads=("changes", "exits", "incomes", "policy"), needs=("incomes",)),
+    Command("monitor", "Reports",
+            "Return-to-poverty monitoring (防返贫监测): objects identified, eliminated and still "
+            "monitored at year end, by category, households and people; --by risk, --list, "
+            "--candidates (households to screen).",
+            "防返贫监测：按监测对象类别统计当年新纳入、风险消除和年末仍在监测的户数和人数；"
+            "--by risk、--list、--candidates（排查名单）。",
+            reads=("changes", "exits", "incomes", "monitoring", "policy", "subsidies"),
+            needs=("monitoring",)),
+    # ---- audits (issue 14): assess, match, compare, diff, sample
+    Command("assess", "Audits",
+            "The assessors' rates (三率一度) per year: wrong-exit rate, missed rate and "
+            "approval from assessment.csv; system incidence and return rate from the "
+            "ledgers; each with numerator, denominator, threshold and pass/fail.",
+            "评估核查的“三率一度”（按年度）：来自评估核查台账的错退率、漏评率和群众认可度；"
+            "来自台账的综合贫困发生率和返贫率；每项给出分子、分母、标准和是否达标。",
+            reads=("changes", "exits", "villages", "assessment")),
+    Command("match", "Audits",
+            "Compare the ledgers by resident ID with another department's list (deaths, "
+            "public payroll, vehicles, companies, property, dibao roster, disability): "
+            "findings in check's layout, with the list's and the ledger's places. Exit 0 "
+            "clean, 1 errors found, 2 unreadable.",
+            "按身份证号将台账与其他部门的名单比对（死亡、财政供养、车辆、企业、房产、低保、"
+            "残疾）：结果与 check 相同格式，注明名单和台账中的位置。退出码 0 无误，1 发现错误，"
+            "2 无法读取。",
+            reads=("changes", "exits", "subsidies"), area=False),
+    Command("compare", "Audits",
+            "Published figures (FIGURES.csv: metric, year, area, value, source) beside the "
+            "ledgers' own, with the difference.",
+            "把公布的数字（FIGURES.csv：指标、年度、地区、数值、来源）与台账自己的数字并列，"
+            "并给出差额。",
+            reads=None, area=False),
+    Command("diff", "Audits",
+            "Rows added, removed or altered between two exports of the same ledgers, keyed "
+            "by the ledgers' keys: a summary per ledger, or --list.",
+            "同一套台账两次导出之间新增、删除或改动的行（按台账的主键），按台账汇总，或用 "
+            "--list 逐行列出。",
+            reads=None, area=False),
+    Command("sample", "Audits",
+            "A reproducible visiting sample for an assessment (--year, --seed): every exit "
+            "of the year, N villages with all their households, a share of the other exited "
+            "households and of the ordinary households of poor villages.",
+            "可重现的评估入户抽样（--year、--seed）：当年全部退出户、抽中的N个村的全部户、"
+            "其他已脱贫户的一定比例和贫困村一般农户的一定比例。",
+            reads=("changes", "exits", "villages"), area=False),
     Command("readiness", "Checks",
             "Exit readiness (一达标两不愁三保障): would each exit of a year survive the "
             "assessors' visit? Income above the exit standard, food and clothing, schooling, "

@@ -88,6 +88,9 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
     else:
         notes.append("no subsidies ledger: subsidy figures are left empty")
     values.update(_other_areas(ledgers, year))
+    if ledgers.has("monitoring"):  # return-to-poverty monitoring, at the end of the list
+        from .monitor import summary_metrics
+        values.update(summary_metrics(ledgers, year))
     return Report("summary", f"Summary for {year}, at {end.date()}", metric_frame(values),
                   notes=notes, meta={"year": year})
 

@@ -522,8 +522,106 @@ def write(out: Path, seed: int) -> None:
                "enterprise"], [list(v) for v in built["villages"]])
     # illustrative parameters: national lines as commonly cited; the 2017 rural dibao
     # standard of 3,600 yuan is the source document's
-    write_csv(out / "policy.csv", ["year", "poverty_line", "dibao_standard"],
-              [[2014, 2800, 3000], [2015, 2855, 3144], [2016, 2952, 3300], [2017, 2952, 3600]])
+    # exit standards and monitoring lines (2021-2023) are illustrative, not the province's
+    write_csv(out / "policy.csv", ["year", "poverty_line", "dibao_standard", "exit_standard",
+                                   "monitoring_line"],
+              [[2014, 2800, 3000, "", ""], [2015, 2855, 3144, "", ""],
+               [2016, 2952, 3300, 3200, ""], [2017, 2952, 3600, 3300, ""],
+               [2021, "", "", "", 6000], [2022, "", "", "", 6500], [2023, "", "", "", 7000]])
+    incomes, monitoring = after(built, seed)
+    write_csv(out / "incomes.csv", ["household_id", "year", "size", "wage", "business",
+                                    "business_cost", "property", "transfer", "per_capita_net"],
+              incomes)
+    write_csv(out / "monitoring.csv", ["household_id", "category", "identified_on", "risks",
+                                       "eliminated_on", "elimination", "per_capita_income"],
+              monitoring)
+
+
+def _components(rng: random.Random, h: Household, year: int, size: int, per_capita: float):
+    """One incomes row whose parts add up to per_capita × size (to the fen)."""
+    total = round(per_capita * size, 2)
+    transfer_share = rng.uniform(0.45, 0.65) if h.category != "general" else rng.uniform(
+        0.15, 0.4)
+    transfer = round(total * transfer_share, 2)
+    prop = round(total * rng.uniform(0, 0.03), 2)
+    cost = round(total * rng.uniform(0.02, 0.08), 2)
+    business = round(total * rng.uniform(0.1, 0.25) + cost, 2)
+    wage = round(total - transfer - prop - business + cost, 2)
+    return [h.household_id, year, size, f"{wage:.2f}", f"{business:.2f}", f"{cost:.2f}",
+            f"{prop:.2f}", f"{transfer:.2f}", f"{per_capita:.2f}"]
+
+
+def after(built: dict, seed: int) -> tuple[list, list]:
+    """Incomes of 2015-2017 (every household on the rolls at the year's end) and of
+    2021-2023 (the monitored households and a few others), and a small monitoring
+    ledger of 2021-2023. A random source of their own: the ledgers above stay the same."""
+    d: District = built["d"]
+    rng = random.Random(seed + 13)
+    exit_income = {(h.household_id, y): income for h, y, v, on, income in built["exits"]}
+    passed = {h.household_id: y for h, y, v, on, income in built["exits"] if v == "pass"}
+    returned = {c[1].household_id for c in d.changes if c[4] == "returned"}
+    hhs = sorted(d.households, key=lambda h: h.household_id)
+    rows = []
+    level = {}
+    for h in hhs:
+        exit_year = passed.get(h.household_id)
+        base = rng.uniform(1800, 2900)
+        for year in (2015, 2016, 2017):
+            size = d.people_at(h, date(year, 12, 31))
+            if h.identified_on > date(year, 12, 31) or size == 0:
+                continue
+            given = exit_income.get((h.household_id, year))
+            if given is not None:
+                pc = float(given)
+            elif exit_year is not None and year > exit_year and h.household_id not in returned:
+                pc = round(level[h.household_id] * rng.uniform(1.04, 1.15))
+            elif exit_year is not None and year < exit_year:
+                pc = round(exit_income[(h.household_id, exit_year)] * rng.uniform(0.55, 0.8))
+            else:
+                pc = round(base * (1 + 0.05 * (year - 2015)))
+            level[h.household_id] = pc
+            rows.append(_components(rng, h, year, size, pc))
+    end = date(2017, 12, 31)
+    exited = [h for h in hhs if h.household_id in passed and h.household_id not in returned
+              and d.people_at(h, end) > 0]
+    able = [h for h in exited if any(p.labor == "普通劳动力" for p in h.members)]
+    sick = [h for h in exited if any(p.health != "健康" for p in h.members)]
+    chosen = rng.sample(sick, 5) + rng.sample([h for h in able if h not in sick], 5)
+    monitoring = []
+    later = []
+    for i, h in enumerate(chosen):
+        start = day(rng, 2021 if i < 7 else 2022 if i == 7 else 2023, 2, 10)
+        risks = ("illness" if h in sick else rng.choice(["employment", "industry",
+                                                         "disaster"]))
+        if i % 3 == 0 and h in sick:
+            risks += ",labor"
+        category = "sudden" if i in (3, 8) else "unstable"
+        if i < 7:  # eliminated after a year or so
+            stop = date(start.year + (1 if i < 5 else 2), rng.randint(start.month, 12),
+                        rng.randint(1, 28))
+            how = "natural" if h not in sick and i % 2 else "assisted"
+            monitoring.append([h.household_id, category, f"{start:%Y-%m-%d}", risks,
+                               f"{stop:%Y-%m-%d}", how, f"{rng.randrange(4200, 5900):.2f}"])
+            incomes = {2021: rng.uniform(4800, 5900), 2022: rng.uniform(6700, 7600),
+                       2023: rng.uniform(7200, 8400)}
+        else:  # still monitored
+            monitoring.append([h.household_id, category, f"{start:%Y-%m-%d}", risks, "", "",
+                               f"{rng.randrange(4200, 5900):.2f}"])
+            incomes = {2021: rng.uniform(4500, 5800), 2022: rng.uniform(5200, 6400),
+                       2023: rng.uniform(6000, 6900)}
+        later.append((h, incomes))
+    others = rng.sample([h for h in exited if h not in chosen], 6)
+    for j, h in enumerate(others):  # two fall below the 2023 line, one falls by half
+        first = rng.uniform(7600, 9800)
+        third = (rng.uniform(6100, 6900) if j < 2 else first * 0.5 if j == 2
+                 else first * rng.uniform(1.02, 1.1))
+        later.append((h, {2021: first * 0.95, 2022: first, 2023: third}))
+    for h, incomes in later:
+        for year, pc in incomes.items():
+            rows.append(_components(rng, h, year, d.people_at(h, end), round(pc)))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    monitoring.sort(key=lambda r: (r[2], r[0]))
+    return rows, monitoring
 
 
 def main() -> None:

@@ -207,8 +207,12 @@ def test_per_household_programs_have_no_people_count(run):
 
 # ---- every command in every format it offers, on the sample and on the smallest set
 
-def _args(name: str) -> list[str]:
-    return {"show": ["01010001"], "find": ["张"]}.get(name, [])
+def _args(name: str, folder: Path = SAMPLE) -> list[str]:
+    examples = SAMPLE.parent / "examples"
+    return {"show": ["01010001"], "find": ["张"],
+            "compare": [str(examples / "diff" / "figures.csv")],
+            "match": ["death", str(examples / "match" / "deaths.csv")],
+            "diff": [str(folder), str(folder)]}.get(name, [])
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +230,8 @@ MATRIX = [(n, f) for n in sorted(COMMANDS) for f in COMMANDS[n].formats]
 @pytest.mark.parametrize("where", ["sample", "smallest"])
 def test_every_command_in_every_format_it_offers(run, smallest, tmp_path, name, fmt, where):
     folder = SAMPLE if where == "sample" else smallest
-    args = _args(name) if where == "sample" else {"show": ["H1"], "find": ["H"]}.get(name, [])
+    args = _args(name) if where == "sample" else {"show": ["H1"], "find": ["H"]}.get(
+        name, _args(name, folder))
     target = tmp_path / f"out{'.md' if fmt == 'markdown' else '.txt' if fmt == 'table' else '.' + fmt}"
     result = run(name, *args, "-d", folder, "--format", fmt, "-o", target)
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
