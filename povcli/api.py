@@ -25,6 +25,10 @@ from .registry import COMMANDS
 ONE_YEAR = {"summary", "pairing", "villages", "flow"}
 # Reports that cut to an area themselves (a project's area is its own columns).
 OWN_AREA = {"projects", "assess"}
+# Reports that see unregistered households (monitoring's 边缘易致贫户, the ordinary
+# households an assessment draws, a diff of two exports) and count registered ones
+# themselves; every other report counts registered households only.
+OWN_REGISTRATION = {"monitor", "assess", "sample", "diff"}
 
 
 def _builders() -> dict[str, Callable[..., Any]]:
@@ -145,9 +149,10 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
                       {"year": year}))
     if name in OWN_AREA:
         options.update(township=township, village=village)
-        ledgers = restrict(ledgers)  # registered households only
+        ledgers = restrict(ledgers, registered_only=name not in OWN_REGISTRATION)
     else:
-        ledgers = restrict(ledgers, township, village)
+        ledgers = restrict(ledgers, township, village,
+                           registered_only=name not in OWN_REGISTRATION)
     report = builders[name](ledgers, year, listing, **options)
     report.notes[:0] = notes
     report.meta.setdefault("year", year)
