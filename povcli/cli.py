@@ -156,6 +156,8 @@ def _err(text: str, show_ids: bool = False) -> None:
 
 
 def _note(job: Job, text: str) -> None:
+    if hasattr(text, "in_lang"):  # a note that can say itself in the user's language
+        text = text.in_lang(job.lang)
     _err(say("cli.note", job.lang, text=text), job.show_ids)
 
 
