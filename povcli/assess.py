@@ -38,6 +38,11 @@ class Thresholds:
     missed: float = 0.02  # at most
     approval: float = 0.90  # at least
     incidence: float = 0.02  # at most (0.03 in the west)
+    # the missed rate's denominator: the people of the visited ordinary households
+    # ("visited", the contract's), or the unregistered rural population of the sampled
+    # villages ("village": rural_population − registered people there), as some official
+    # texts divide
+    missed_base: str = "visited"
 
 
 def _verdict(rate, threshold, at_least: bool = False):
@@ -104,6 +109,19 @@ def _returned(ledgers: LedgerSet, year: int) -> pd.DataFrame:
                       _area_of(rows["household_id"], ledgers)], axis=1)
 
 
+def _unregistered_population(visited: pd.DataFrame, villages: pd.DataFrame | None,
+                             area: pd.DataFrame, registered_on: pd.DataFrame) -> int:
+    """Rural population of the villages the assessors visited, less their registered
+    people on the rolls: the unregistered population the missed rate stands for."""
+    if villages is None:
+        general = visited[(visited["sample_type"] == "general") & visited["missed"].notna()]
+        return int(general["people"].sum())
+    sampled = visited[["township", "village"]].drop_duplicates()
+    pop = villages.merge(sampled, on=["township", "village"])["rural_population"].sum()
+    filed = registered_on.merge(sampled, on=["township", "village"])
+    return max(int(pop) - len(filed), 0)
+
+
 def _in_area(frame: pd.DataFrame, township: str | None, village: str | None) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
     if township:
@@ -160,6 +178,11 @@ def assess(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
         townships = sorted({t for s in pool for t in s.dropna().astype(str)
                             if (not township or t == township)})
 
+    def on_rolls(y):  # registered people on the rolls at the end of year y, by area
+        return area[rolls.people_on(year_end(y)).to_numpy() & is_reg]
+
+    if thresholds.missed_base == "village" and villages is None:
+        notes.append("no villages.csv: the missed rate is divided by the visited people")
     rows: list[dict] = []
     listed: list[dict] = []
     for y in years:
@@ -189,7 +212,10 @@ def assess(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
                     weight = rated["people"].astype("int64") if people else pd.Series(
                         1, index=rated.index)
                     yes = rated[flag].astype(object).isin([True, "yes"]).to_numpy()
-                    rows.append(_row(y, measure, int(weight[yes].sum()), int(weight.sum()),
+                    base = int(weight.sum())
+                    if measure == "missed_rate" and thresholds.missed_base == "village":
+                        base = _unregistered_population(v, villages, area, on_rolls(y))
+                    rows.append(_row(y, measure, int(weight[yes].sum()), base,
                                      limit, at_least, **keys))
                     if listing:
                         listed += [{"year": y, "measure": measure, "township": r.township,

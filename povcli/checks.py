@@ -18,7 +18,7 @@ import pandas as pd
 
 from .findings import Finding, UsageError
 from .ledgers import LedgerSet, index_in, integrity_findings, is_in
-from .messages import say
+from .messages import Said, say  # Said: a message cell, English for csv, any language for tables
 from .model import Rolls, exit_rows, latest_year, year_end
 
 ERROR, WARNING = "error", "warning"
@@ -903,19 +903,6 @@ def run_checks(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
     if year:
         findings = [f for f in findings if f.year is None or f.year == year]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code or "", f.reason))
-
-
-class Said(str):
-    """A message cell: its English text for csv and json, any language on demand
-    (`in_lang`), which the renderer uses for the tables people read."""
-
-    def __new__(cls, english: str, words: Callable[[str], str]):
-        self = super().__new__(cls, english)
-        self.words = words
-        return self
-
-    def in_lang(self, lang: str) -> str:
-        return self.words(lang)
 
 
 def findings_frame(findings: list[Finding], lang: str = "en") -> pd.DataFrame:

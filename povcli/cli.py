@@ -156,6 +156,8 @@ def _err(text: str, show_ids: bool = False) -> None:
 
 
 def _note(job: Job, text: str) -> None:
+    if hasattr(text, "in_lang"):  # a note that can say itself in the user's language
+        text = text.in_lang(job.lang)
     _err(say("cli.note", job.lang, text=text), job.show_ids)
 
 
@@ -899,6 +901,11 @@ def _rate_option(flag: str, text: str):
     return Annotated[float, typer.Option(flag, help=text, min=0.0, max=1.0)]
 
 
+class MissedBase(str, Enum):
+    visited = "visited"
+    village = "village"
+
+
 @command("assess")
 def assess(job: Job,
            by: Annotated[Optional[AssessBy], typer.Option(
@@ -910,11 +917,17 @@ def assess(job: Job,
            approval: _rate_option("--approval", "Approval (认可度) that passes: at least "
                                   "this.") = 0.90,
            incidence: _rate_option("--incidence", "System poverty incidence that passes: at "
-                                   "most this (0.03 for the western provinces).") = 0.02):
+                                   "most this (0.03 for the western provinces).") = 0.02,
+           missed_base: Annotated[MissedBase, typer.Option(
+               "--missed-base", help="The missed rate's denominator: the people of the "
+               "visited ordinary households (visited, the contract's), or the unregistered "
+               "rural population of the sampled villages (village).")]
+           = "visited"):  # type: ignore[assignment]
     from .assess import Thresholds
 
+    base = missed_base.value if isinstance(missed_base, Enum) else missed_base
     _emit(_report(job, by=by.value if by else None, thresholds=Thresholds(
-        wrong_exit, missed, approval, incidence))[0], job)
+        wrong_exit, missed, approval, incidence, base))[0], job)
 
 
 ListKind = Enum("ListKind", {k: k for k in ("death", "payroll", "vehicle", "company",

@@ -8,6 +8,20 @@ from __future__ import annotations
 import pandas as pd
 
 from .findings import UsageError
+from .messages import Said, define, say
+
+define({
+    "dossier.no_household": ("no household '{id}' in the ledgers (look for it with povcli "
+                             "find)", "台账中没有户编号为“{id}”的户（可用 povcli find 查找）"),
+    "dossier.no_text": ("give some text to look for: a name, part of an id, a village",
+                        "请给出要查找的内容：姓名、编号的一部分或村名"),
+    "dossier.by_id": ("household id", "户编号"),
+    "dossier.by_head": ("head's name", "户主姓名"),
+    "dossier.by_area": ("area", "地址"),
+    "dossier.by_member": ("member {name}", "成员{name}"),
+    "dossier.by_rid": ("resident id", "身份证号"),
+    "dossier.no_match": ("no household matches '{text}'", "没有与“{text}”相符的户"),
+})
 from .ledgers import LedgerSet
 from .model import Rolls, latest_year, year_end
 from .reports import Report
@@ -33,8 +47,7 @@ def dossier(ledgers: LedgerSet, household_id: str, year: int | None = None) -> d
     hh = ledgers.frame("households")
     rows = hh[hh["household_id"] == household_id]
     if rows.empty:
-        raise UsageError(f"no household '{household_id}' in the ledgers (look for it with "
-                         "povcli find)")
+        raise UsageError.of("dossier.no_household", id=household_id)
     h = rows.iloc[0]
     year = year or latest_year(ledgers) or pd.Timestamp.today().year
     as_of = year_end(year)
@@ -119,10 +132,10 @@ def find(ledgers: LedgerSet, text: str) -> Report:
     """Households whose head, member, id or village matches text (any part of it)."""
     text = text.strip()
     if not text:
-        raise UsageError("give some text to look for: a name, part of an id, a village")
+        raise UsageError.of("dossier.no_text")
     hh = ledgers.frame("households")
     members = ledgers.frame("members")
-    matched: dict[str, list[str]] = {}
+    matched: dict[str, list] = {}
 
     def note(ids, what):
         for hid in ids:
@@ -133,21 +146,29 @@ def find(ledgers: LedgerSet, text: str) -> Report:
     def has(series):
         return series.astype(object).fillna("").str.contains(text, regex=False, case=False)
 
-    note(hh.loc[has(hh["household_id"]), "household_id"], "household id")
-    note(hh.loc[has(hh["head_name"]), "household_id"], "head's name")
-    note(hh.loc[has(hh["village"]) | has(hh["township"]), "household_id"], "area")
+    note(hh.loc[has(hh["household_id"]), "household_id"], ("dossier.by_id", {}))
+    note(hh.loc[has(hh["head_name"]), "household_id"], ("dossier.by_head", {}))
+    note(hh.loc[has(hh["village"]) | has(hh["township"]), "household_id"],
+         ("dossier.by_area", {}))
     hit = members[has(members["name"])]
     for hid, name in zip(hit["household_id"], hit["name"]):
-        note([hid], f"member {name}")
-    note(members.loc[has(members["person_id"]), "household_id"], "resident id")
-    note(hh.loc[has(hh["head_id"]), "household_id"], "resident id")
+        note([hid], ("dossier.by_member", {"name": name}))
+    note(members.loc[has(members["person_id"]), "household_id"], ("dossier.by_rid", {}))
+    note(hh.loc[has(hh["head_id"]), "household_id"], ("dossier.by_rid", {}))
+
+    def said(parts):  # English in csv, the user's language in a table
+        return Said(", ".join(say(m, "en", **p) for m, p in parts),
+                    lambda lang: "，".join(say(m, lang, **p) for m, p in parts) if lang == "zh"
+                    else ", ".join(say(m, lang, **p) for m, p in parts))
     count = members.groupby("household_id").size()
     rows = hh[hh["household_id"].isin(matched)].drop_duplicates("household_id")
     frame = pd.DataFrame({
         "household_id": rows["household_id"], "township": rows["township"],
         "village": rows["village"], "head_name": rows["head_name"],
         "members": rows["household_id"].map(count).fillna(0).astype(int),
-        "matched": rows["household_id"].map(lambda h: ", ".join(matched[h])),
+        "matched": pd.Series([said(matched[h]) for h in rows["household_id"]],
+                             index=rows.index, dtype=object),
     }).sort_values("household_id").reset_index(drop=True)
+    notes = [] if len(frame) else [Said.of("dossier.no_match", text=text)]
     return Report("find", f"Households matching '{text}' (open one with povcli show ID)",
-                  frame[FIND_COLUMNS])
+                  frame[FIND_COLUMNS], notes=notes)

@@ -43,7 +43,7 @@ COLUMNS = {
     "passed_people": "通过人数", "pass_rate": "通过率", "direction": "调整方向",
     "reason": "调整原因", "program": "项目类别", "payments": "笔数", "amount": "金额",
     "amount_per_household": "户均金额", "metric": "指标", "value": "数值", "township": "乡镇",
-    "village": "行政村", "project_id": "项目编号", "name": "名称", "kind": "项目类型",
+    "village": "行政村", "project_id": "项目编号", "name": "姓名", "kind": "项目类型",
     "funds_higher": "上级资金", "funds_local": "本级资金", "funds_other": "其他资金",
     "funds_total": "资金合计", "projects": "项目数", "key_projects": "重点项目数",
     "key_project": "重点项目", "rural_population": "农村户籍人口", "poor_people": "贫困人口",
@@ -60,6 +60,12 @@ COLUMNS = {
 }
 
 METRICS = {
+    "monitoring_identified_households_year": "当年纳入监测户数",
+    "monitoring_identified_people_year": "当年纳入监测人数",
+    "monitoring_eliminated_households_year": "当年风险消除户数",
+    "monitoring_eliminated_people_year": "当年风险消除人数",
+    "monitoring_monitored_households": "年末监测户数", "monitoring_monitored_people": "年末监测人数",
+    "monitoring_line": "防返贫监测标准", "exit_standard": "脱贫标准",
     "year": "年度", "households": "建档立卡户数", "people": "建档立卡人数",
     "poor_households": "未脱贫户数", "poor_people": "未脱贫人数",
     "exited_people_year": "当年脱贫人数", "exited_people_total": "累计脱贫人数",
@@ -93,12 +99,12 @@ TITLES = {
     "changes": "动态调整（人）",
     "subsidies": "帮扶资金发放（元）",
     "projects": "扶贫项目：资金（元）与受益",
-    "pairing": "包保帮扶",
-    "villages": "行政村贫困发生率",
+    "pairing": "包保帮扶（截至{year}年12月31日）",
+    "villages": "{year}年末行政村贫困发生率",
     "housing": "危房改造（元）",
     "education": "教育扶贫：学生与资金（元）",
     "policy": "政策参数（元/人·年）",
-    "flow": "建档立卡人口年度变动",
+    "flow": "{year}年建档立卡人口变动",
     "check": "数据核查结果",
     "rules": "核查规则",
     "find": "查找结果",
@@ -111,7 +117,7 @@ WORDS = {
                                                                      "labor", "water")},
     "yes": "是", "no": "否", "total": "合计", "total (distinct)": "合计（去重）",
     "all": "全部", "unknown": "未知", "built-in": "内置", "policy.csv": "policy.csv",
-    "error": "错误", "warning": "提示", "rolls": "建档立卡", "poor": "未脱贫",
+    "error": "错误", "warning": "警告", "rolls": "建档立卡", "poor": "未脱贫",
     "all programs": "全部项目",
     "amounts in yuan (元)": "金额单位：元", "rates in per cent": "比率为百分比",
     # the summary dashboard
@@ -217,7 +223,7 @@ WORDS.update({
     "exit (event)": "脱贫退出", "person's name": "姓名",
     "{category}, cause {cause}": "{category}，致贫原因：{cause}",
     "exit {year}, verification {verification}": "{year}年脱贫，入户查验：{verification}",
-    ", income {income} a person": "，人均纯收入{income}元",
+    ", income {income} a person": "，人均纯收入 {income} 元",
 })
 
 # Column headers of tables for people in English (csv and json keep the keys): a few
@@ -262,7 +268,7 @@ VALUE_COLUMNS = {"direction": "direction", "reason": "reason", "program": "progr
 
 
 # a column whose meaning differs in one report
-REPORT_COLUMNS = {("flow", "line"): "项目", ("income", "line"): "标准线",
+REPORT_COLUMNS = {("flow", "line"): "项目", ("projects", "name"): "项目名称", ("income", "line"): "标准线",
                   ("income", "poor_people"): "线下人数"}
 
 
@@ -273,7 +279,10 @@ def column(name: str, lang: str, report: str | None = None) -> str:
 
 
 def metric(name: str, lang: str) -> str:
-    return METRICS.get(name, name) if lang == "zh" else name
+    """A metric's label for people (the key itself stays in csv and json)."""
+    if lang == "zh":
+        return METRICS.get(name, name)
+    return name.replace("_", " ") if isinstance(name, str) else name
 
 
 def word(text, lang: str, **params) -> str:
@@ -297,10 +306,11 @@ def value(col: str, text, lang: str):
 def title(name: str, english: str, lang: str, **params) -> str:
     if lang != "zh" or name not in TITLES:
         return english
+    params = {k: v for k, v in params.items() if v is not None}
     try:
         return TITLES[name].format(**params)
-    except KeyError:
-        return TITLES[name].split("{")[0] or english
+    except KeyError:  # a title whose parameters the report does not carry
+        return english if "{" in TITLES[name].split("}")[0] else TITLES[name]
 
 
 # Messages of `check` findings (and of the reader, which `check` reports as L01), as

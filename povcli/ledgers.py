@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .findings import Finding, LedgerError, mask_text
-from .messages import MESSAGES, say
+from .messages import MESSAGES, Said, say
 from .schema import (AMOUNT, BOOL, COUNT, DATE, ENUM, ENUM_SET, ENUMS, ID, LEDGERS, RID,
                      EXIT_CLAIMING_LABELS, POOR_CLAIMING_LABELS, SET_SEPARATORS, TEXT, YEAR,
                      Ledger, enum_index, header_index, header_key)
@@ -522,7 +522,7 @@ def _read_csv(source: Source, ledger: Ledger, encoding: str | None,
     start, offset_lines, titles, delimiter = _find_header(
         raw, bom, ledger, "\t" if path.suffix.lower() == ".tsv" else None)
     if titles and notes is not None:
-        notes.append(say("reader.title_rows", "en", file=display, count=titles))
+        notes.append(Said.of("reader.title_rows", file=display, count=titles))
     first = raw[start:(raw.find(b"\n", start) + 1 or len(raw))]
     try:
         first.decode("utf-8")
@@ -849,7 +849,7 @@ def _read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None):
     else:
         at = 0 if not best else at
     if at and notes is not None:
-        notes.append(say("reader.title_rows", "en", file=display, count=at))
+        notes.append(Said.of("reader.title_rows", file=display, count=at))
     header_line, header_row = numbered[at]
     header = ["" if v is None else str(v) for v in header_row]
     position, headers, findings = _match_header(header, ledger, display, header_line)

@@ -68,14 +68,34 @@ def parse_lang(value: str, where: str = "--lang") -> str:
 
 
 class _Formatter(string.Formatter):
-    """str.format with one addition for English: `{n:plural:error}` gives "1 error",
-    "2 errors"."""
+    """str.format with two additions: `{n:plural:error}` gives "1 error", "2 errors"
+    (for English), and `{ledger:ledger_zh}` a ledger's Chinese name (for Chinese)."""
 
     def format_field(self, value, format_spec):
         if format_spec.startswith("plural:"):
             word = format_spec[len("plural:"):]
             return f"{value} {word}{'' if value == 1 else 's'}"
+        if format_spec == "ledger_zh":
+            from .schema import LEDGERS
+            return LEDGERS[value].zh if value in LEDGERS else str(value)
         return super().format_field(value, format_spec)
+
+
+class Said(str):
+    """A text that can say itself in any language: its English for csv, json and
+    scripts, `in_lang(lang)` for the tables, notes and messages people read."""
+
+    def __new__(cls, english: str, words):
+        self = super().__new__(cls, english)
+        self.words = words
+        return self
+
+    @classmethod
+    def of(cls, msg: str, **params) -> "Said":
+        return cls(say(msg, "en", **params), lambda lang: say(msg, lang, **params))
+
+    def in_lang(self, lang: str) -> str:
+        return self.words(lang)
 
 
 def say(msg: str, lang: str = "en", **params) -> str:
@@ -114,10 +134,10 @@ define({
                          "{files} 都是{ledger}台账：到底用哪一个？请把其余的移走"),
     "reader.missing_ledger": ("not found: the {ledger} ledger is needed here (name the file "
                               "{filename} or {zh_filename})",
-                              "找不到{ledger}台账，此处需要它（文件请命名为 {filename} 或 "
+                              "找不到{ledger:ledger_zh}，此处需要它（文件请命名为 {filename} 或 "
                               "{zh_filename}）"),
     "reader.refers_absent": ("refers to the {target} ledger, which is not here ({filename})",
-                             "引用了{target}台账，但它不在这里（{filename}）"),
+                             "引用了{target:ledger_zh}，但它不在这里（{filename}）"),
     "reader.is_directory": ("is a directory, not a file", "是一个文件夹，不是文件"),
     "reader.is_special": ("is a {kind}, not a file", "是一个{kind}（特殊文件），不是普通文件"),
     # the file as a whole
@@ -149,7 +169,7 @@ define({
     "reader.missing_column": ("required column {name} ({zh}) is missing; the header row has: "
                               "{cells}",
                               "缺少必填列“{zh}”（{name}）；表头行是：{cells}"),
-    "reader.title_rows": ("{file}: {count} title row(s) above the header were skipped",
+    "reader.title_rows": ("{file}: {count:plural:title row} above the header skipped",
                           "{file}：跳过了表头上方的{count}行标题"),
     "reader.not_workbook": ("not a workbook povcli can read ({error})",
                             "不是povcli能读取的工作簿（{error}）"),

@@ -31,10 +31,10 @@ define({
                            "{command} 只能输出 {formats}，不能输出 {fmt}"),
     "output.is_ledger": ("-o {path} is the {ledger} ledger being read: povcli never "
                          "changes a ledger; write somewhere else",
-                         "-o {path} 是正在读取的{ledger}台账：povcli 从不改动台账，请写到别处"),
+                         "-o {path} 是正在读取的{ledger:ledger_zh}：povcli 从不改动台账，请写到别处"),
     "output.would_be_ledger": ("-o {path} would be read as the {ledger} ledger next time "
                                "(it is in the ledger folder): write somewhere else",
-                               "-o {path} 位于台账文件夹中，下次会被当作{ledger}台账读取：请写到别处"),
+                               "-o {path} 位于台账文件夹中，下次会被当作{ledger:ledger_zh}读取：请写到别处"),
     "output.needs_file": ("{fmt} is written to a file: give -o FILE{ext}",
                           "{fmt} 需要写入文件：请用 -o 文件名{ext}"),
     "output.cannot_write": ("cannot write {path}: {reason}", "无法写入 {path}：{reason}"),

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, is_in
-from .messages import say
+from .messages import Said, say
 from .model import Rolls, codes_of, latest_year, year_end
 from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area
@@ -240,7 +240,7 @@ def villages(ledgers: LedgerSet, year: int | None = None, threshold: float = 0.0
     totals = [{"township": "total", "rural_population": total_pop,
                "people": frame["people"].sum(), "poor_people": frame["poor_people"].sum(),
                "incidence": frame["poor_people"].sum() / total_pop if total_pop else None,
-               "enterprise": say("reports.villages_paired", "en", paired=paired, total=total),
+               "enterprise": Said.of("reports.villages_paired", paired=paired, total=total),
                "villages_paired": paired, "villages_total": total}]
     # the total's text in any language: say(*meta["total_text"] with lang) in the enterprise
     # cell of the totals row

@@ -340,6 +340,13 @@ _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-./:*_+%,]*")
 _KEY_COLUMNS = ("year", "metric", "value", "household_id", "person_id", "project_id",
                 "cadre_id", "file", "line", "code", "date", "township", "village", "program",
                 "direction", "reason", "funds_total", "amount")
+# Which columns a narrow terminal keeps longest: what rows are grouped by, what a row
+# is, then the words of a finding, names and money
+_GROUPING = ("year", "metric", "value", "code", "program", "direction", "reason", "category",
+             "township", "village", "kind", "grade", "section", "risk", "rate")
+_IDENTITY = ("household_id", "project_id", "cadre_name", "funds_total")
+_IMPORTANT = ("message", "name", "head_name", "amount", "funds_higher", "funds_local",
+              "funds_other", "funds_total", "people", "households")
 
 
 def _screenful(console) -> int:
@@ -414,20 +421,39 @@ class FitTable:
             columns.append({"i": i, "name": col, "numeric": numeric, "token": token,
                             "low": low, "natural": max(natural, min(header_len, 24) if token
                                                        else natural),
-                            "key": i == 0 or col in _KEY_COLUMNS and (
-                                numeric or i < first_number)})
+                            "empty": not any(r[i].strip() for r in rows),
+                            "key": i == 0 or (i < first_number and (
+                                token or col in _KEY_COLUMNS)) or (
+                                col in _KEY_COLUMNS and numeric)})
 
         def needed(cols):
             return sum(c["low"] for c in cols) + 3 * len(cols) + 1
 
         shown = list(columns)
-        # least important first: text, then codes, then numbers, then the keys; the
+        # least important first: columns empty in every row shown, then text, codes and
+        # numbers, then the words of findings, names and money, then the keys; the
         # rightmost of each first; never the first column
-        order = ([c for c in reversed(columns) if not c["token"] and not c["key"]]
-                 + [c for c in reversed(columns) if c["token"] and not c["numeric"]
-                    and not c["key"]]
-                 + [c for c in reversed(columns) if c["numeric"] and not c["key"]]
-                 + [c for c in reversed(columns[1:]) if c["key"]])
+        lead_end = next((i for i, col in enumerate(names) if i and col not in _GROUPING),
+                        len(names))
+
+        def rank(c):
+            name = c["name"]
+            if c["i"] == 0:
+                return 9
+            if c["empty"]:
+                return 0
+            if name in _GROUPING and c["i"] < min(first_number, lead_end):
+                return 8  # what a row of counts is counted by, where it leads the row
+            if name in _IDENTITY:
+                return 7
+            if name in _IMPORTANT:
+                return 6
+            if c["numeric"] or name in ("date", "line"):
+                return 5 if c["numeric"] else 4
+            if name == "file":
+                return 2
+            return 3 if c["token"] else 1
+        order = sorted(columns[1:], key=lambda c: (rank(c), -c["i"]))
         dropped = []
         for c in order:
             if needed(shown) <= width:

@@ -368,3 +368,18 @@ def test_assess_counts_registered_households_only(run, tmp_path):
     r = {x["measure"]: x for x in run.rows("assess", "-d", folder, "--year", "2017")}
     assert (r["return_rate"]["numerator"], r["return_rate"]["denominator"]) == ("0", "3")
     assert r["incidence"]["numerator"] == "4"  # B03 alone
+
+
+def test_missed_rate_over_the_unregistered_population_of_the_sampled_villages():
+    """--missed-base village: missed people / (rural population of the villages visited
+    − their registered people on the rolls). By hand from examples/assess: both villages
+    were visited (200 + 300 people), their four registered households have 10 people on
+    the rolls at the end of 2017, and the visited ordinary households counted 4 missed."""
+    from povcli import api
+    from povcli.assess import Thresholds
+
+    ledgers = api.open_ledgers(ASSESS, "assess")
+    frame = api.build("assess", ledgers, 2017,
+                      thresholds=Thresholds(missed_base="village")).frame
+    row = frame[frame["measure"] == "missed_rate"].iloc[0]
+    assert (row["numerator"], row["denominator"]) == (4, 500 - 10)

@@ -246,3 +246,22 @@ def test_every_command_in_every_format_it_offers(run, smallest, tmp_path, name, 
     assert target.exists() and target.stat().st_size > 0
     if fmt == "json":
         json.loads(target.read_text(encoding="utf-8"))
+
+
+# ---- --lang zh leaves no English sentence behind (found trying it as a new user)
+
+def test_chinese_reaches_notes_errors_and_list_cells(run, tmp_path):
+    result = run("show", "ZZZ", *D, "--lang", "zh")
+    assert result.exit_code == 2 and "台账中没有户编号为“ZZZ”的户" in result.stderr
+    found = run("find", "张", *D, "--lang", "zh", "-f", "markdown").stdout
+    assert "成员" in found and "member" not in found
+    assert "member" in run("find", "张", *D, "-f", "csv").stdout  # csv stays English
+    folder = make_ledgers(tmp_path / "t", households=[household("H1")], members=[member(1, "H1")])
+    text = (folder / "households.csv").read_text(encoding="utf-8")
+    (folder / "households.csv").write_text("二道江区贫困户台账\n" + text, encoding="utf-8")
+    result = run("exits", "-d", folder, "--lang", "zh")
+    assert "表头上方" in result.stderr or "标题行" in result.stderr, result.stderr
+    assert "title row" not in result.stderr
+    assert "找不到脱贫退出台账" in result.stderr
+    villages = run("villages", *D, "--lang", "zh", "-f", "markdown").stdout
+    assert "19个村中19个村有结对企业" in villages and "villages paired" not in villages

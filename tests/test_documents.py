@@ -119,7 +119,7 @@ def test_report_html_is_self_contained_with_charts_and_chinese(run, tmp_path):
     result = run("report", *D, "--year", "2017", "--lang", "zh", "-o", target)
     assert result.exit_code == 0, result.stderr
     page = target.read_text(encoding="utf-8")
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == 5  # rolls, changes, subsidies, villages, incomes
     assert not re.search(r"<(script|link|img|iframe)\b", page)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
     assert "@import" not in page and not re.search(r"url\((?!#)", page)  # only #ids inside
@@ -139,7 +139,7 @@ def test_report_markdown_writes_charts_beside_it(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     text = target.read_text(encoding="utf-8")
     charts = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(charts) == 4
+    assert len(charts) == 5
     for chart in charts:
         assert (tmp_path / chart).read_text(encoding="utf-8").startswith("<svg")
     assert "233 registered poor households and 404 people" in text
