@@ -51,7 +51,7 @@ def test_title_rows_above_the_header_are_skipped_with_a_note(tmp_path):
     assert texts(findings) == [f"{path}:6: column identified_on: impossible date "
                                "(value '2014-02-30')"]
     assert loaded.frame["household_id"].tolist() == ["0101", "0102"]
-    assert notes == [f"{path}: 2 title row(s) above the header were skipped"]
+    assert notes == [f"{path}: 2 title rows above the header skipped"]
 
 
 def test_title_rows_in_gb18030_and_in_a_sheet(tmp_path):
@@ -76,8 +76,8 @@ def test_title_rows_in_gb18030_and_in_a_sheet(tmp_path):
     assert loaded.frame["household_id"].tolist() == ["0101"]
     assert texts(findings) == [f"{tmp_path / 'households.xlsx'}[households]:6: a totals row: "
                                "delete it; povcli adds up itself"]
-    assert notes == [f"{tmp_path / 'households.xlsx'}[households]: 2 title row(s) above the "
-                     "header were skipped"]
+    assert notes == [f"{tmp_path / 'households.xlsx'}[households]: 2 title rows above the "
+                     "header skipped"]
 
 
 def test_no_header_in_the_first_eleven_rows_names_the_missing_columns_masked(tmp_path):
@@ -463,7 +463,7 @@ def test_cli_refuses_a_directory_ledger_and_notes_title_rows(run, tmp_path):
     (folder / "households.csv").write_text("二道江区贫困户台账\n" + text, encoding="utf-8")
     result = run("summary", "-d", folder, "--year", "2017")
     assert result.exit_code == 0, result.stderr
-    assert "1 title row(s) above the header were skipped" in result.stderr
+    assert "1 title row above the header skipped" in result.stderr
     (folder / "exits.csv").mkdir()
     result = run("exits", "-d", folder)
     assert result.exit_code == 2
