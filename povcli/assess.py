@@ -29,7 +29,8 @@ from .reports import Report
 COLUMNS = ["year", "measure", "numerator", "denominator", "rate", "threshold", "passes"]
 LIST_COLUMNS = ["year", "measure", "township", "village", "household_id", "people",
                 "counted"]
-MEASURES = ("wrong_exit_rate", "missed_rate", "approval", "incidence", "return_rate")
+MEASURES = ("wrong_exit_rate", "missed_rate", "approval", "incidence", "return_rate",
+            "readiness_failed")
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,13 @@ def assess(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
 
     if thresholds.missed_base == "village" and villages is None:
         notes.append("no villages.csv: the missed rate is divided by the visited people")
+    def ready_of(y):  # the readiness tests of the year's exits, per household
+        from .readiness import assess as tests
+        if not ledgers.has("exits"):
+            return pd.DataFrame(columns=["township", "village", "household_id", "people",
+                                         "result"])
+        return tests(ledgers, y, rolls=rolls)
+
     rows: list[dict] = []
     listed: list[dict] = []
     for y in years:
@@ -236,6 +244,17 @@ def assess(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
             r = part(returned)
             rows.append(_row(y, "return_rate", int(r["person_id"].nunique()),
                              int(part(before)["people"].sum()), None, **keys))
+            # what assessors would likely find: the year's exits that fail a readiness
+            # test (一达标两不愁三保障) in the ledgers themselves; shown, never judged
+            tested = part(_in_area(ready_of(y), township, village))
+            failed = tested["result"] == "fail"
+            rows.append(_row(y, "readiness_failed", int(failed.sum()), int(len(tested)), None,
+                             **keys))
+            if listing:
+                listed += [{"year": y, "measure": "readiness_failed", "township": t.township,
+                            "village": t.village, "household_id": t.household_id,
+                            "people": int(t.people), "counted": "yes" if bad else "no"}
+                           for t, bad in zip(tested.itertuples(index=False), failed)]
             if listing:
                 for (hid, t, vname), g in r.groupby(["household_id", "township", "village"],
                                                      dropna=False):

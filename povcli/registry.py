@@ -132,7 +132,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "ledgers; each with numerator, denominator, threshold and pass/fail.",
             "评估核查的“三率一度”（按年度）：来自评估核查台账的错退率、漏评率和群众认可度；"
             "来自台账的综合贫困发生率和返贫率；每项给出分子、分母、标准和是否达标。",
-            reads=("changes", "exits", "villages", "assessment")),
+            reads=("changes", "exits", "villages", "assessment", "subsidies", "policy",
+                   "incomes")),
     Command("match", "Audits",
             "Compare the ledgers by resident ID with another department's list (deaths, "
             "public payroll, vehicles, companies, property, dibao roster, disability): "

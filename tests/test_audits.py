@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 
 EX = ROOT / "examples"
 ASSESS = EX / "assess"
@@ -85,7 +85,7 @@ def test_assess_without_assessment_gives_the_ledgers_rates(run, tmp_path):
     (folder / "assessment.csv").unlink()
     result = run("assess", "-d", folder, "-f", "csv", "--year", "2017")
     got = {r["measure"] for r in rows(result)}
-    assert got == {"incidence", "return_rate"}
+    assert got == {"incidence", "return_rate", "readiness_failed"}
     assert "assessment.csv" in result.stderr
 
 
@@ -383,3 +383,15 @@ def test_missed_rate_over_the_unregistered_population_of_the_sampled_villages():
                       thresholds=Thresholds(missed_base="village")).frame
     row = frame[frame["measure"] == "missed_rate"].iloc[0]
     assert (row["numerator"], row["denominator"]) == (4, 500 - 10)
+
+
+def test_assess_gives_the_share_of_exits_failing_readiness(run):
+    """Without assessment.csv: what assessors would likely find — the year's exits that
+    fail a readiness test — beside incidence and the return rate, shown, never judged."""
+    rows = {r["measure"]: r for r in run.rows("assess", "-d", SAMPLE, "--year", "2016")}
+    listed = run.rows("readiness", "-d", SAMPLE, "--year", "2016", "--list")
+    failing = sum(r["result"] == "fail" for r in listed)
+    assert failing > 0  # six 2016 exits whose C/D house was renovated only in 2017
+    assert rows["readiness_failed"]["numerator"] == str(failing)
+    assert rows["readiness_failed"]["denominator"] == str(len(listed))
+    assert rows["readiness_failed"]["passes"] == ""
