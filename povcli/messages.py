@@ -641,11 +641,13 @@ define({
                                 "that meet a condition: below_line (per-capita income of the year "
                                 "below the monitoring line), income_fell (by more than {margin} "
                                 "from the year before), unsafe_house (grade C or D, no renovation "
-                                "paid), out_of_school (a child of 6–15 out of school)",
+                                "paid), out_of_school (a child of 6–15 out of school), uninsured (a member "
+                                "without basic medical insurance, where recorded)",
                                 "年末未纳入监测、符合监测条件的建档立卡已脱贫户：below_line（当年"
                                 "人均纯收入低于监测标准）、income_fell（比上年下降超过 {margin}）、"
                                 "unsafe_house（C 级或 D 级危房且未发放危改资金）、out_of_school"
-                                "（6–15 岁儿童失学辍学）"),
+                                "（6–15 岁儿童失学辍学）、uninsured（已登记参保情况时，有成员未参加"
+                                "基本医疗保险）"),
     "monitor.title": ("Monitoring objects", "防返贫监测对象"),
     "monitor.M01": ("no risk is recorded for this monitoring episode: record its risks",
                     "该监测记录没有填写风险类型：请补填"),

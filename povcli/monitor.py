@@ -290,7 +290,14 @@ def _candidates(ledgers: LedgerSet, year: int, margin: float, notes: list) -> Re
         for h in set(members.loc[out.to_numpy(), "household_id"]):
             if h in reasons:
                 reasons[h].append("out_of_school")
-    notes.append(("monitor.no_insurance", {}))
+    insured = ledgers.loaded["members"].headers.get("insured") is not None
+    if insured:  # a member on the rolls recorded as not insured (是否参加基本医疗保险: 否)
+        uninsured = (members["insured"].astype("boolean") == False).fillna(False)  # noqa: E712
+        for h in set(members.loc[(uninsured & on).to_numpy(), "household_id"]):
+            if h in reasons:
+                reasons[h].append("uninsured")
+    else:
+        notes.append(("monitor.no_insurance", {}))
     info = pool.set_index("household_id")
     rows = [{"year": year, "township": info.at[h, "township"], "village": info.at[h, "village"],
              "household_id": h, "reasons": ",".join(r), "income_before": _num(before_of.get(h)),

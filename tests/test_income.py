@@ -221,3 +221,25 @@ def test_summary_gains_monitoring_metrics_at_the_end():
     assert list(summary["metric"])[-1] == "monitoring_line"
     values = summary.set_index("metric")["value"]
     assert values["monitoring_monitored_households"] == 3 and values["monitoring_line"] == 7000
+
+
+def test_candidates_screen_members_without_medical_insurance_where_recorded(run, tmp_path):
+    """issue 13: a registered exited household with a member recorded as uninsured is a
+    candidate; without the insured column a note says it was not screened."""
+    import shutil
+
+    from conftest import SAMPLE
+    folder = tmp_path / "l"
+    shutil.copytree(SAMPLE, folder)
+    before = run("monitor", "-d", folder, "--candidates", "-f", "csv")
+    assert "not screened" in before.stderr
+    members = (folder / "members.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = members[0] + ",insured"
+    # the first member of a household that exited in 2016 is not insured
+    rows = [ln + (",否" if i == 1 else ",是") for i, ln in enumerate(members[1:], start=1)]
+    (folder / "members.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    hid = rows[0].split(",")[1]
+    after = run("monitor", "-d", folder, "--candidates", "-f", "csv", "--year", "2023")
+    assert "not screened" not in after.stderr
+    listed = {r.split(",")[3]: r for r in after.stdout.splitlines()[1:]}
+    assert hid in listed and "uninsured" in listed[hid]
