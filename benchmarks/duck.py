@@ -15,7 +15,6 @@ LEDGERS = ["households", "members", "changes", "exits", "subsidies"]
 
 
 def sources(folder: Path, parquet: bool) -> dict[str, str]:
-    ext = "parquet" if parquet else "csv"
     if parquet:
         return {n: f"read_parquet('{folder}/{n}.parquet')" for n in LEDGERS}
     return {n: f"read_csv('{folder}/{n}.csv', all_varchar=true, header=true)" for n in LEDGERS}

@@ -19,7 +19,7 @@ import pandas as pd
 from .checks import ERROR, RULES, WARNING, Context, rule
 from .findings import Finding
 from .messages import define
-from .income import household_incomes, parameter, registered
+from .income import household_incomes, parameter
 from .monitor import episodes
 
 GUIDANCE = "防止返贫动态监测和帮扶机制 (2021)"

@@ -8,7 +8,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .findings import UsageError
+from .ledgers import LedgerSet
 from .messages import Said, define, say
+from .model import Rolls, latest_year, year_end
+from .reports import Report
 
 define({
     "dossier.no_household": ("no household '{id}' in the ledgers (look for it with povcli "
@@ -22,9 +25,6 @@ define({
     "dossier.by_rid": ("resident id", "身份证号"),
     "dossier.no_match": ("no household matches '{text}'", "没有与“{text}”相符的户"),
 })
-from .ledgers import LedgerSet
-from .model import Rolls, latest_year, year_end
-from .reports import Report
 
 
 def _iso(value) -> str | None:

@@ -8,7 +8,6 @@ records do not explain is shown as a difference, never hidden.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .ledgers import LedgerSet

@@ -51,7 +51,7 @@ def _c(name, zh, type_, required=False):
 PERSON = _c("person_id", "身份证号", RID, True)
 NAME = _c("name", "姓名", TEXT)
 
-LISTS: dict[str, Ledger] = {l.name: l for l in [
+LISTS: dict[str, Ledger] = {layout.name: layout for layout in [
     Ledger("death", "死亡人员名单", (PERSON, NAME, _c("death_date", "死亡日期", DATE, True)),
            what="one death registered by public security"),
     Ledger("payroll", "财政供养人员名单", (

@@ -12,6 +12,7 @@ Sections below are by layer (reader, checks, reports, cli); ids are dotted by la
 from __future__ import annotations
 
 import string
+from typing import Callable
 
 LANGS = ("en", "zh")
 
@@ -85,7 +86,9 @@ class Said(str):
     """A text that can say itself in any language: its English for csv, json and
     scripts, `in_lang(lang)` for the tables, notes and messages people read."""
 
-    def __new__(cls, english: str, words):
+    words: Callable[[str], str]
+
+    def __new__(cls, english: str, words: Callable[[str], str]):
         self = super().__new__(cls, english)
         self.words = words
         return self

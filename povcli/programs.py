@@ -9,7 +9,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, is_in
-from .messages import Said, say
+from .messages import Said
 from .model import Rolls, codes_of, latest_year, year_end
 from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area

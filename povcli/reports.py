@@ -13,7 +13,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .ledgers import LedgerSet, factorize
-from .model import Rolls, exit_rows, latest_year, verification_recorded, with_area, year_end
+from .model import Rolls, exit_rows, verification_recorded, with_area, year_end
 
 BY_CHOICES = ("township", "village")
 

@@ -210,8 +210,8 @@ def _c(name, zh, type_, required=False, enum=None, default=None, nonzero=False):
 HH = ("household_id",)
 
 LEDGERS: dict[str, Ledger] = {
-    l.name: l
-    for l in [
+    ledger.name: ledger
+    for ledger in [
         Ledger("households", "贫困户台账", (
             _c("household_id", "户编号", ID, True),
             _c("township", "乡镇", TEXT, True),

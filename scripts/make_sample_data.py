@@ -297,7 +297,6 @@ def build(seed: int) -> dict:
     pool = [h for h in rest if h is not failed]
     e17 = [failed] + pick_sum(rng, pool, lambda h: d.people_at(h, end17),
                               90 - d.people_at(failed, end17))
-    e17_ids = {h.household_id for h in e17}
     exits = []
     for h in sorted(e16, key=lambda h: h.household_id):
         exits.append((h, 2016, "pass", day(rng, 2016, 11, 12), rng.randrange(3300, 6800)))
@@ -319,7 +318,6 @@ def build(seed: int) -> dict:
     poor16 = [h for h in d.households if d.people_at(h, end16) > 0
               and h.household_id not in e16_ids and h is not r17]
     pv = pick_sum(rng, poor16, lambda h: d.people_at(h, end16), 127)
-    pv_ids = {h.household_id for h in pv}
     projects, beneficiaries = [], []
 
     def project(pid, name, kind, key, year, township, village, higher, local, other, who):

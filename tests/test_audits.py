@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 
 import pytest
@@ -331,7 +330,7 @@ def test_sample_stages_and_reproducible(run, tmp_path):
     shutil.copytree(ASSESS, folder)
     path = folder / "households.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines = [lines[0] + ",registered"] + [l + ",yes" for l in lines[1:]]
+    lines = [lines[0] + ",registered"] + [ln + ",yes" for ln in lines[1:]]
     for n in range(1, 6):  # five ordinary households of 菇园村 (a poor village)
         lines.append(f"G0{n},五道江镇,菇园村,农户{n},22050319800101{n:04d},general,other,"
                      f"2017-01-01,no")
@@ -362,8 +361,8 @@ def test_assess_counts_registered_households_only(run, tmp_path):
     path = folder / "households.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     # B02 (2 people, returned in 2017) becomes a household kept for monitoring alone
-    lines = [lines[0] + ",registered"] + [l + (",no" if l.startswith("B02") else ",yes")
-                                          for l in lines[1:]]
+    lines = [lines[0] + ",registered"] + [ln + (",no" if ln.startswith("B02") else ",yes")
+                                          for ln in lines[1:]]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = {x["measure"]: x for x in run.rows("assess", "-d", folder, "--year", "2017")}
     assert (r["return_rate"]["numerator"], r["return_rate"]["denominator"]) == ("0", "3")

@@ -11,7 +11,7 @@ import pytest
 from povcli import api
 from povcli.income import fgt, gini, watts
 
-from conftest import SAMPLE, household, make_ledgers, member, pid, write_csv
+from conftest import SAMPLE, household, make_ledgers, member, write_csv
 
 INCOME_HEADER = ["household_id", "year", "size", "wage", "business", "business_cost",
                  "property", "transfer", "per_capita_net"]

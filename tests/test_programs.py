@@ -3,8 +3,6 @@ equal the figures they explain."""
 
 from __future__ import annotations
 
-import csv
-import io
 
 import pytest
 

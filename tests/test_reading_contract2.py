@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 from povcli import ledgers as L
-from povcli.ledgers import (find_files, integrity_findings, parse_amount, read_ledger,
+from povcli.ledgers import (integrity_findings, parse_amount, read_ledger,
                             read_ledgers)
 from povcli.messages import MESSAGES, fields
 from povcli.schema import LEDGERS
 
-from conftest import HOUSEHOLD_HEADER, household, make_ledgers, member, pid, write_csv
+from conftest import HOUSEHOLD_HEADER, household, make_ledgers, member
 
 HH = LEDGERS["households"]
 GOOD_HEADER = ",".join(HOUSEHOLD_HEADER)
