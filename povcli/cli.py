@@ -407,7 +407,7 @@ def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = False):
 
 
 def _year_note(job: Job, ledgers) -> None:
-    from .reports import year_span
+    from .model import year_span
 
     span = year_span(ledgers)
     if span and not span[0] <= job.year <= span[1]:

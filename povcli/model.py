@@ -28,18 +28,27 @@ def year_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=12, day=31)
 
 
-def latest_year(ledgers: LedgerSet) -> int | None:
+def year_span(ledgers: LedgerSet) -> tuple[int, int] | None:
+    """(first, last) year that the ledgers' dated rows fall in (the event columns)."""
     years = []
     for name, columns in EVENT_COLUMNS.items():
         frame = ledgers.get(name)
         if frame is None or frame.empty:
             continue
         for col in columns:
+            if col not in frame.columns:
+                continue
             values = frame[col]
-            y = values.dt.year.max() if values.dtype.kind == "M" else values.max()
-            if pd.notna(y):
-                years.append(int(y))
-    return max(years) if years else None
+            values = (values.dt.year if values.dtype.kind == "M" else values).dropna()
+            if len(values):
+                years += [int(values.min()), int(values.max())]
+    return (min(years), max(years)) if years else None
+
+
+def latest_year(ledgers: LedgerSet) -> int | None:
+    """The latest year any dated row of the ledgers falls in: a report's default year."""
+    span = year_span(ledgers)
+    return span[1] if span else None
 
 
 def registered(households: pd.DataFrame) -> np.ndarray:

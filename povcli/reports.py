@@ -230,22 +230,3 @@ def metric_value(report: Report, metric: str):
     """One metric of a metric/value report."""
     frame = report.frame
     return frame.loc[frame["metric"] == metric, "value"].iloc[0]
-
-
-
-def year_span(ledgers: LedgerSet) -> tuple[int, int] | None:
-    """(first, last) year that the ledgers' dated rows fall in (the event columns)."""
-    from .model import EVENT_COLUMNS
-
-    years = []
-    for name, columns in EVENT_COLUMNS.items():
-        frame = ledgers.get(name)
-        if frame is None or frame.empty:
-            continue
-        for col in columns:
-            values = frame[col]
-            values = values.dt.year if values.dtype.kind == "M" else values
-            values = values.dropna()
-            if len(values):
-                years += [int(values.min()), int(values.max())]
-    return (min(years), max(years)) if years else None
