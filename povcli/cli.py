@@ -407,9 +407,9 @@ def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = False):
 
 
 def _year_note(job: Job, ledgers) -> None:
-    from .model import year_span
+    from .model import EVENT_COLUMNS, LATER_EVENT_COLUMNS, year_span
 
-    span = year_span(ledgers)
+    span = year_span(ledgers, {**EVENT_COLUMNS, **LATER_EVENT_COLUMNS})
     if span and not span[0] <= job.year <= span[1]:
         _note(job, say("cli.year_outside", job.lang, year=job.year, first=span[0],
                        last=span[1]))

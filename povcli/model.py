@@ -28,10 +28,17 @@ def year_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=12, day=31)
 
 
-def year_span(ledgers: LedgerSet) -> tuple[int, int] | None:
+# Dated rows of the ledgers since 2021 (monitoring, incomes, assessments): they count for
+# whether a year is in the ledgers at all, not for a report's default year, which stays
+# with the case file's own events.
+LATER_EVENT_COLUMNS = {"monitoring": ("identified_on", "eliminated_on"), "incomes": ("year",),
+                       "assessment": ("year",)}
+
+
+def year_span(ledgers: LedgerSet, columns_of: dict | None = None) -> tuple[int, int] | None:
     """(first, last) year that the ledgers' dated rows fall in (the event columns)."""
     years = []
-    for name, columns in EVENT_COLUMNS.items():
+    for name, columns in (columns_of or EVENT_COLUMNS).items():
         frame = ledgers.get(name)
         if frame is None or frame.empty:
             continue
