@@ -63,10 +63,7 @@ class Finding:
         if self.msg:
             from .messages import say
             return say(self.msg, lang, **dict(self.params))
-        if lang == "en":
-            return self.reason
-        from .i18n import message
-        return message(self.reason, lang)
+        return self.reason  # a finding made without a catalogue id says only English
 
     def text(self, lang: str = "en") -> str:
         """FILE:LINE: column C: reason (value 'V'), in `lang`."""

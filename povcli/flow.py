@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .ledgers import LedgerSet
+from .messages import Said
 from .model import Rolls, exit_rows, year_end
 from .model import exited as exit_mask
 from .reports import Report
-from .schema import ENUMS
 
 IN_REASONS = ["identified", "returned", "birth", "marriage_in", "other_in"]
 OUT_REASONS = ["death", "marriage_out", "moved", "misidentified", "enlisted", "imprisoned",
@@ -76,75 +76,80 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     listed: list[pd.DataFrame] = []
     section = "rolls"
 
-    def add(line, people, households, who=None):
+    def add(step, people, households, who=None, reason=None, **params):
+        """One line: `step` a stable key for scripts, the words for people in any
+        language (messages "flow.STEP")."""
+        line = Said.of(f"flow.{step}", reason=reason, **params)
         lines.append({"line": line, "people": int(people), "households": households,
-                      "section": section})
+                      "section": section, "step": step, "reason": reason})
         if listing and who is not None:
-            listed.append(who.assign(line=line, section=section))
+            listed.append(who.assign(line=pd.Series([line] * len(who), index=who.index,
+                                                    dtype=object),
+                                     section=section, step=step, reason=reason))
 
     def names(frame):
         return frame[["household_id", "person_id"]].merge(
             members[["person_id", "name"]].drop_duplicates("person_id"), on="person_id",
             how="left")
 
-    def move(sign: int, line: str, who: pd.DataFrame) -> int:
+    def move(sign: int, step: str, who: pd.DataFrame, reason: str | None = None) -> int:
         """A line of people coming (+1) or going (-1); the change it makes."""
         if who.empty:
             return 0
-        add(f"{'+' if sign > 0 else '-'} {line}", len(who), who["household_id"].nunique(),
-            names(who))
+        add(step, len(who), who["household_id"].nunique(), names(who), reason)
         return sign * len(who)
 
     def by_reason(frame: pd.DataFrame, without_row: list[tuple[str, pd.DataFrame]]) -> int:
         """Additions by reason, then those no change row records, then removals."""
         def reason_lines(direction, reasons, sign):
-            return sum(move(sign, f"{r} ({ENUMS['reason'].labels[r]})",
-                            frame[(frame["direction"] == direction) & (frame["reason"] == r)])
+            return sum(move(sign, direction,
+                            frame[(frame["direction"] == direction) & (frame["reason"] == r)],
+                            r)
                        for r in reasons)
         return (reason_lines("in", IN_REASONS, 1)
                 + sum(move(1, line, who) for line, who in without_row)
                 + reason_lines("out", OUT_REASONS, -1))
 
     # ---- the rolls: a `returned` row of someone on them changes poverty, not the rolls
-    add(f"on the rolls at {start.date()}", people_start.sum(), int(hh_start.sum()))
+    add("start", people_start.sum(), int(hh_start.sum()), date=start.date())
     expected = int(people_start.sum()) + by_reason(
         rows[~((rows["reason"] == "returned") & rows["was_on"])],
-        [("identified with their household (no change row)", members[by_identification])])
-    add(f"= on the rolls at {end.date()}", expected, None)
-    add(f"on the rolls at {end.date()}, counted", people_end.sum(), int(hh_end.sum()))
-    add("difference (counted - recorded)", int(people_end.sum()) - expected, None)
+        [("identified_with_household", members[by_identification])])
+    add("expected_end", expected, None, date=end.date())
+    add("end", people_end.sum(), int(hh_end.sum()), date=end.date())
+    add("difference", int(people_end.sum()) - expected, None)
 
     # ---- poor people: exits leave, returns come back
     section = "poor"
     poor_start = rolls.poor_people(start)
     poor_end = rolls.poor_people(end)
-    add(f"poor at {start.date()}", poor_start.sum(),
-        int(rolls.poor_households(start).sum()))
+    add("poor_start", poor_start.sum(), int(rolls.poor_households(start).sum()),
+        date=start.date())
     returned_hh = set(rows.loc[rows["reason"] == "returned", "household_id"])
     along = (poor_end & ~poor_start & members["household_id"].isin(returned_hh)
              & ~with_a_row(rows[rows["direction"] == "in"]))
     expected = int(poor_start.sum()) + by_reason(
         rows[rows["household_id"].isin(poor_before)],
-        [("identified with their household (no change row)",
+        [("identified_with_household",
           members[by_identification & members["household_id"].isin(poor_before)]),
-         ("returned with their household (no row of their own)", members[along])])
+         ("returned_with_household", members[along])])
     if exited is not None and len(exited):
         n = int(exited["people"].sum())
         who = None
         if listing:
             on = members[rolls.members_on(end)]
             who = names(on[on["household_id"].isin(set(exited["household_id"]))])
-        add(f"- exited in {year} (脱贫)", n, len(exited), who)
+        add("exited", n, len(exited), who, year=year)
         expected -= n
-    add(f"= poor at {end.date()}", expected, None)
-    add(f"poor at {end.date()}, counted", poor_end.sum(), int(rolls.poor_households(end).sum()))
-    add("difference (counted - recorded)", int(poor_end.sum()) - expected, None)
+    add("poor_expected_end", expected, None, date=end.date())
+    add("poor_end", poor_end.sum(), int(rolls.poor_households(end).sum()), date=end.date())
+    add("difference", int(poor_end.sum()) - expected, None)
 
     title = f"The movement of the rolls in {year} (people, households)"
     if listing:
-        cols = ["section", "line", "household_id", "person_id", "name"]
+        cols = ["section", "line", "household_id", "person_id", "name", "step", "reason"]
         frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=cols)
         return Report("flow", title + " — the people behind each line", frame[cols])
-    frame = pd.DataFrame(lines, columns=FLOW_COLUMNS + ["section"])
+    frame = pd.DataFrame(lines, columns=FLOW_COLUMNS + ["section", "step", "reason"])
     frame["households"] = frame["households"].astype("Int64")
     return Report("flow", title, frame)

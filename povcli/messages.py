@@ -69,8 +69,9 @@ def parse_lang(value: str, where: str = "--lang") -> str:
 
 
 class _Formatter(string.Formatter):
-    """str.format with two additions: `{n:plural:error}` gives "1 error", "2 errors"
-    (for English), and `{ledger:ledger_zh}` a ledger's Chinese name (for Chinese)."""
+    """str.format with three additions: `{n:plural:error}` gives "1 error", "2 errors"
+    (for English), `{ledger:ledger_zh}` a ledger's Chinese name and `{code:label:reason}`
+    an enumeration code's Chinese label."""
 
     def format_field(self, value, format_spec):
         if format_spec.startswith("plural:"):
@@ -79,6 +80,10 @@ class _Formatter(string.Formatter):
         if format_spec == "ledger_zh":
             from .schema import LEDGERS
             return LEDGERS[value].zh if value in LEDGERS else str(value)
+        if format_spec.startswith("label:"):  # an enumeration code's Chinese label
+            from .schema import ENUMS
+            enum = ENUMS.get(format_spec[len("label:"):])
+            return enum.labels.get(value, str(value)) if enum else str(value)
         return super().format_field(value, format_spec)
 
 
@@ -575,6 +580,23 @@ define({
 })
 
 # --------------------------------------------------------------------------- reports
+define({  # the lines of `povcli flow`
+    "flow.start": ("on the rolls at {date}", "{date}在册"),
+    "flow.expected_end": ("= on the rolls at {date}", "= {date}应在册"),
+    "flow.end": ("on the rolls at {date}, counted", "{date}实际在册"),
+    "flow.difference": ("difference (counted - recorded)", "差额（实际 − 记录）"),
+    "flow.poor_start": ("poor at {date}", "{date}未脱贫"),
+    "flow.poor_expected_end": ("= poor at {date}", "= {date}应未脱贫"),
+    "flow.poor_end": ("poor at {date}, counted", "{date}实际未脱贫"),
+    "flow.in": ("+ {reason} ({reason:label:reason})", "+ {reason:label:reason}"),
+    "flow.out": ("- {reason} ({reason:label:reason})", "- {reason:label:reason}"),
+    "flow.identified_with_household": ("+ identified with their household (no change row)",
+                                       "+ 随户识别（无调整记录）"),
+    "flow.returned_with_household": ("+ returned with their household (no row of their own)",
+                                     "+ 随户返贫（本人无记录）"),
+    "flow.exited": ("- exited in {year} (脱贫)", "- {year}年脱贫"),
+})
+
 define({
     "reports.villages_paired": ("{paired} of {total} villages paired",
                                 "{total}个村中{paired}个村有结对企业"),

@@ -260,8 +260,6 @@ def _for_people(col: str, value, lang: str):
         return value.in_lang(lang)
     if col == "metric":
         return i18n.metric(value, lang)
-    if col == "message" or col == "line" and isinstance(value, str):
-        return i18n.message(value, lang)
     return i18n.value(col, value, lang)
 
 
