@@ -170,8 +170,11 @@ def test_an_impossible_year_is_a_usage_error(run, year):
 
 @pytest.mark.parametrize("year", ["2030", "1990"])
 def test_a_year_outside_the_ledgers_says_so(run, year):
+    # the sample's case file runs 2014-2017, its monitoring ledger to 2023
     result = run("summary", *D, "--year", year, "--format", "csv")
-    assert result.exit_code == 0 and "2014–2017" in result.stderr
+    assert result.exit_code == 0 and "outside the years" in result.stderr
+    assert "2014–2023" in result.stderr
+    assert "outside" not in run("monitor", *D, "--year", "2021", "-f", "csv").stderr
 
 
 def test_an_internal_error_has_its_own_exit_status(run, monkeypatch):
