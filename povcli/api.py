@@ -156,6 +156,9 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
     report = builders[name](ledgers, year, listing, **options)
     report.notes[:0] = notes
     report.meta.setdefault("year", year)
+    # the variant shown, for titles in other languages
+    variant = "uncovered" if options.get("uncovered") else "list" if listing else None
+    report.meta.setdefault("variant", variant)
     report.meta["area"] = " ".join(p for p in (township, village) if p) or None
     return report
 

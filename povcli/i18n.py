@@ -93,6 +93,8 @@ METRICS = {
 }
 
 TITLES = {
+    "summary.list": "{year}年12月31日在册人员",
+    "pairing.uncovered": "截至{year}年12月31日没有帮扶责任人的在册户",
     "income": "家庭收入",
     "monitor": "防返贫监测对象",
     "summary": "{year}年度汇总（截至{year}年12月31日）",
@@ -304,8 +306,17 @@ def value(col: str, text, lang: str):
     return WORDS.get(text, text)
 
 
-def title(name: str, english: str, lang: str, **params) -> str:
-    if lang != "zh" or name not in TITLES:
+def title(name: str, english: str, lang: str, variant: str | None = None, **params) -> str:
+    """A report's title in Chinese, per variant: a list of people is no summary."""
+    if lang != "zh":
+        return english
+    if variant and f"{name}.{variant}" in TITLES:
+        name = f"{name}.{variant}"
+    elif variant == "list" and name in TITLES:
+        params = {k: v for k, v in params.items() if v is not None}
+        base = title(name, english, lang, **params)
+        return base if base == english else f"{base}：名单"
+    if name not in TITLES:
         return english
     params = {k: v for k, v in params.items() if v is not None}
     try:

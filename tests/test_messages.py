@@ -31,3 +31,16 @@ def test_plural_and_missing_parameters():
     assert say("cli.problems", "en", count=3).startswith("3 problems in")
     assert say("cli.problems", "zh", count=3).startswith("台账中有3处问题")
     assert "{count}" in say("cli.problems", "en")  # never an error for a missing value
+
+
+def test_titles_follow_the_variant_shown():
+    """A list of people is not headed as a summary; --uncovered keeps 'with no cadre'."""
+    from povcli import api, render
+
+    from conftest import SAMPLE
+    ledgers = api.open_ledgers(SAMPLE)
+    people = api.build("summary", ledgers, listing=True)
+    assert render._title(people, "zh") == "2017年12月31日在册人员"
+    uncovered = api.build("pairing", ledgers, uncovered=True)
+    assert "没有帮扶责任人" in render._title(uncovered, "zh")
+    assert render._title(api.build("summary", ledgers), "zh").startswith("2017年度汇总")
