@@ -49,7 +49,7 @@ def columns_table() -> str:
         ("housing", ", ".join(programs.HOUSING_COLUMNS)),
         ("education", ", ".join(programs.EDUCATION_COLUMNS)),
         ("policy", ", ".join(programs.POLICY_COLUMNS)),
-        ("flow", ", ".join(flow.FLOW_COLUMNS) + ", section"),
+        ("flow", ", ".join(flow.FLOW_COLUMNS) + ", section, step, reason (stable keys of the line)"),
         ("check", ", ".join(checks.findings_frame([]).columns)),
         ("find", ", ".join(__import__("povcli.dossier", fromlist=["x"]).FIND_COLUMNS)),
     ]
