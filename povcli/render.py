@@ -325,8 +325,10 @@ def to_markdown(report, show_ids: bool = False, lang: str = "en") -> str:
     def cells(row):
         return [md(v) for v in row]
 
-    table = tabulate([cells(r) for r in body + totals], headers=cells(columns),
-                     tablefmt="pipe", colalign=align, disable_numparse=True) + "\n"
+    rows = [cells(r) for r in body + totals]
+    # tabulate before 0.10 fails on alignments for a table without rows
+    table = tabulate(rows, headers=cells(columns), tablefmt="pipe",
+                     colalign=align if rows else None, disable_numparse=True) + "\n"
     meta = getattr(report, "meta", {}) or {}
     if meta.get("area") or meta.get("sample"):  # say what the table covers
         table = f"**{md(_masked(_title(report, lang), show_ids))}**\n\n" + table

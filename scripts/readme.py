@@ -73,7 +73,11 @@ def run_command(cmd: str, code: int = 0) -> str:
     here = os.getcwd()
     os.chdir(ROOT)  # relative paths in the README are relative to the repo
     try:
-        result = CliRunner().invoke(app, args[1:], env={"COLUMNS": "100", "NO_COLOR": "1"})
+        try:  # click before 8.2 mixes stderr into stdout unless told not to
+            runner = CliRunner(mix_stderr=False)
+        except TypeError:
+            runner = CliRunner()
+        result = runner.invoke(app, args[1:], env={"COLUMNS": "100", "NO_COLOR": "1"})
     finally:
         os.chdir(here)
     if result.exit_code != code:
