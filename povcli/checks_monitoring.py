@@ -37,6 +37,12 @@ def _find(ctx: Context, code: str, name: str, index, msg: str, household=None, v
                       else str(household), year=year, **params)
 
 
+def _episode(ctx: Context, code: str, r, value=None, when=None, **params) -> Finding:
+    """A finding of rule `code` at monitoring episode `r` (a row of `episodes`)."""
+    return _find(ctx, code, "monitoring", r.row_index, f"monitor.{code}", r.household_id,
+                 value, when, **params)
+
+
 def _episodes(ctx: Context) -> pd.DataFrame | None:
     if ctx.frame("monitoring") is None:
         return None
@@ -74,8 +80,7 @@ def _no_risk(ctx: Context):
     if ep is None:
         return []
     rows = ep[ep["risks"].isna() | (ep["risks"].astype(object) == "")]
-    return [_find(ctx, "M01", "monitoring", r.row_index, "monitor.M01", r.household_id,
-                  when=r.identified_on) for r in rows.itertuples()]
+    return [_episode(ctx, "M01", r, when=r.identified_on) for r in rows.itertuples()]
 
 
 @rule("M02", WARNING, "risk eliminated less than six months after identification",
@@ -87,8 +92,7 @@ def _too_soon(ctx: Context):
     ok = ep["identified_on"].notna() & ep["eliminated_on"].notna()
     e = ep[ok & (ep["eliminated_on"] >= ep["identified_on"])]
     soon = e[e["eliminated_on"] < e["identified_on"] + pd.DateOffset(months=6)]
-    return [_find(ctx, "M02", "monitoring", r.row_index, "monitor.M02", r.household_id,
-                  _day(r.eliminated_on), r.eliminated_on, identified=_day(r.identified_on),
+    return [_episode(ctx, "M02", r, _day(r.eliminated_on), r.eliminated_on, identified=_day(r.identified_on),
                   days=int((r.eliminated_on - r.identified_on).days))
             for r in soon.itertuples()]
 
@@ -112,8 +116,7 @@ def _assisted_below(ctx: Context):
             unlined.setdefault(year, r.row_index)
             continue
         if y < line:
-            out.append(_find(ctx, "M03", "monitoring", r.row_index, "monitor.M03", r.household_id,
-                             f"{y:.2f}", r.eliminated_on, of_year=year, income=f"{y:.2f}",
+            out.append(_episode(ctx, "M03", r, f"{y:.2f}", r.eliminated_on, of_year=year, income=f"{y:.2f}",
                              monitoring_line=f"{line:.2f}"))
     for year, row in unlined.items():  # say so; never a built-in line
         out.append(_find(ctx, "M03", "monitoring", row, "monitor.M03_no_line", None, None,
@@ -133,8 +136,7 @@ def _natural_without_labor(ctx: Context):
     for r in e.itertuples():
         texts = labor.get(r.household_id)
         if texts and all(any(w in t for w in UNABLE_TO_WORK) for t in texts):
-            out.append(_find(ctx, "M04", "monitoring", r.row_index, "monitor.M04", r.household_id,
-                             when=r.eliminated_on))
+            out.append(_episode(ctx, "M04", r, when=r.eliminated_on))
     return out
 
 
@@ -145,8 +147,7 @@ def _marginal_registered(ctx: Context):
     if ep is None:
         return []
     rows = ep[(ep["category"] == "marginal") & ep["registered"] & ep["township"].notna()]
-    return [_find(ctx, "M05", "monitoring", r.row_index, "monitor.M05", r.household_id,
-                  when=r.identified_on) for r in rows.itertuples()]
+    return [_episode(ctx, "M05", r, when=r.identified_on) for r in rows.itertuples()]
 
 
 @rule("M06", ERROR, "an unstable (脱贫不稳定) monitoring object that never exited",
@@ -164,8 +165,7 @@ def _unstable_not_exited(ctx: Context):
     for r in rows.itertuples():
         first = passed.get(r.household_id)
         if first is None or int(first) > r.identified_on.year:
-            out.append(_find(ctx, "M06", "monitoring", r.row_index, "monitor.M06", r.household_id,
-                             when=r.identified_on))
+            out.append(_episode(ctx, "M06", r, when=r.identified_on))
     return out
 
 
@@ -175,8 +175,7 @@ def _eliminated_before(ctx: Context):
     if ep is None:
         return []
     rows = ep[ep["eliminated_on"] < ep["identified_on"]]
-    return [_find(ctx, "M07", "monitoring", r.row_index, "monitor.M07", r.household_id,
-                  _day(r.eliminated_on), r.identified_on, identified=_day(r.identified_on))
+    return [_episode(ctx, "M07", r, _day(r.eliminated_on), r.identified_on, identified=_day(r.identified_on))
             for r in rows.itertuples()]
 
 
@@ -236,8 +235,7 @@ def _illness_without_patient(ctx: Context):
     for r in sick.itertuples():
         texts = health.get(r.household_id)
         if texts and all(t in HEALTHY for t in texts):
-            out.append(_find(ctx, "M10", "monitoring", r.row_index, "monitor.M10", r.household_id,
-                             when=r.identified_on))
+            out.append(_episode(ctx, "M10", r, when=r.identified_on))
     return out
 
 
