@@ -62,20 +62,10 @@ def _day(when) -> str:
     return "" if when is None or pd.isna(when) else f"{pd.Timestamp(when):%Y-%m-%d}"
 
 
-class _Code(str):
-    """An enumeration code as a message parameter: itself in English, its Chinese label
-    where a template asks for `{name:zh}` (the parameters stay the same in both)."""
-
-    def __new__(cls, code, enum: str):
-        self = super().__new__(cls, "" if code is None or _missing(code) else str(code))
-        self.enum = enum
-        return self
-
-    def __format__(self, spec: str) -> str:
-        if spec == "zh":
-            from .schema import ENUMS
-            return ENUMS[self.enum].labels.get(str(self), str(self))
-        return format(str(self), spec)
+def _enum_code(value) -> str:
+    """An enumeration code as a message parameter ("" when missing); a Chinese template
+    shows its label through `{name:label:ENUM}`."""
+    return "" if value is None or _missing(value) else str(value)
 
 
 def _money(amount) -> str:
@@ -550,7 +540,7 @@ def _paid_removed(ctx: Context):
         params = dict(date=_day(bad.at[i, "date"]))
         if len(why) and pd.notna(why["reason"].iloc[-1]):
             msg = "checks.S01.removed"
-            params.update(reason=_Code(why["reason"].iloc[-1], "reason"),
+            params.update(reason=_enum_code(why["reason"].iloc[-1]),
                           on=_day(why["date"].iloc[-1]))
         else:
             msg = "checks.S01.off"
@@ -622,7 +612,7 @@ def _likely_duplicates(ctx: Context):
             continue  # paid twice and the extra reversed: bookkeeping as it should be
         out.append(ctx.find("S04", "subsidies", i, "checks.S04.again",
                             hits.at[i, "household_id"], hits.at[i, "person_id"],
-                            f"{amount:.2f}", hits.at[i, "date"], program=_Code(program, "program"),
+                            f"{amount:.2f}", hits.at[i, "date"], program=_enum_code(program),
                             amount=_money(amount), days=ctx.params.duplicate_window))
     return out
 
@@ -651,7 +641,8 @@ def _reversals(ctx: Context) -> pd.DataFrame | None:
     `matched` (it undoes one equal payment, each payment undone at most once),
     `paid_before` (an earlier or same-day payment of this payee and program),
     `larger_before` (one larger than what it reverses), `paid` and `reversed` (sums up
-    to and with it). Sorting and cumulative sums in groups: no pairing of all rows."""
+    to and with it), `over` (reversed more than was paid). Sorting and cumulative sums
+    in groups: no pairing of all rows."""
     if hasattr(ctx, "_reversal_rows"):
         return ctx._reversal_rows
     pay = _payments(ctx)
@@ -682,6 +673,7 @@ def _reversals(ctx: Context) -> pd.DataFrame | None:
         m_prev = m.groupby(key).shift(1).fillna(0)
         neg["matched"] = (m > m_prev).to_numpy()
         neg["larger_before"] = neg["larger_before"] > neg["size"] + 0.005
+        neg["over"] = neg["reversed"] > neg["paid"] + 0.005
         rows = neg.set_index("record")
     ctx._reversal_rows = rows
     return rows
@@ -693,16 +685,15 @@ def _reversal_without_original(ctx: Context):
     rows = _reversals(ctx)
     if rows is None:
         return []
-    over = rows["reversed"] > rows["paid"] + 0.005
-    partial = ~over & rows["larger_before"]
+    partial = ~rows["over"] & rows["larger_before"]
     bad = rows[~rows["matched"] & ~partial]
     out = []
     for i in bad.index:
         r = bad.loc[i]
-        params = {"amount": _money(-r["amount"]), "program": _Code(r["program"], "program")}
+        params = {"amount": _money(-r["amount"]), "program": _enum_code(r["program"])}
         if not r["paid_before"]:
             msg = "checks.S06.none"
-        elif r["reversed"] > r["paid"] + 0.005:
+        elif r["over"]:
             msg = "checks.S06.over"
             params.update(reversed=_money(r["reversed"]), paid=_money(r["paid"]),
                           date=_day(r["date"]))
@@ -719,12 +710,11 @@ def _partial_reversal(ctx: Context):
     rows = _reversals(ctx)
     if rows is None:
         return []
-    over = rows["reversed"] > rows["paid"] + 0.005
-    part = rows[~rows["matched"] & ~over & rows["larger_before"]]
+    part = rows[~rows["matched"] & ~rows["over"] & rows["larger_before"]]
     return [ctx.find("S08", "subsidies", i, "checks.S08.partial", part.at[i, "household_id"],
                      part.at[i, "person_id"], f"{part.at[i, 'amount']:.2f}",
                      part.at[i, "date"], amount=_money(-part.at[i, "amount"]),
-                     program=_Code(part.at[i, "program"], "program")) for i in part.index]
+                     program=_enum_code(part.at[i, "program"])) for i in part.index]
 
 
 @rule("S07", WARNING, "an amount far out of line for its program and year (robust z-score)",
@@ -749,7 +739,7 @@ def _outliers(ctx: Context):
             out.append(ctx.find("S07", "subsidies", i, "checks.S07.far",
                                 group.at[i, "household_id"], group.at[i, "person_id"],
                                 f"{group.at[i, 'amount']:.2f}", group.at[i, "date"],
-                                program=_Code(program, "program"),
+                                program=_enum_code(program),
                                 amount=_money(group.at[i, "amount"]),
                                 median=_money(median), pay_year=int(year)))
     return out

@@ -443,7 +443,7 @@ define({
                         "the death", "记录在此人 {died} 死亡之后：请删去此行，或更正死亡记录"),
     "checks.S01.removed": ("paid on {date} for a person not on the rolls then ({reason} on "
                            "{on}): recover the payment or correct the record",
-                           "{date} 发放时此人已不在册（{on}{reason:zh}）：请追回资金或更正记录"),
+                           "{date} 发放时此人已不在册（{on}{reason:label:reason}）：请追回资金或更正记录"),
     "checks.S01.off": ("paid on {date} for a person not on the rolls then: recover the payment "
                        "or correct the record",
                        "{date} 发放时此人不在册：请追回资金或更正记录"),
@@ -455,30 +455,30 @@ define({
                          "凭证号 {voucher} 已在第{first_line}行使用：两笔中有一笔是重复发放或录入错误"),
     "checks.S04.again": ("{program} {amount} paid again within {days} days to the same payee, "
                          "and not reversed: a double payment?",
-                         "{program:zh} {amount} 元在{days}天内再次发给同一对象，且未冲正：是否重复发放？"),
+                         "{program:label:program} {amount} 元在{days}天内再次发给同一对象，且未冲正：是否重复发放？"),
     "checks.S05.age": ("education aid for a person aged {age} (school age is {low}-{high}): "
                        "check the person or the program",
                        "教育扶贫资金发给了{age}岁的人（就学年龄为{low}-{high}岁）：请核对对象或项目"),
     "checks.S06.none": ("reverses {amount} of {program} that was never paid to this payee "
                         "before: drop it or record the original payment",
-                        "冲正 {program:zh} {amount} 元，但此前从未向该对象发放过：请删去，或补记原发放"),
+                        "冲正 {program:label:program} {amount} 元，但此前从未向该对象发放过：请删去，或补记原发放"),
     "checks.S06.unmatched": ("reverses {amount} of {program}, which matches no earlier payment "
                              "of that amount to this payee: correct the amount or record the "
                              "original payment",
-                             "冲正 {program:zh} {amount} 元，对不上此前向该对象发放的任何一笔同额资金："
+                             "冲正 {program:label:program} {amount} 元，对不上此前向该对象发放的任何一笔同额资金："
                              "请更正金额，或补记原发放"),
     "checks.S06.over": ("reverses {amount} of {program}: reversals to this payee come to "
                         "{reversed}, more than the {paid} paid up to {date}: drop the extra "
                         "reversal",
-                        "冲正 {program:zh} {amount} 元：截至 {date} 对该对象的冲正合计 {reversed} 元，"
+                        "冲正 {program:label:program} {amount} 元：截至 {date} 对该对象的冲正合计 {reversed} 元，"
                         "超过已发放的 {paid} 元：请删去多余的冲正"),
     "checks.S08.partial": ("reverses {amount} of {program}, less than an earlier payment to "
                            "this payee: a partial recovery? check the amount",
-                           "冲正 {program:zh} {amount} 元，少于此前向该对象的某笔发放：是部分追回吗？"
+                           "冲正 {program:label:program} {amount} 元，少于此前向该对象的某笔发放：是部分追回吗？"
                            "请核对金额"),
     "checks.S07.far": ("{program} {amount} is far from the usual {median} of {pay_year}: a "
                        "typo in the amount?",
-                       "{program:zh} {amount} 元远离 {pay_year} 年常见的 {median} 元：金额是否录错？"),
+                       "{program:label:program} {amount} 元远离 {pay_year} 年常见的 {median} 元：金额是否录错？"),
     "checks.P01.none": ("poor on {date} and no cadre is paired with it in pairings.csv: assign "
                         "one", "{date} 为贫困户，但 pairings.csv 中没有结对干部：请安排帮扶干部"),
     "checks.P02.load": ("cadre {cadre} is paired with {count} households (limit {limit}): share "
