@@ -60,14 +60,11 @@ def _row(year, measure, num, den, threshold, at_least=False, **keys) -> dict:
 
 
 def registered(ledgers: LedgerSet) -> pd.Series:
-    """Boolean per household row: registered (建档立卡; `registered` empty means yes)."""
+    """Boolean per household row: registered (建档立卡); the model's one rule."""
+    from .model import registered as rule
+
     hh = ledgers.frame("households")
-    if "registered" not in hh.columns:
-        return pd.Series(True, index=hh.index)
-    flag = hh["registered"].astype(object)
-    return pd.Series([not (pd.notna(v) and (v in ("no",) or (isinstance(v, (bool, np.bool_))
-                                                           and not v))) for v in flag],
-                     index=hh.index)
+    return pd.Series(rule(hh), index=hh.index)
 
 
 def _area_of(ids: pd.Series, ledgers: LedgerSet) -> pd.DataFrame:

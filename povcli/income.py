@@ -143,11 +143,11 @@ def household_incomes(ledgers: LedgerSet) -> pd.DataFrame:
 
 
 def registered(ledgers: LedgerSet) -> pd.Series:
-    """Boolean per household row: registered (建档立卡), the default."""
+    """Boolean per household row: registered (建档立卡); the model's one rule."""
+    from .model import registered as rule
+
     hh = ledgers.frame("households")
-    if "registered" not in hh.columns:
-        return pd.Series(True, index=hh.index)
-    return hh["registered"].astype("boolean").fillna(True).astype(bool)
+    return pd.Series(rule(hh), index=hh.index)
 
 
 def people_of_year(ledgers: LedgerSet, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
