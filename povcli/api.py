@@ -116,7 +116,7 @@ def reports() -> list[str]:
 def open_ledgers(data, name: str | None = None, encoding: str | None = None,
                  use_cache: bool = False, notes: list[str] | None = None, progress=None):
     """Read and check the ledgers that report `name` reads (every ledger when None)."""
-    from .ledgers import open_ledgers as read
+    from .read.load import open_ledgers as read
 
     spec = COMMANDS.get(name) if name else None
     reads = None if spec is None or spec.reads is None else list(spec.reads)

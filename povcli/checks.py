@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding, UsageError
-from .ledgers import LedgerSet, index_in, integrity_findings, is_in
+from .read.arrowkit import index_in, is_in
+from .read.integrity import integrity_findings
+from .read.loaded import LedgerSet
 from .messages import Said, say  # Said: a message cell, English for csv, any language for tables
 from .model import Rolls, exit_rows, latest_year, year_end
 

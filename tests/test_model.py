@@ -7,7 +7,7 @@ import pytest
 
 from povcli import reports
 from povcli.summary import summary
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.model import Rolls, latest_year, year_end
 
 from conftest import household, make_ledgers, member, pid
