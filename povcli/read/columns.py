@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,8 +39,19 @@ def _strings(arr) -> pa.ChunkedArray:
     return arr if arr.num_chunks else pa.chunked_array([pa.array([], pa.string())])
 
 
-def _parse_column(col, arr: pa.ChunkedArray):
-    """(parsed values, positions of bad cells, reason per bad cell, text per bad cell).
+class Parsed(NamedTuple):
+    values: Any  # the column's values (an array, Categorical or boolean array)
+    bad: np.ndarray  # positions of the cells that could not be read
+    reasons: list[CellError]  # why, per bad cell
+    texts: list  # the text, per bad cell
+
+
+def _none_bad(values) -> Parsed:
+    return Parsed(values, np.empty(0, dtype=np.int64), [], [])
+
+
+def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
+    """A column's texts parsed, and its bad cells.
 
     Each distinct text is parsed once (dates, years, enumerations repeat a lot); plain
     numbers in amount columns are cast in bulk and only the rest is parsed one by one.
@@ -72,10 +83,10 @@ def _parse_column(col, arr: pa.ChunkedArray):
             bad += positions.tolist()
             errors += [error] * len(positions)
         if not bad:
-            return out, np.empty(0, dtype=np.int64), [], []
+            return _none_bad(out)
         bad = np.asarray(bad, dtype=np.int64)
         out[bad] = np.nan
-        return out, bad, errors, arr.take(pa.array(bad)).to_pylist()
+        return Parsed(out, bad, errors, arr.take(pa.array(bad)).to_pylist())
     encoded = pc.dictionary_encode(arr.combine_chunks() if n else pa.array([], pa.string()))
     uniques = encoded.dictionary.to_pylist()
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -105,9 +116,9 @@ def _parse_column(col, arr: pa.ChunkedArray):
     else:
         out = np.array(parsed + [missing], dtype=dtype)[codes]
     if not reasons_of:
-        return out, np.empty(0, dtype=np.int64), [], []
+        return _none_bad(out)
     bad = np.flatnonzero(np.isin(codes, np.fromiter(reasons_of, dtype=np.int64)))
-    return out, bad, [reasons_of[c] for c in codes[bad]], [uniques[c] for c in codes[bad]]
+    return Parsed(out, bad, [reasons_of[c] for c in codes[bad]], [uniques[c] for c in codes[bad]])
 
 
 def type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> list[Finding]:

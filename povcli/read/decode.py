@@ -3,20 +3,28 @@ not in the encoding they claim."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..findings import Finding
 
 ENCODINGS = ("utf-8", "gb18030")
 
 
-def decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
-    """Bytes -> (text, encoding used). Strict UTF-8 first: GB18030 decodes almost anything."""
+class Decoded(NamedTuple):
+    text: str
+    encoding: str  # the encoding used
+
+
+def decode(raw: bytes, encoding: str | None) -> Decoded:
+    """Bytes -> text and the encoding used. Strict UTF-8 first: GB18030 decodes almost
+    anything."""
     if encoding:
         enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-        return raw.decode(enc), encoding
+        return Decoded(raw.decode(enc), encoding)
     try:
-        return raw.decode("utf-8-sig"), "utf-8"
+        return Decoded(raw.decode("utf-8-sig"), "utf-8")
     except UnicodeDecodeError:
-        return raw.decode("gb18030"), "gb18030"
+        return Decoded(raw.decode("gb18030"), "gb18030")
 
 
 def is_utf8(data) -> bool:

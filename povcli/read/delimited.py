@@ -5,8 +5,9 @@ where each bad row is."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,14 +21,38 @@ from ..schema import Ledger
 from . import limits
 from .decode import is_utf8, undecodable
 from .files import Source
-from .loaded import LoadedLedger
+from .loaded import LoadedLedger, Untyped
 from .records import cells_of, python_records
-from .table import TOTALS, match_header, names_required, row_kind
+from .table import TOTALS, HeaderMatch, match_header, names_required, row_kind
+
+
+class HeaderAt(NamedTuple):
+    start: int  # the byte where the header row starts
+    lines_above: int
+    titles: int  # title rows skipped
+    delimiter: str
+
+
+@dataclass
+class Body:
+    """What Arrow made of the records below a header: the header matched, and the records
+    as Arrow strings (every column, named c0, c1, ...). table is None when the header is
+    wrong (header.findings say why), when a row is malformed (csv then says where), or
+    when the bytes are not UTF-8 (not_utf8)."""
+
+    header: HeaderMatch
+    table: pa.Table | None = None
+    not_utf8: bool = False
+
+
+class Dropped(NamedTuple):
+    rows: np.ndarray | None  # rows that are no record (blank or totals); None: none is
+    totals: np.ndarray | None  # records that are totals rows
 
 
 def _find_header(raw: bytes, start: int, ledger: Ledger, delimiter: str | None = None
-                 ) -> tuple[int, int, int, str]:
-    """(byte where the header row starts, lines above it, title rows skipped, delimiter).
+                 ) -> HeaderAt:
+    """Where the header row is, how many lines and title rows are above it, its delimiter.
 
     The header is the first of the first TITLE_ROWS + 1 non-blank lines that names every
     required column; when none does, the one naming most columns (the first non-blank
@@ -43,22 +68,21 @@ def _find_header(raw: bytes, start: int, ledger: Ledger, delimiter: str | None =
         if any(c.strip() for c in cells):  # a row of empty cells (,,,,) is a blank line
             named = names_required(cells, ledger)
             if named == -1:
-                return pos, lines, titles, used
+                return HeaderAt(pos, lines, titles, used)
             if best is None or named > best[0]:
                 best = (named, pos, lines, 0, used)
             titles += 1
         pos = end
         lines += 1
     if best is None:
-        return start, 0, 0, delimiter or ","
-    return best[1], best[2], best[3], best[4]
+        return HeaderAt(start, 0, 0, delimiter or ",")
+    return HeaderAt(*best[1:])
 
 
-def bytes_again(path: Path, ledger: Ledger, encoding: str) -> bytes | memoryview:
-    """A CSV ledger's bytes from its header on (in UTF-8), read again: they are let go
-    once a set is found clean."""
-    again = read_csv(Source(path), ledger, None if encoding == "utf-8" else encoding)[0]
-    return again._data if again is not None and again._data is not None else b""
+def csv_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger | None:
+    """The CSV ledger read again (untyped), in the encoding it was read in: for the lines
+    of its records once its bytes are gone."""
+    return read_csv(source, ledger, None if encoding == "utf-8" else encoding).loaded
 
 
 def _blank(raw: bytes) -> bool:
@@ -67,17 +91,18 @@ def _blank(raw: bytes) -> bool:
 
 
 def read_csv(source: Source, ledger: Ledger, encoding: str | None,
-             notes: list[str] | None = None):
+             notes: list[str] | None = None) -> Untyped:
     path = source.path
     display = source.display
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Finding.of(display, "reader.cannot_read", error=exc.strerror or str(exc))]
+        return Untyped.refused([Finding.of(display, "reader.cannot_read",
+                                           error=exc.strerror or str(exc))])
     if _blank(raw):
-        return None, [Finding.of(display, "reader.empty_file")]
+        return Untyped.refused([Finding.of(display, "reader.empty_file")])
     if b"\x00" in raw:
-        return None, [Finding.of(display, "reader.nul_bytes")]
+        return Untyped.refused([Finding.of(display, "reader.nul_bytes")])
     # UTF-8 is read as it is, straight from the bytes; anything else is decoded and
     # re-encoded first (strict UTF-8 first: GB18030 decodes almost anything).
     used = "utf-8"
@@ -85,10 +110,11 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
         try:
             raw = raw.decode(encoding).encode("utf-8")
         except LookupError:
-            return None, [Finding.of(display, "reader.unknown_encoding", encoding=encoding)]
+            return Untyped.refused([Finding.of(display, "reader.unknown_encoding",
+                                               encoding=encoding)])
         except UnicodeDecodeError as exc:
-            return None, [undecodable(display, raw, exc.start, "reader.not_encoding_at",
-                                       encoding=encoding)]
+            return Untyped.refused([undecodable(display, raw, exc.start,
+                                                "reader.not_encoding_at", encoding=encoding)])
         used = encoding
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     start, offset_lines, titles, delimiter = _find_header(
@@ -101,31 +127,34 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
         body = memoryview(raw)[start:]
     except UnicodeDecodeError:
         body = None
-    position = table = None
+    got = None
     if body is not None:
-        position, headers, table, findings = _arrow_body(
-            body, display, ledger, 1 + offset_lines, raw.count(b'"', start), delimiter)
-        if table == "not utf-8" or ((position is None or table is None)
-                                    and not is_utf8(body)):
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, raw.count(b'"', start),
+                          delimiter)
+        if got.not_utf8 or (got.table is None and not is_utf8(body)):
             body = None  # a header that does not match may just be mis-decoded
     if body is None:
         if encoding and used == "utf-8":
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return None, [undecodable(display, raw, exc.start, "reader.not_encoding_at",
-                                           encoding=encoding)]
-            return None, [Finding.of(display, "reader.not_encoding", encoding=encoding)]
+                return Untyped.refused([undecodable(display, raw, exc.start,
+                                                    "reader.not_encoding_at", encoding=encoding)])
+            return Untyped.refused([Finding.of(display, "reader.not_encoding",
+                                               encoding=encoding)])
         try:
             text = raw[start:].decode("gb18030")
         except UnicodeDecodeError as exc:
-            return None, [undecodable(display, raw, start + exc.start, "reader.undecodable")]
+            return Untyped.refused([undecodable(display, raw, start + exc.start,
+                                                "reader.undecodable")])
         used = "gb18030"
         body = text.encode("utf-8")
-        position, headers, table, findings = _arrow_body(
-            body, display, ledger, 1 + offset_lines, body.count(b'"'), delimiter)
-    if position is None:  # the header itself is wrong
-        return None, findings
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, body.count(b'"'), delimiter)
+    assert got is not None  # one of the two reads above gave it
+    if got.header.findings:  # the header itself is wrong
+        return Untyped.refused(got.header.findings)
+    position, headers, table = got.header.position, got.header.headers, got.table
+    findings: list[Finding] = []
     record_lines = None
     if table is None:  # pyarrow refused a row: read again with csv, line by line
         text = bytes(body).decode("utf-8")
@@ -148,8 +177,8 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
             else:
                 keep.append(rec)
         if broken is not None:
-            findings.append(Finding.of(display, "reader.bad_row", broken[0] + offset_lines,
-                                       error=broken[1]))
+            findings.append(Finding.of(display, "reader.bad_row", broken.line + offset_lines,
+                                       error=broken.error))
         record_lines = np.asarray(lines)
         cols = {c: pa.chunked_array([pa.array([rows[r][i] for r in keep], pa.string())])
                 for c, i in position.items()}
@@ -168,19 +197,19 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
                           _record_lines=record_lines, _offset_lines=offset_lines,
                           _records=n if record_lines is not None else table.num_rows,
                           _delimiter=delimiter,
-                          _reread=partial(bytes_again, path, ledger, used))
+                          _reread=partial(csv_again, source, ledger, used))
     if table is not None and totals is not None and len(totals):
         findings += [Finding.of(display, "reader.totals_row", loaded.line(int(r)))
                      for r in totals]
-    return loaded, cols, frame_index, findings
+    return Untyped(loaded, findings, cols, frame_index)
 
 
-def _blank_and_totals(columns: list) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(rows to drop, records that are totals rows), or (None, None) when every row is a
-    record. In Arrow: the first column decides for nearly every row; only rows whose first
+def _blank_and_totals(columns: list) -> Dropped:
+    """The rows to drop and the records that are totals rows, or neither (None) when every
+    row is a record. In Arrow: the first column decides for nearly every row; only rows whose first
     cell is empty look further, and only cells holding 计 are looked at in Python."""
     if not columns or not len(columns[0]):
-        return None, None
+        return Dropped(None, None)
     n = len(columns[0])
 
     def empty(col):
@@ -212,26 +241,24 @@ def _blank_and_totals(columns: list) -> tuple[np.ndarray | None, np.ndarray | No
             blank[rows] = True
     totals = np.unique(np.concatenate(totals)).astype(np.int64)
     if blank is None and not len(totals):
-        return None, None
+        return Dropped(None, None)
     dropped = np.zeros(n, dtype=bool) if blank is None else blank
     dropped[totals] = True
-    return dropped, (totals if len(totals) else None)
+    return Dropped(dropped, totals if len(totals) else None)
 
 
 def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int,
-                delimiter: str = ","):
-    """(positions, headers, table, findings): the records as Arrow strings (every column,
-    named c0, c1, ...); table is None when a row is malformed (csv then says where) and
-    "not utf-8" when bytes are not; positions is None when the header itself is wrong."""
+                delimiter: str = ",") -> Body:
+    """The header matched and the records below it read by Arrow (see Body)."""
     end = bytes(body[:1 << 20]).find(b"\n")
     first = bytes(body[:end if end >= 0 else 1 << 20]).decode("utf-8", errors="replace")
     header, _ = cells_of(first.encode("utf-8"), delimiter)
-    position, headers, findings = match_header(header, ledger, display, header_line)
-    if findings:
-        return None, None, None, findings
+    matched = match_header(header, ledger, display, header_line)
+    if matched.findings:
+        return Body(matched)
     names = [f"c{i}" for i in range(len(header))]
     if quotes % 2 == 1:  # a quote left open: csv says where
-        return position, headers, None, []
+        return Body(matched)
     block = 1 << 24
     while True:
         try:
@@ -247,10 +274,10 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: in
                 block = min(max(block * 4, len(body) + 1), (1 << 31) - 1)
                 continue  # a cell longer than a block: one block for the whole file
             if "utf8" in str(exc).lower():
-                return position, headers, "not utf-8", []
-            return position, headers, None, []
+                return Body(matched, not_utf8=True)
+            return Body(matched)
         except pa.ArrowException:
-            return position, headers, None, []
-        return position, headers, table, []
+            return Body(matched)
+        return Body(matched, table)
 
 

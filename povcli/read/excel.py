@@ -7,6 +7,7 @@ import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,38 +18,42 @@ from ..messages import Said
 from ..schema import DATE, RID, Ledger
 from . import limits
 from .files import Source, unpacked_too_big
-from .loaded import LoadedLedger
+from .loaded import LoadedLedger, Untyped
 from .table import match_header, names_required, row_kind
 
 
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 
 
-def _excel_text(value, type_: str) -> tuple[str, str | None]:
-    """An Excel cell as the text a CSV would hold, and a problem (a message id) where it
-    is not certain."""
+class CellText(NamedTuple):
+    text: str  # the text a CSV would hold
+    problem: str | None = None  # a message id where that text is not certain
+
+
+def _excel_text(value, type_: str) -> CellText:
+    """An Excel cell as the text a CSV would hold."""
     if isinstance(value, str):
-        return value, None
+        return CellText(value)
     if isinstance(value, bool):
-        return ("true" if value else "false"), None
+        return CellText("true" if value else "false")
     if isinstance(value, float):
         if type_ == RID and value >= 1e15:
-            return (f"{value:.6E}", "reader.excel_id_number")
+            return CellText(f"{value:.6E}", "reader.excel_id_number")
         if type_ == DATE and value.is_integer():
             n = int(value)
             if 19000101 <= n <= 29991231:  # 20170713 typed as a number
-                return str(n), None
+                return CellText(str(n))
             if 1 <= n < 2958466:  # a date serial whose cell lost its date format
-                return str(EXCEL_EPOCH + np.timedelta64(n, "D")), None
+                return CellText(str(EXCEL_EPOCH + np.timedelta64(n, "D")))
         if value.is_integer() and abs(value) < 1e15:
-            return str(int(value)), None
-        return repr(value), None
+            return CellText(str(int(value)))
+        return CellText(repr(value))
     if isinstance(value, int):
-        return str(value), None
+        return CellText(str(value))
     if hasattr(value, "isoformat"):  # date, datetime, time
         text = value.isoformat()
-        return (text[:10] if type_ == DATE and len(text) >= 10 else text), None
-    return str(value), None
+        return CellText(text[:10] if type_ == DATE and len(text) >= 10 else text)
+    return CellText(str(value))
 
 
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,9})\"")
@@ -119,33 +124,33 @@ def _sheet_too_big(path: Path, sheet: str, display: str) -> Finding | None:
     return None
 
 
-def read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None):
+def read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None) -> Untyped:
     from python_calamine import CalamineWorkbook
 
     display = source.display
     problem = unpacked_too_big(source.path)
     if problem is not None:
-        return None, [replace(problem, file=display)]
+        return Untyped.refused([replace(problem, file=display)])
     try:
         book = CalamineWorkbook.from_path(str(source.path))
         name = source.sheet if source.sheet else book.sheet_names[0]
         shown = Source(source.path, name).display
         problem = _sheet_too_big(source.path, name, shown)
         if problem is not None:
-            return None, [problem]
+            return Untyped.refused([problem])
         sheet = book.get_sheet_by_name(name)
         rows = sheet.to_python()
         first = sheet.start[0] + 1 if sheet.start else 1
     except Exception as exc:  # calamine raises its own kinds for every broken workbook
-        return None, [Finding.of(display, "reader.not_workbook",
-                                 error=f"{type(exc).__name__}: {str(exc)[:120]}")]
+        return Untyped.refused([Finding.of(display, "reader.not_workbook",
+                                           error=f"{type(exc).__name__}: {str(exc)[:120]}")])
     if source.sheet is None:
         source = Source(source.path, sheet.name)
         display = source.display
     numbered = [(first + i, r) for i, r in enumerate(rows)
                 if any(v != "" and v is not None for v in r)]
     if not numbered:
-        return None, [Finding.of(display, "reader.empty_sheet")]
+        return Untyped.refused([Finding.of(display, "reader.empty_sheet")])
     at, best = 0, None
     for k, (_, row) in enumerate(numbered[:limits.TITLE_ROWS + 1]):
         named = names_required(["" if v is None else str(v) for v in row], ledger)
@@ -160,9 +165,11 @@ def read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None):
         notes.append(Said.of("reader.title_rows", file=display, count=at))
     header_line, header_row = numbered[at]
     header = ["" if v is None else str(v) for v in header_row]
-    position, headers, findings = match_header(header, ledger, display, header_line)
-    if findings:
-        return None, findings
+    matched = match_header(header, ledger, display, header_line)
+    if matched.findings:
+        return Untyped.refused(matched.findings)
+    position, headers = matched.position, matched.headers
+    findings: list[Finding] = []
     body = []
     for line, row in numbered[at + 1:]:
         if row_kind(row) == "totals":
@@ -183,4 +190,4 @@ def read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None):
     loaded = LoadedLedger(ledger, source.path, "xlsx", pd.DataFrame(), headers,
                           _record_lines=np.asarray([header_line] + [ln for ln, _ in body]),
                           sheet=source.sheet)
-    return loaded, cols, np.arange(len(body)), findings
+    return Untyped(loaded, findings, cols, np.arange(len(body)))

@@ -9,6 +9,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..findings import Finding
 from ..schema import LEDGERS
@@ -32,6 +33,13 @@ class Source:
     @property
     def display(self) -> str:
         return f"{self.path}[{self.sheet}]" if self.sheet else str(self.path)
+
+
+class Found(NamedTuple):
+    """Ledger name -> where it is, and what stops a ledger being found (twice, no folder)."""
+
+    sources: dict[str, Source]
+    findings: list[Finding]
 
 
 def ledger_by_name() -> dict[str, str]:
@@ -76,7 +84,7 @@ def not_a_file(path: Path, display: str) -> Finding | None:
     return Finding.of(display, "reader.is_special", kind=kind)
 
 
-def find_files(folder: Path) -> tuple[dict[str, Source], list[Finding]]:
+def find_files(folder: Path) -> Found:
     """Ledger name -> where it is: a CSV file or workbook named after it (English or
     Chinese, any case), or a sheet so named in a workbook. `folder` may be a workbook."""
     by_name = ledger_by_name()
@@ -88,18 +96,18 @@ def find_files(folder: Path) -> tuple[dict[str, Source], list[Finding]]:
                 found.setdefault(name, []).append(Source(folder, sheet))
         if not found:
             problem = unpacked_too_big(folder)
-            return {}, [problem or Finding.of(str(folder), "reader.no_sheet")]
+            return Found({}, [problem or Finding.of(str(folder), "reader.no_sheet")])
         entries = []
     else:
         try:
             entries = sorted(os.listdir(folder))
         except FileNotFoundError:
-            return {}, [Finding.of(str(folder), "reader.no_folder")]
+            return Found({}, [Finding.of(str(folder), "reader.no_folder")])
         except NotADirectoryError:
-            return {}, [Finding.of(str(folder), "reader.not_folder")]
+            return Found({}, [Finding.of(str(folder), "reader.not_folder")])
         except OSError as exc:
-            return {}, [Finding.of(str(folder), "reader.cannot_read",
-                                   error=exc.strerror or str(exc))]
+            return Found({}, [Finding.of(str(folder), "reader.cannot_read",
+                                         error=exc.strerror or str(exc))])
     for entry in entries:
         path = folder / entry
         stem, suffix = os.path.splitext(unicodedata.normalize("NFC", entry))
@@ -124,7 +132,7 @@ def find_files(folder: Path) -> tuple[dict[str, Source], list[Finding]]:
                                        ledger=name))
         elif places:
             sources[name] = places[0]
-    return sources, findings
+    return Found(sources, findings)
 
 
 _ZIPPED = (".xlsx", ".xlsm", ".ods")

@@ -6,35 +6,55 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ..findings import Finding, LedgerError
 from ..schema import LEDGERS, Ledger
 from .columns import type_columns
-from .delimited import bytes_again, read_csv
+from .delimited import csv_again, read_csv
 from .excel import read_excel
 from .files import Source, find_files, not_a_file
 from .integrity import integrity_findings
 from .loaded import LedgerSet, LoadedLedger
 
 
+class ReadOne(NamedTuple):
+    """One ledger read and typed (None when it could not be read), and its findings."""
+
+    loaded: LoadedLedger | None
+    findings: list[Finding]
+
+
+class ReadSet(NamedTuple):
+    """A folder's ledgers read and typed, and the findings that make them unusable as read."""
+
+    ledgers: LedgerSet
+    findings: list[Finding]
+
+
 def read_ledger(path, ledger: Ledger, encoding: str | None = None,
-                notes: list[str] | None = None) -> tuple[LoadedLedger | None, list[Finding]]:
+                notes: list[str] | None = None) -> ReadOne:
     """Read one ledger from a CSV file or a workbook sheet (a Path or a Source).
 
     Whatever the bytes, nothing escapes as an exception: every problem is a Finding."""
     source = path if isinstance(path, Source) else Source(Path(path))
     problem = not_a_file(source.path, source.display)
     if problem is not None:
-        return None, [problem]
+        return ReadOne(None, [problem])
     if source.is_excel:
         raw = read_excel(source, ledger, notes)
     else:
         raw = read_csv(source, ledger, encoding, notes)
-    if raw[0] is None:
-        return None, raw[1]
-    loaded, columns, frame_index, findings = raw
-    return loaded, findings + type_columns(loaded, columns, frame_index)
+    if raw.loaded is None:
+        return ReadOne(None, raw.findings)
+    return ReadOne(raw.loaded, raw.findings + type_columns(raw.loaded, raw.columns, raw.records))
+
+
+def _read_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger | None:
+    """A ledger from the cache read again (untyped), for the lines of its records."""
+    if source.is_excel:
+        return read_excel(source, ledger).loaded
+    return csv_again(source, ledger, encoding)
 
 
 def _missing(folder: Path, ledger: Ledger) -> Finding:
@@ -47,7 +67,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                  need: tuple[str, ...] = (), use_cache: bool = False,
                  notes: list[str] | None = None,
                  progress: Callable[[str], None] | None = None
-                 ) -> tuple[LedgerSet, list[Finding]]:
+                 ) -> ReadSet:
     """Read the named ledgers (all found ones when None) of folder.
 
     households and members are always read. Ledgers in `need` must exist. With
@@ -61,7 +81,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
 
     files, findings = find_files(folder)
     if findings and not files and not folder.exists():
-        return LedgerSet(folder, {}, {}), findings
+        return ReadSet(LedgerSet(folder, {}, {}), findings)
     wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
         ["households", "members", *names]))
     # a ledger found twice (which one is meant?) is not also "not found"
@@ -97,7 +117,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                 loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
                                             meta["headers"], sheet=source.sheet,
                                             _records=len(frame),
-                                            _reread=partial(bytes_again, source.path,
+                                            _reread=partial(_read_again, source,
                                                             LEDGERS[name], meta["encoding"]))
                 continue
         one, problems = read_ledger(source, LEDGERS[name], encoding, notes)
@@ -110,7 +130,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     ledgers.cache_keys = keys if use_cache and len(keys) == len(loaded) else {}
     ledgers.fresh = fresh
     ledgers.read_seconds = time.perf_counter() - started
-    return ledgers, findings
+    return ReadSet(ledgers, findings)
 
 
 def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,

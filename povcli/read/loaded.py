@@ -1,16 +1,18 @@
 """What reading gives: LoadedLedger, one ledger read and typed (with the line of each
-record, found again only when asked), and LedgerSet, the ledgers of one folder."""
+record, found again only when asked), Untyped, a ledger read as text before typing, and
+LedgerSet, the ledgers of one folder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
+from ..findings import Finding
 from ..schema import Ledger
 from .files import Source
 from .records import fast_lines, python_records
@@ -31,7 +33,8 @@ class LoadedLedger:
     _offset_lines: int = 0  # blank lines before the header
     _records: int = 0  # data records read
     _delimiter: str = ","
-    _reread: Callable[[], bytes | memoryview] | None = None  # the bytes again, once let go
+    # the file read again (untyped), for its lines once its bytes are gone
+    _reread: Callable[[], LoadedLedger | None] | None = None
 
     @property
     def display(self) -> str:
@@ -43,10 +46,13 @@ class LoadedLedger:
         if self._record_lines is not None:
             return self._record_lines
         data = self._data
-        if data is None and self.sheet is None and self._records and self._reread:
-            # the bytes were let go once the set was found clean: read them again
-            data = self._reread()
-        data = data if data is not None else b""
+        if data is None and self._records and self._reread:
+            # the bytes were let go once the set was found clean, or the frame came from
+            # the cache: the file read again knows its lines (title rows, sheet included)
+            again = self._reread()
+            data = b""
+            if again is not None:
+                return again.record_lines
         # one line a record unless a quoted value holds a line break; the line bytes
         # (\n) never occur inside a GB18030 character, so the bytes answer for both
         lines = fast_lines(data)
@@ -58,6 +64,23 @@ class LoadedLedger:
     def line(self, record: int) -> int:
         # record 0 is the header
         return int(self.record_lines[record + 1])
+
+
+@dataclass
+class Untyped:
+    """A ledger read as text, not yet typed: its LoadedLedger (the frame still empty), the
+    cells of each column as Arrow strings, and the record (position in the file) of each
+    row kept. loaded is None when the ledger could not be read at all; findings say what
+    is wrong either way."""
+
+    loaded: LoadedLedger | None
+    findings: list[Finding]
+    columns: dict[str, Any] = field(default_factory=dict)  # column -> pa.ChunkedArray
+    records: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def refused(cls, findings: list[Finding]) -> Untyped:
+        return cls(None, findings)
 
 
 @dataclass

@@ -6,16 +6,39 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import NamedTuple
 
 import numpy as np
 
 from . import limits  # noqa: F401 - sets csv's field size limit
 
 
-def python_records(text: str, delimiter: str = ","
-                   ) -> tuple[list[list[str]], list[int], int | None, tuple | None]:
-    """Every non-blank record with its first line; the line of a quote never closed; and
-    (line, error) where csv gave up on a record (it stops there)."""
+class Broken(NamedTuple):
+    """Where the csv module gave up on a record (it stops there), and its error."""
+
+    line: int
+    error: str
+
+
+class Records(NamedTuple):
+    """Every non-blank record with its first line; the line of a quote never closed; where
+    csv gave up."""
+
+    rows: list[list[str]]
+    lines: list[int]
+    unclosed: int | None
+    broken: Broken | None
+
+
+class Cells(NamedTuple):
+    """One line's cells and the delimiter they are split by."""
+
+    cells: list[str]
+    delimiter: str
+
+
+def python_records(text: str, delimiter: str = ",") -> Records:
+    """Every non-blank record with its first line (the csv module), as Records."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, lines = [], []
     last = 0
@@ -26,7 +49,7 @@ def python_records(text: str, delimiter: str = ","
         except StopIteration:
             break
         except csv.Error as exc:
-            broken = (last + 1, str(exc))
+            broken = Broken(last + 1, str(exc))
             break
         start = last + 1
         last = reader.line_num
@@ -37,7 +60,7 @@ def python_records(text: str, delimiter: str = ","
     if broken is None and text.count('"') % 2 and rows:
         # csv keeps reading a quoted field to the end of the file: the last record has it
         unclosed = lines[-1]
-    return rows, lines, unclosed, broken
+    return Records(rows, lines, unclosed, broken)
 
 
 def fast_lines(data: bytes) -> np.ndarray:
@@ -54,7 +77,7 @@ def fast_lines(data: bytes) -> np.ndarray:
     return np.flatnonzero(~blank) + 1
 
 
-def cells_of(line: bytes, delimiter: str | None = None) -> tuple[list[str], str]:
+def cells_of(line: bytes, delimiter: str | None = None) -> Cells:
     """One line of bytes as cells, and the delimiter it uses (a tab where it has tabs and
     no comma)."""
     for enc in ("utf-8", "gb18030"):
@@ -69,6 +92,7 @@ def cells_of(line: bytes, delimiter: str | None = None) -> tuple[list[str], str]
     if delimiter is None:
         delimiter = "\t" if "\t" in text and "," not in text else ","
     try:
-        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []), delimiter
+        return Cells(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []),
+                     delimiter)
     except csv.Error:
-        return text.split(delimiter), delimiter
+        return Cells(text.split(delimiter), delimiter)

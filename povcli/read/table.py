@@ -4,13 +4,24 @@ ledger's columns, and the rows that are blank or totals."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..findings import Finding, mask_text
 from ..schema import Ledger, header_index, header_key
 
 
-def match_header(header: list[str], ledger: Ledger, display: str, line: int):
-    """Header cells -> {column: position}, {column: header as written}, findings."""
+@dataclass
+class HeaderMatch:
+    """A header's cells matched to the ledger's columns; findings say what is duplicated or
+    missing (the header is usable only without them)."""
+
+    position: dict[str, int]  # column -> its position among the cells
+    headers: dict[str, str]  # column -> its header as written
+    findings: list[Finding]
+
+
+def match_header(header: list[str], ledger: Ledger, display: str, line: int) -> HeaderMatch:
+    """Header cells matched to the ledger's columns."""
     index = header_index(ledger)
     position: dict[str, int] = {}
     headers: dict[str, str] = {}
@@ -30,7 +41,7 @@ def match_header(header: list[str], ledger: Ledger, display: str, line: int):
             findings.append(Finding.of(
                 display, "reader.missing_column", name=col.name, zh=col.zh,
                 cells=mask_text(", ".join(c.strip() for c in header)[:200])))
-    return position, headers, findings
+    return HeaderMatch(position, headers, findings)
 
 
 def names_required(cells: list[str], ledger: Ledger) -> int:
