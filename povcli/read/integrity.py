@@ -13,6 +13,11 @@ from ..schema import LEDGERS
 from .arrowkit import arrow, is_in
 from .loaded import LedgerSet, LoadedLedger
 
+# The check rules these findings are filed under (check's L02 and L03), given where each
+# finding is made: a rule never tells them apart by their words.
+DUPLICATE_KEY = "L02"
+BROKEN_REFERENCE = "L03"
+
 
 def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
     """Unique keys and references between ledgers, as the contract declares them."""
@@ -39,7 +44,8 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
                     continue
                 findings.append(Finding.of(
                     one.display, "reader.duplicate_key", line, key[0],
-                    " / ".join(str(v) for v in r), header=one.headers.get(key[0]),
+                    " / ".join(str(v) for v in r), code=DUPLICATE_KEY,
+                    header=one.headers.get(key[0]),
                     key=" + ".join(key), first=first_line[tuple(r)]))
         for ref in ledger.references:
             target = ledgers.get(ref.target)
@@ -47,6 +53,7 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
                 continue  # the target could not be read; its own findings say why
             if target is None:
                 findings.append(Finding.of(one.display, "reader.refers_absent",
+                                           code=BROKEN_REFERENCE,
                                            target=ref.target,
                                            filename=LEDGERS[ref.target].filename))
                 continue
@@ -74,10 +81,11 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
     if len(cols) == 1:
         padded = _lost_zeros(bad[cols[0]], wanted.iloc[:, 0])
         return [Finding.of(one.display, "reader.not_in_zeros", one.line(i), cols[0], value,
-                           header=header, filename=filename, short=value, padded=p)
+                           code=BROKEN_REFERENCE, header=header, filename=filename, short=value,
+                           padded=p)
                 if p is not None else
                 Finding.of(one.display, "reader.not_in", one.line(i), cols[0], value,
-                           header=header, filename=filename)
+                           code=BROKEN_REFERENCE, header=header, filename=filename)
                 for i, value, p in zip(bad.index, bad[cols[0]], padded)]
     # (person_id, household_id): say which of the two is wrong
     first, second = cols
@@ -87,11 +95,11 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
     for i, a, b in zip(bad.index, bad[first], bad[second]):
         if a in owner:
             out.append(Finding.of(one.display, "reader.belongs", one.line(i), first, a,
-                                  header=header, key=second, owner=owner[a],
+                                  code=BROKEN_REFERENCE, header=header, key=second, owner=owner[a],
                                   filename=filename, other=b))
         else:
             out.append(Finding.of(one.display, "reader.not_in", one.line(i), first, a,
-                                  header=header, filename=filename))
+                                  code=BROKEN_REFERENCE, header=header, filename=filename))
     return out
 
 
