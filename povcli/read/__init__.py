@@ -19,6 +19,7 @@ One job a module, imports pointing down (each imports only those listed before i
 - delimited  reading a CSV/TSV ledger (Arrow first, the csv module where it refuses)
 - excel      reading a workbook sheet (calamine), with its size guards
 - integrity  unique keys and references between ledgers, lost leading zeros
+- frames     a ledger set built in memory from DataFrames, typed and checked alike
 - load       read_ledger, read_ledgers, open_ledgers (with the cache)
 
 Import from the module that holds a name; this file re-exports nothing, so

@@ -15,20 +15,13 @@ from .delimited import csv_again, read_csv
 from .excel import read_excel
 from .files import Source, find_files, not_a_file
 from .integrity import integrity_findings
-from .loaded import LedgerSet, LoadedLedger
+from .loaded import LedgerSet, LoadedLedger, ReadSet
 
 
 class ReadOne(NamedTuple):
     """One ledger read and typed (None when it could not be read), and its findings."""
 
     loaded: LoadedLedger | None
-    findings: list[Finding]
-
-
-class ReadSet(NamedTuple):
-    """A folder's ledgers read and typed, and the findings that make them unusable as read."""
-
-    ledgers: LedgerSet
     findings: list[Finding]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -102,3 +102,10 @@ class LedgerSet:
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.loaded[name].frame if name in self.loaded else None
+
+
+class ReadSet(NamedTuple):
+    """Ledgers read and typed, and the findings that make them unusable as read."""
+
+    ledgers: LedgerSet
+    findings: list[Finding]

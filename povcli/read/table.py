@@ -20,7 +20,8 @@ class HeaderMatch:
     findings: list[Finding]
 
 
-def match_header(header: list[str], ledger: Ledger, display: str, line: int) -> HeaderMatch:
+def match_header(header: list[str], ledger: Ledger, display: str, line: int | None
+                 ) -> HeaderMatch:
     """Header cells matched to the ledger's columns."""
     index = header_index(ledger)
     position: dict[str, int] = {}
