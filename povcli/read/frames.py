@@ -52,11 +52,12 @@ def _text(value) -> str | None:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
+        number = float(value)
+        if math.isnan(number):
             return None
-        if float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(float(value))
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return repr(number)
     return str(value)
 
 
