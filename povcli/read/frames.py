@@ -31,7 +31,7 @@ from ..schema import LEDGERS
 from .columns import type_columns
 from .files import Source, ledger_by_name
 from .integrity import integrity_findings
-from .loaded import LedgerSet, LoadedLedger, ReadSet
+from .loaded import LedgerSet, LoadedLedger, ReadOne, ReadSet
 from .table import match_header
 
 IN_MEMORY = Path("(in memory)")  # the folder of a set built from frames
@@ -65,18 +65,18 @@ def _texts(column: pd.Series) -> pa.Array:
     return pa.array([_text(v) for v in column.tolist()], pa.string())
 
 
-def _ledger(name: str, frame: pd.DataFrame) -> tuple[LoadedLedger | None, list[Finding]]:
+def _ledger(name: str, frame: pd.DataFrame) -> ReadOne:
     ledger = LEDGERS[name]
     header = [str(c) for c in frame.columns]
     matched = match_header(header, ledger, name, None)
     if matched.findings:
-        return None, matched.findings
+        return ReadOne(None, matched.findings)
     n = len(frame)
     columns = {col: _texts(frame.iloc[:, i]) for col, i in matched.position.items()}
     # line 0 is the header, row k of the frame (from 1) line k
     loaded = LoadedLedger(ledger, Path(name), "frame", pd.DataFrame(), matched.headers,
                           _record_lines=np.arange(n + 1), _records=n)
-    return loaded, type_columns(loaded, columns, np.arange(n))
+    return ReadOne(loaded, type_columns(loaded, columns, np.arange(n)))
 
 
 def read_frames(frames: Mapping[str, pd.DataFrame]) -> ReadSet:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from ..findings import Finding, LedgerError
 from ..schema import LEDGERS, Ledger
@@ -15,14 +15,7 @@ from .delimited import csv_again, read_csv
 from .excel import read_excel
 from .files import Source, find_files, not_a_file
 from .integrity import integrity_findings
-from .loaded import LedgerSet, LoadedLedger, ReadSet
-
-
-class ReadOne(NamedTuple):
-    """One ledger read and typed (None when it could not be read), and its findings."""
-
-    loaded: LoadedLedger | None
-    findings: list[Finding]
+from .loaded import LedgerSet, LoadedLedger, ReadOne, ReadSet
 
 
 def read_ledger(path, ledger: Ledger, encoding: str | None = None,

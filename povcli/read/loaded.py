@@ -104,6 +104,13 @@ class LedgerSet:
         return self.loaded[name].frame if name in self.loaded else None
 
 
+class ReadOne(NamedTuple):
+    """One ledger read and typed (None when it could not be read), and its findings."""
+
+    loaded: LoadedLedger | None
+    findings: list[Finding]
+
+
 class ReadSet(NamedTuple):
     """Ledgers read and typed, and the findings that make them unusable as read."""
 
