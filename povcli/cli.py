@@ -296,8 +296,16 @@ def _format_option(spec: Command):
     choices = Enum(f"{spec.name.title()}Format", {f: f for f in spec.formats}, type=str)
     return Annotated[Optional[choices], typer.Option(  # type: ignore[valid-type]
         "--format", "-f", help="Output format: " + ", ".join(spec.formats) + ". Default: "
-        + ("table on a terminal, csv when piped, " if "csv" in spec.formats else "")
-        + "or from the extension of -o.", show_default=False)]
+        + "from the extension of -o, else " + _default_format(spec.formats) + ".",
+        show_default=False)]
+
+
+def _default_format(formats: tuple[str, ...]) -> str:
+    """What output.choose picks without --format or -o, in words for --help."""
+    if "table" not in formats:  # report: a file, named after the year
+        return f"{formats[0]}, written to report_YEAR.{formats[0]} on a terminal"
+    piped = "csv" if "csv" in formats else "plain text"
+    return f"a table on a terminal, {piped} when piped"
 
 
 def _shared(spec: Command) -> list[inspect.Parameter]:
