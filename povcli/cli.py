@@ -158,7 +158,32 @@ def _err(text: str, show_ids: bool = False) -> None:
 def _note(job: Job, text: str) -> None:
     if hasattr(text, "in_lang"):  # a note that can say itself in the user's language
         text = text.in_lang(job.lang)
-    _err(say("cli.note", job.lang, text=text), job.show_ids)
+    line = say("cli.note", job.lang, text=text)
+    width = _stderr_width()
+    _err(wrapped(line, width) if width else line, job.show_ids)
+
+
+def _stderr_width() -> int | None:
+    """The terminal's width when stderr is one (notes are wrapped there), else None."""
+    try:
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    import shutil
+    return shutil.get_terminal_size().columns
+
+
+def wrapped(text: str, width: int) -> str:
+    """A note wrapped at word boundaries for a terminal `width` cells wide: the terminal
+    itself would cut 'for' into 'f' and 'or'. Chinese is two cells a character."""
+    import io
+
+    from rich.console import Console
+    sink = io.StringIO()
+    Console(file=sink, width=max(width, 20), color_system=None, highlight=False,
+            emoji=False, markup=False).print(text, overflow="fold")
+    return "\n".join(line.rstrip() for line in sink.getvalue().rstrip("\n").split("\n"))
 
 
 def _stdout_is_terminal() -> bool:
