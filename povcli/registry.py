@@ -355,10 +355,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "Exit readiness (一达标两不愁三保障): would each exit of a year survive the "
             "assessors' visit? Income above the exit standard, food and clothing, schooling, "
             "medical insurance, safe housing, safe water; unknown where not recorded. Counts by "
-            "village and test; --listing per household; --planned adds the pre-exits.",
+            "village and test; --list per household; --planned adds the pre-exits.",
             "脱贫退出质量预检（一达标两不愁三保障）：每户退出能否经得起评估核查？收入超过脱贫标准、"
             "两不愁、义务教育、基本医疗、住房安全、饮水安全；未记录的为“未知”。按村和检验项统计；"
-            "--listing 列出每户；--planned 包括待查验的预退出户。",
+            "--list 列出每户；--planned 包括待查验的预退出户。",
             reads=("changes", "exits", "subsidies", "policy", "incomes"), needs=("exits",),
             build="povcli.readiness:readiness", listing=True, options=(
                 Option("--planned", "Test the pre-exits (pending verification) too: before "
