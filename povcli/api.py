@@ -4,18 +4,28 @@
     >>> api.run("exits", "sample_data", year=2017).frame          # doctest: +SKIP
     >>> ledgers = api.open_ledgers("sample_data", "villages")      # doctest: +SKIP
     >>> api.build("villages", ledgers, township="铁厂镇").frame     # doctest: +SKIP
+    >>> ledgers = api.ledgers_from_frames({"households": hh, "members": mm})  # doctest: +SKIP
+    >>> api.build("summary", ledgers, year=2017).frame             # doctest: +SKIP
 
 `run` reads the ledgers a report needs (as the registry says), checks them (a
 `findings.LedgerError` carries every problem, with its place), cuts them to an area
 and builds the report: a `reports.Report` whose `frame` is the DataFrame the CLI
 prints (the contract's columns, raw numbers, English codes). This is the one place
 that decides the year when none is given, the area and what is read.
+
+`ledgers_from_frames` builds a ledger set from pandas DataFrames instead of files (ledger
+name -> frame; names and headers as a file may spell them, English or Chinese). Cells may
+be text, parsed by the same cell parsers as a file's, or already typed (Timestamps,
+numbers, booleans, codes); keys and references are checked alike. Every problem is a
+finding placed at the ledger and the row's position in its frame counted from 1
+(`households:3: column identified_on: not a date (value 'soon')`), and all of them come
+together in one `findings.LedgerError`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .findings import UsageError
 from .registry import COMMANDS
@@ -40,12 +50,20 @@ def reports() -> list[str]:
 def open_ledgers(data, name: str | None = None, encoding: str | None = None,
                  use_cache: bool = False, notes: list[str] | None = None, progress=None):
     """Read and check the ledgers that report `name` reads (every ledger when None)."""
-    from .ledgers import open_ledgers as read
+    from .read.load import open_ledgers as read
 
     spec = COMMANDS.get(name) if name else None
     reads = None if spec is None or spec.reads is None else list(spec.reads)
     return read(Path(data), reads, encoding, need=spec.needs if spec else (),
                 use_cache=use_cache, notes=notes, progress=progress)
+
+
+def ledgers_from_frames(frames: Mapping[str, Any]):
+    """A checked ledger set from DataFrames (ledger name -> frame), with no files: typed
+    and validated as files are; LedgerError with every finding if anything is wrong."""
+    from .read.frames import open_frames
+
+    return open_frames(frames)
 
 
 def latest_year(ledgers) -> int:

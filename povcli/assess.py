@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
-from .ledgers import LedgerSet, index_in
+from .read.arrowkit import index_in
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_rows, year_end
 from .reports import Report
 

@@ -405,7 +405,7 @@ def resolve_data(job: Job) -> Path:
     env = os.environ.get("POVCLI_DATA")
     if env:
         return Path(env)
-    from .ledgers import find_files
+    from .read.files import find_files
 
     cwd = Path.cwd()
     try:
@@ -423,7 +423,7 @@ def resolve_data(job: Job) -> Path:
 def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = False):
     """Read and validate the ledgers the command reads (cut to the area when asked)."""
     from . import cache
-    from .ledgers import open_ledgers
+    from .read.load import open_ledgers
     from .model import restrict
 
     spec = job.spec
@@ -503,8 +503,8 @@ class _progress:
 # --------------------------------------------------------------------------- writing
 
 def _ledger_of_name(stem: str) -> str | None:
-    from .ledgers import _ledger_by_name
-    return _ledger_by_name().get(stem)
+    from .read.files import ledger_by_name
+    return ledger_by_name().get(stem)
 
 
 def _destination(job: Job) -> tuple[str, Path | None]:
@@ -672,7 +672,7 @@ def check(
     from collections import Counter
 
     from . import checks
-    from .ledgers import read_ledgers
+    from .read.load import read_ledgers
     from .reports import Report
 
     if list_rules:
@@ -862,7 +862,7 @@ def match(job: Job,
 def _export(job: Job, folder: Path):
     """One export of the ledgers for diff: read and typed (errors of its cells exit 2);
     broken keys or references of an export are what diff may show, not a refusal."""
-    from .ledgers import read_ledgers
+    from .read.load import read_ledgers
 
     notes: list[str] = []
     try:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .findings import Finding, LedgerError, UsageError, mask_text
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .reports import Report
 from .schema import LEDGERS, TEXT, YEAR, Column, Ledger
 
@@ -58,7 +58,7 @@ def number(text: str) -> float | None:
 
 
 def read_figures(path: Path, encoding: str | None = None):
-    from .ledgers import read_ledger
+    from .read.load import read_ledger
 
     one, findings = read_ledger(Path(path), FIGURES, encoding)
     if one is None or findings:

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, index_in
+from .read.arrowkit import index_in
+from .read.loaded import LedgerSet
 from .model import Rolls, year_end
 from .policy import line_for, poverty_lines
 from .reports import Report

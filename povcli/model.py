@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, factorize, index_in, is_in
+from .read.arrowkit import factorize, index_in, is_in
+from .read.loaded import LedgerSet
 
 # Columns whose dates or years are events of the case file; `summary` without a year
 # takes the latest year any of them falls in (birth dates and policy years are not).

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, is_in
+from .read.arrowkit import is_in
+from .read.loaded import LedgerSet
 from .messages import Said
 from .model import Rolls, codes_of, latest_year, year_end
 from .policy import NATIONAL_POVERTY_LINE, value_for

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_incomes, exit_rows, exit_standards, with_area, year_end
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"

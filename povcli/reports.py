@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, factorize
+from .read.arrowkit import factorize
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_rows, verification_recorded, with_area, year_end
 
 BY_CHOICES = ("township", "village")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .assess import registered
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, latest_year, year_end
 from .reports import Report
 

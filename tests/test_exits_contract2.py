@@ -6,7 +6,7 @@ import pandas as pd
 
 from povcli import reports
 from povcli.flow import flow
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.model import Rolls, exit_rows, year_end
 from povcli.programs import villages
 from povcli.summary import summary
@@ -166,7 +166,7 @@ def exit_at(tmp_path, income, policy_rows=None, incomes=None):
 
 def e_findings(folder, code):
     from povcli.checks import RULES, run_checks
-    from povcli.ledgers import read_ledgers
+    from povcli.read.load import read_ledgers
     ledgers, findings = read_ledgers(folder)
     return run_checks(ledgers, findings, [RULES[code]], today=pd.Timestamp("2026-01-01"))
 
