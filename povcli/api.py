@@ -30,97 +30,21 @@ from typing import Any, Callable, Mapping
 from .findings import UsageError
 from .registry import COMMANDS
 
-# Reports of one year: without a year they take the latest year of the ledgers. The
-# others give a row for every year that has rows.
-ONE_YEAR = {"summary", "pairing", "villages", "flow"}
-# Reports that cut to an area themselves (a project's area is its own columns).
-OWN_AREA = {"projects", "assess"}
-# Reports that see unregistered households (monitoring's 边缘易致贫户, the ordinary
-# households an assessment draws, a diff of two exports) and count registered ones
-# themselves; every other report counts registered households only.
-OWN_REGISTRATION = {"monitor", "assess", "sample", "diff"}
 
+def builder(name: str) -> Callable[..., Any]:
+    """The function that builds report `name`, as its registry row names it."""
+    import importlib
 
-def _builders() -> dict[str, Callable[..., Any]]:
-    from . import programs, reports
-    from .flow import flow
-    from .summary import summary
-
-    return {
-        "summary": lambda ledgers, year, listing, **o: summary(ledgers, year, listing),
-        "exits": lambda ledgers, year, listing, by=None, **o: reports.exits(
-            ledgers, year, by, listing=listing),
-        "changes": lambda ledgers, year, listing, by=None, **o: reports.changes(
-            ledgers, year, by, listing),
-        "subsidies": lambda ledgers, year, listing, by=None, program=None, **o:
-            reports.subsidies(ledgers, year, by, program, listing),
-        "projects": lambda ledgers, year, listing, by=None, key=False, township=None,
-            village=None, **o: programs.projects(ledgers, year, by, township, village, key,
-                                                 listing),
-        "pairing": lambda ledgers, year, listing, uncovered=False, **o: programs.pairing(
-            ledgers, year, uncovered, listing),
-        "villages": lambda ledgers, year, listing, incidence=0.02, **o: programs.villages(
-            ledgers, year, incidence, listing),
-        "housing": lambda ledgers, year, listing, **o: programs.housing(ledgers, year, listing),
-        "education": lambda ledgers, year, listing, **o: programs.education(
-            ledgers, year, listing),
-        "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
-        "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
-        "income": lambda ledgers, year, listing, by=None, line=None, bunching=False,
-            margin=None, trend=False, **o: _income(ledgers, year, by, line, listing, bunching,
-                                                   margin, trend),
-        "monitor": lambda ledgers, year, listing, by=None, candidates=False, margin=None,
-            **o: _monitor(ledgers, year, by, listing, candidates, margin),
-        **_audit_builders(),
-        "readiness": _readiness,
-    }
-
-
-def _audit_builders() -> dict[str, Callable[..., Any]]:
-    """The reports of issue 14 (assess, compare, diff)."""
-    from .assess import Thresholds, assess
-    from .compare import compare, diff, read_figures
-    from .sample import draw
-
-    return {
-        "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
-            thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
-                                                 village, thresholds),
-        # compare: option `figures` is the published figures' file (none: an empty table)
-        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
-            ledgers, None if figures is None else read_figures(figures, encoding), listing),
-        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet; none:
-        # every row is added)
-        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
-            old, ledgers, listing, show_ids),
-        "sample": lambda ledgers, year, listing, **o: draw(ledgers, year, **o),
-    }
-
-
-def _income(ledgers, year, by, line, listing, bunching, margin, trend):
-    from .income import income
-
-    return income(ledgers, year, by, line, listing, bunching,
-                  0.1 if margin is None else margin, trend)
-
-
-def _monitor(ledgers, year, by, listing, candidates, margin):
-    from .monitor import monitor
-
-    return monitor(ledgers, year, by, listing, candidates, 0.3 if margin is None else margin)
-
-
-def _readiness(ledgers, year, listing, planned=False, by=None, school_age=(6, 15),
-               margin=0.05, **o):
-    from .readiness import ReadinessParams, readiness
-
-    return readiness(ledgers, year, listing, planned, by,
-                     ReadinessParams(school_age=tuple(school_age), margin=margin))
+    spec = COMMANDS.get(name)
+    if spec is None or spec.build is None:
+        raise UsageError(f"no report '{name}' (reports: {', '.join(reports())})")
+    module, function = spec.build.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def reports() -> list[str]:
     """The names of the reports `build` and `run` make."""
-    return list(_builders())
+    return [name for name, spec in COMMANDS.items() if spec.build]
 
 
 def open_ledgers(data, name: str | None = None, encoding: str | None = None,
@@ -154,24 +78,24 @@ def latest_year(ledgers) -> int:
 
 def build(name: str, ledgers, year: int | None = None, township: str | None = None,
           village: str | None = None, listing: bool = False, **options):
-    """Report `name` of ledgers already read, for a year and an area."""
+    """Report `name` of ledgers already read, for a year and an area. `options` are the
+    report's own (its registry row's `options`, by keyword)."""
     from .model import restrict
 
-    builders = _builders()
-    if name not in builders:
-        raise UsageError(f"no report '{name}' (reports: {', '.join(builders)})")
+    make = builder(name)
+    spec = COMMANDS[name]
     notes = []
-    if year is None and name in ONE_YEAR:
+    if year is None and spec.one_year:
         year = latest_year(ledgers)
         notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
                       {"year": year}))
-    if name in OWN_AREA:
+    registered_only = not spec.all_households
+    if spec.own_area:
         options.update(township=township, village=village)
-        ledgers = restrict(ledgers, registered_only=name not in OWN_REGISTRATION)
+        ledgers = restrict(ledgers, registered_only=registered_only)
     else:
-        ledgers = restrict(ledgers, township, village,
-                           registered_only=name not in OWN_REGISTRATION)
-    report = builders[name](ledgers, year, listing, **options)
+        ledgers = restrict(ledgers, township, village, registered_only=registered_only)
+    report = make(ledgers, year, listing=listing, **options)
     report.notes[:0] = notes
     report.meta.setdefault("year", year)
     # the variant shown, for titles in other languages

@@ -316,7 +316,7 @@ POLICY_COLUMNS = ["year", "poverty_line", "poverty_line_from", "dibao_standard",
                   "monitoring_line", "monitoring_line_from"]
 
 
-def policy(ledgers: LedgerSet, year: int | None = None) -> Report:
+def policy(ledgers: LedgerSet, year: int | None = None, listing: bool = False) -> Report:
     """The parameters in force each year (policy.csv's latest row up to the year that
     gives one, else the national poverty line built in for that very year): every year
     the built-in table or policy.csv names. `_from` says where a value comes from

@@ -30,7 +30,7 @@ from .reports import Report
 COLUMNS = ["year", "stage", "township", "village", "household_id", "head_name", "people"]
 
 
-def draw(ledgers: LedgerSet, year: int | None = None, seed: int = 0, villages: int = 2,
+def draw(ledgers: LedgerSet, year: int | None = None, listing: bool = False, seed: int = 0, villages: int = 2,
          exited_share: float = 0.1, ordinary_share: float = 0.1, ordinary_cap: int = 20
          ) -> Report:
     notes: list = []
