@@ -163,6 +163,50 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
     return report
 
 
+def shardable(name: str, listing: bool = False) -> bool:
+    """Whether report `name` can be computed per household shard and merged exactly
+    (the registry's `merge` column; listings are the rows themselves: whole set)."""
+    spec = COMMANDS.get(name)
+    return spec is not None and spec.merge is not None and not listing \
+        and name not in OWN_AREA
+
+
+def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int | None = None,
+                  township: str | None = None, village: str | None = None,
+                  listing: bool = False, **options):
+    """build(), computed per household shard with the same report code and merged
+    (shards.py); on a Dask cluster when `scheduler` is given (an address such as
+    tcp://host:8786, or a dask.distributed Client). The same report as build(), figure
+    for figure; a report that cannot be merged exactly is built on the whole set."""
+    from . import shards as sharding
+    from .model import restrict
+
+    if not shardable(name, listing):
+        return build(name, ledgers, year, township, village, listing, **options)
+    notes = []
+    if year is None and name in ONE_YEAR:
+        year = latest_year(ledgers)
+        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
+                      {"year": year}))
+    ledgers = restrict(ledgers, township, village, registered_only=name not in OWN_REGISTRATION)
+    parts = sharding.run_map(name, sharding.split(ledgers, shards), year, options, scheduler)
+    spec = COMMANDS[name].merge
+    assert spec is not None
+    report = sharding.merge(parts, spec)
+    report.notes[:0] = notes
+    report.meta["year"] = year
+    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    return report
+
+
+def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | None = None,
+                township: str | None = None, village: str | None = None,
+                listing: bool = False, encoding: str | None = None, **options):
+    """run(), computed per household shard and merged (build_sharded)."""
+    return build_sharded(name, open_ledgers(data, name, encoding), shards, scheduler, year,
+                         township, village, listing, **options)
+
+
 def run(name: str, data, year: int | None = None, township: str | None = None,
         village: str | None = None, listing: bool = False, encoding: str | None = None,
         **options):

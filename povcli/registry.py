@@ -18,6 +18,32 @@ EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
 
 
 @dataclass(frozen=True)
+class Merge:
+    """How the results of one report computed per household shard add up to the
+    whole set's (shards.py). A shard holds every household-keyed row of its households
+    (households that share a person are always in one shard, so a distinct count of
+    people or households adds up) and the small ledgers that are not household-keyed
+    whole (villages, policy, projects).
+
+    Table reports: rows with equal values in the columns that are not `sums` or
+    `ratios` are one row; `sums` add; each ratio (column, numerator, denominator) is
+    recomputed from the merged numerator and denominator (empty where it is not
+    positive). Metric/value reports (`metric=True`): each metric adds, except those in
+    `same` (equal in every shard: from the whole small ledgers, or the year), the ratios,
+    and those in `distinct` (ids that can cross shards, such as a cadre paired with
+    households of two shards), merged exactly as the union of each shard's ids. Sums of
+    money (`cents`) are rounded to the fen once added, as the report itself rounds them:
+    the last bits of a float sum depend on the order of adding."""
+
+    sums: tuple[str, ...] = ()
+    cents: tuple[str, ...] = ()
+    ratios: tuple[tuple[str, str, str], ...] = ()
+    same: tuple[str, ...] = ()
+    distinct: tuple[str, ...] = ()
+    metric: bool = False
+
+
+@dataclass(frozen=True)
 class Command:
     name: str
     panel: str
@@ -27,6 +53,7 @@ class Command:
     reads: tuple[str, ...] | None = ()  # ledgers read beside households and members; None: all
     needs: tuple[str, ...] = ()  # ledgers without which it cannot run
     area: bool = True  # takes --township / --village
+    merge: Merge | None = None  # how per-shard results merge; None: run on the whole set
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
@@ -40,22 +67,38 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "latest year.",
             "某一年度的全部数字：年末在册、未脱贫与已脱贫、当年与累计脱贫、动态调整、帮扶资金，"
             "以及有台账时的项目、帮扶、行政村、教育、危改和政策参数。不给 --year 时取最近年度。",
-            reads=None),
+            reads=None, merge=Merge(
+                metric=True, cents=("_photovoltaic_amount",),
+                ratios=(("pass_rate_year", "passed_people_year", "verified_people_year"),
+                        ("photovoltaic_amount_per_household_year", "_photovoltaic_amount",
+                         "_photovoltaic_households")),
+                same=("year", "projects_total", "key_projects_total",
+                      "project_funds_higher_total", "project_funds_local_total",
+                      "project_funds_other_total", "project_funds_total", "villages",
+                      "villages_with_enterprise", "poverty_line", "dibao_standard",
+                      "monitoring_line"),
+                distinct=("pairing_leaders", "pairing_units", "pairing_cadres"))),
     Command("exits", "Reports",
             "Households and people exited per year (脱贫退出), verified at home, passed, "
             "pass rate.",
             "每年脱贫退出的户数和人数、入户查验人数、通过人数和通过率。",
-            reads=("changes", "exits"), needs=("exits",)),
+            reads=("changes", "exits"), needs=("exits",), merge=Merge(
+                sums=("households", "people", "verified_people", "passed_people",
+                      "pending_people"),
+                ratios=(("pass_rate", "passed_people", "verified_people"),))),
     Command("changes", "Reports",
             "People added to and removed from the rolls (动态调整), by direction and reason.",
             "动态调整：按方向和原因统计的增加和减少人数。",
-            reads=("changes",), needs=("changes",)),
+            reads=("changes",), needs=("changes",), merge=Merge(sums=("people",))),
     Command("subsidies", "Reports",
             "Subsidy payments (帮扶资金) per year and program: payments, households, people, "
             "amount, and amount per household (the yearly photovoltaic income of a household, "
             "for one).",
             "帮扶资金：按年度和项目统计的笔数、户数、人数、金额和户均金额（如光伏户均年收益）。",
-            reads=("subsidies",), needs=("subsidies",)),
+            reads=("subsidies",), needs=("subsidies",), merge=Merge(
+                sums=("payments", "households", "people", "amount"),
+                cents=("amount",),
+                ratios=(("amount_per_household", "amount", "households"),))),
     Command("projects", "Programs",
             "Projects (扶贫项目): funds from higher levels, local and other; beneficiary "
             "households and people (on the rolls at the end of the project's year).",

@@ -1,0 +1,317 @@
+"""Household shards: a report computed per shard of households, then merged exactly.
+
+A shard is every row of the household-keyed ledgers (every ledger with a
+`household_id` column: households, members, changes, exits, subsidies, pairings...)
+that belongs to a set of households, plus the small ledgers that are not
+household-keyed (villages, policy, projects...) whole. A household's shard is a
+stable hash of its id (pandas' `hash_array`, the same in every process and on every
+machine) modulo the number of shards, except that households which share a person
+(someone who moved or married from one household into another, under the same
+resident ID) are all put in the shard of the one with the smallest hash: a person's
+rows are therefore always in one shard, and a distinct count of people or households
+is the sum of the shards' counts.
+
+Each shard runs the SAME report code as the whole set (api.build); the registry's
+`merge` column says how the shards' tables add up (registry.Merge). The few figures
+that count ids which can cross households in different shards (a cadre paired with
+households of two shards) are merged as the union of each shard's ids: exact, not
+estimated.
+
+`run(name, shards, ...)` maps the shard function over the shards, in this process,
+or on a Dask cluster (`scheduler`: an address such as tcp://host:8786, or a
+dask.distributed Client): the same function on every worker, the figures identical
+byte for byte. A worker lost mid-run is retried by Dask's scheduler; when it cannot be
+(the worker died too often), the run fails with a message, never a partial figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .findings import UsageError
+from .ledgers import LedgerSet, factorize
+
+# --------------------------------------------------------------------------- assignment
+
+
+def household_keyed(ledgers: LedgerSet) -> list[str]:
+    """The ledgers whose rows belong to a household (they have a household_id column)."""
+    return [n for n, one in ledgers.loaded.items() if "household_id" in one.frame.columns]
+
+
+def _hash(values) -> np.ndarray:
+    """A stable 64-bit hash of each id: the same in every process and every run."""
+    return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
+
+
+def assign(ledgers: LedgerSet, shards: int) -> dict[str, np.ndarray]:
+    """The shard (0..shards-1) of every row of every household-keyed ledger. A row
+    with no household goes to shard 0."""
+    names = household_keyed(ledgers)
+    columns = [ledgers.frame(n)["household_id"] for n in names]
+    codes, uniques = factorize(pd.concat(columns, ignore_index=True) if columns
+                               else pd.Series([], dtype=object))
+    label = _hash(uniques.to_pylist())
+    # households that share a person: one label, the smallest hash among them
+    starts = np.cumsum([0] + [len(c) for c in columns])
+    pair_h, pair_p = [], []
+    people = [(i, n) for i, n in enumerate(names) if "person_id" in ledgers.frame(n).columns]
+    if people:
+        p_codes, _ = factorize(pd.concat([ledgers.frame(n)["person_id"] for _, n in people],
+                                         ignore_index=True))
+        at = 0
+        for i, n in people:
+            size = starts[i + 1] - starts[i]
+            pair_h.append(codes[starts[i]:starts[i + 1]])
+            pair_p.append(p_codes[at:at + size])
+            at += size
+    if pair_h:
+        pairs = pd.DataFrame({"h": np.concatenate(pair_h), "p": np.concatenate(pair_p)})
+        pairs = pairs[(pairs["h"] >= 0) & (pairs["p"] >= 0)].drop_duplicates()
+        pairs = pairs[pairs.duplicated("p", keep=False)]  # people in two households or more
+        h = pairs["h"].to_numpy()
+        p = pairs["p"].to_numpy()
+        while len(h):
+            lowest = pd.Series(label[h]).groupby(p).transform("min").to_numpy()
+            new = label.copy()
+            np.minimum.at(new, h, lowest)
+            if np.array_equal(new, label):
+                break
+            label = new
+    shard_of = (label % np.uint64(shards)).astype(np.int64)
+    out = {}
+    for i, n in enumerate(names):
+        c = codes[starts[i]:starts[i + 1]]
+        out[n] = np.where(c >= 0, shard_of[np.maximum(c, 0)] if len(shard_of) else 0, 0)
+    return out
+
+
+def split(ledgers: LedgerSet, shards: int) -> list[LedgerSet]:
+    """The ledger set as `shards` ledger sets of disjoint households."""
+    if shards < 1:
+        raise UsageError(f"the number of shards must be at least 1 (not {shards})")
+    where = assign(ledgers, shards)
+    out = []
+    for k in range(shards):
+        loaded = {}
+        for name, one in ledgers.loaded.items():
+            if name in where:
+                one = replace(one, frame=one.frame[where[name] == k])
+            loaded[name] = one
+        out.append(replace(ledgers, loaded=loaded))
+    return out
+
+
+# --------------------------------------------------------------------------- one shard
+
+def _summary_extra(ledgers: LedgerSet, year: int) -> dict:
+    """What summary's merge needs beyond its own figures: the photovoltaic payments'
+    amount and households (their ratio is a figure), the ids of pairing's distinct
+    counts."""
+    out: dict[str, Any] = {}
+    if ledgers.has("subsidies"):
+        pay = ledgers.frame("subsidies")
+        pv = pay[(pay["date"].dt.year == year) & (pay["program"] == "photovoltaic")]
+        out["_photovoltaic_amount"] = round(float(pv["amount"].sum()), 2) if len(pv) else None
+        out["_photovoltaic_households"] = int(pv["household_id"].nunique())
+    if ledgers.has("pairings"):
+        from .programs import _pairing_rows
+
+        pairs = _pairing_rows(ledgers, year)[2]
+        for metric in ("leader", "unit", "cadre"):
+            out[f"pairing_{metric}s"] = set(pairs[metric].dropna().tolist())
+    return out
+
+
+EXTRA: dict[str, Callable[[LedgerSet, int], dict]] = {"summary": _summary_extra}
+
+
+def compute(name: str, ledgers: LedgerSet, year: int | None, options: dict):
+    """One shard's report (api.build, the same code as the whole set) and the extra
+    values its merge needs: (Report, dict)."""
+    from .api import OWN_REGISTRATION, build
+    from .model import restrict
+
+    ledgers = restrict(ledgers, registered_only=name not in OWN_REGISTRATION)
+    report = build(name, ledgers, year, None, None, False, **options)
+    extra = EXTRA[name](ledgers, report.meta["year"]) if name in EXTRA else {}
+    return report, extra
+
+
+def compute_stored(name: str, dataset: str, shard: int, year: int | None, options: dict):
+    """compute() of one shard of a shard dataset on disk (cache.read_shard): what a
+    worker runs when the shards are files it can read itself."""
+    from . import cache
+
+    return compute(name, cache.read_shard(dataset, shard), year, options)
+
+
+# --------------------------------------------------------------------------- merge
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _add(values: list):
+    present = [v for v in values if not _missing(v)]
+    if not present:
+        return None
+    total = present[0]
+    for v in present[1:]:
+        total = total + v
+    return total
+
+
+def _ratio(num, den):
+    if _missing(num) or _missing(den) or not den > 0:
+        return None
+    return num / den
+
+
+def _merge_metrics(parts: list[tuple], spec) -> pd.DataFrame:
+    ratio_of = {col: (n, d) for col, n, d in spec.ratios}
+    values: list[dict] = []
+    for report, extra in parts:
+        frame = report.frame
+        values.append({**dict(zip(frame["metric"], frame["value"])), **extra})
+    order = list(parts[0][0].frame["metric"])
+    merged: dict[str, Any] = {}
+    for key in dict.fromkeys([k for v in values for k in v]):
+        column = [v.get(key) for v in values]
+        if key in spec.same:
+            merged[key] = next((c for c in column if not _missing(c)), column[0])
+        elif key in spec.distinct:
+            sets = [c for c in column if isinstance(c, set)]
+            merged[key] = len(set().union(*sets)) if sets else column[0]
+        elif key not in ratio_of:
+            merged[key] = _add(column)
+            if key in spec.cents and merged[key] is not None:
+                merged[key] = round(float(merged[key]), 2)
+    for col, (num, den) in ratio_of.items():
+        merged[col] = _ratio(merged.get(num), merged.get(den))
+    return pd.DataFrame({"metric": order,
+                         "value": pd.Series([merged.get(m) for m in order], dtype=object)})
+
+
+def _merge_table(frames: list[pd.DataFrame], spec) -> pd.DataFrame:
+    columns = list(frames[0].columns)
+    ratios = [r for r in spec.ratios if r[0] in columns]
+    sums = [c for c in spec.sums if c in columns]
+    keys = [c for c in columns if c not in sums and c not in {r[0] for r in ratios}]
+    whole = pd.concat(frames, ignore_index=True)
+    if keys:
+        merged = whole.groupby(keys, dropna=False, sort=False)[sums].sum(min_count=1)
+        merged = merged.reset_index()
+    else:
+        merged = whole[sums].sum(min_count=1).to_frame().T
+    for col in spec.cents:
+        if col in merged.columns:
+            merged[col] = merged[col].round(2)
+    for col, num, den in ratios:
+        merged[col] = merged[num] / merged[den].where(merged[den] > 0)
+    if keys:
+        merged = merged.sort_values(keys, kind="stable")
+    return merged[columns].reset_index(drop=True)
+
+
+def _merge_totals(parts: list[tuple], spec, merged_rows: int) -> list[dict]:
+    """The rows under a table (never in csv/json): each shard's, added up by their text
+    fields, the ratios recomputed. A shard of one row shows no totals: its row is its
+    total."""
+    measures = set(spec.sums) | {r[0] for r in spec.ratios}
+    rows, always = [], False
+    for report, _ in parts:
+        if report.totals:
+            rows += report.totals
+            always |= len(report.frame) <= 1
+        elif len(report.frame) == 1:
+            row = report.frame.iloc[0].to_dict()
+            rows.append({"year": "total", **{k: v for k, v in row.items() if k in measures}})
+    if not rows or not (always or merged_rows > 1):
+        return []
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        key = tuple((k, v) for k, v in row.items() if k not in measures)
+        groups.setdefault(key, []).append(row)
+    out = []
+    for key, group in groups.items():
+        total = dict(key)
+        for col in [c for c in group[0] if c in spec.sums]:
+            total[col] = _add([r.get(col) for r in group])
+            if col in spec.cents and total[col] is not None:
+                total[col] = round(float(total[col]), 2)
+        for col, num, den in spec.ratios:
+            if col in group[0]:
+                total[col] = _ratio(total.get(num), total.get(den))
+        out.append({k: total.get(k) for k in group[0]})
+    return out
+
+
+def merge(parts: list[tuple], spec):
+    """The whole set's report from the shards' (Report, extra) pairs."""
+    first = parts[0][0]
+    if spec.metric:
+        frame = _merge_metrics(parts, spec)
+        totals: list[dict] = []
+    else:
+        frame = _merge_table([r.frame for r, _ in parts], spec)
+        totals = _merge_totals(parts, spec, len(frame))
+    notes, seen = [], set()
+    for report, _ in parts:  # each note once, in the order the shards gave them
+        for note in report.notes:
+            key = repr(note)
+            if key not in seen:
+                seen.add(key)
+                notes.append(note)
+    return replace(first, frame=frame, totals=totals, notes=notes, meta=dict(first.meta))
+
+
+# --------------------------------------------------------------------------- the map
+
+def _client(scheduler):
+    """A dask.distributed Client for `scheduler` (an address, or a Client already)."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install \"povcli[dask]\"") from None
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:
+        return Client(scheduler, timeout="30s", set_as_default=False), True
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def run_map(name: str, shards: list, year: int | None, options: dict,
+            scheduler=None, stored: str | None = None) -> list[tuple]:
+    """compute() over every shard: here, one after the other, or on a Dask cluster.
+    `stored`: the shard dataset's folder (shards are then shard numbers, each worker
+    reads its own shard from the files)."""
+    fn: Callable = compute if stored is None else compute_stored
+    args = [(name, s, year, options) if stored is None else (name, stored, s, year, options)
+            for s in shards]
+    if scheduler is None:
+        return [fn(*a) for a in args]
+    from dask.distributed import KilledWorker
+
+    client, own = _client(scheduler)
+    try:
+        futures = [client.submit(fn, *a, pure=False, key=f"povcli-{name}-{i}-{id(args)}")
+                   for i, a in enumerate(args)]
+        try:
+            return client.gather(futures)
+        except KilledWorker as exc:
+            raise UsageError(
+                f"the Dask cluster lost the workers computing a shard too often ({exc}): "
+                "no figure is given, run it again") from None
+        finally:
+            for f in futures:
+                f.release()
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,172 @@
+"""Household shards (issue 12): every shardable report, computed per shard with the same
+code and merged, equals the whole set's report, byte for byte in csv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SAMPLE, household, make_ledgers, member, pid
+from povcli import api, render, shards
+from povcli.findings import LedgerError
+from povcli.registry import COMMANDS
+
+SHARDABLE = [n for n, c in COMMANDS.items() if c.merge is not None]
+VARIANTS = {  # options each report is also run with
+    "summary": [{}, {"year": 2016}],
+    "exits": [{}, {"by": "village"}, {"year": 2017}],
+    "changes": [{}, {"by": "township"}, {"year": 2016}],
+    "subsidies": [{}, {"by": "village"}, {"program": "education"}],
+}
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen") / "ledgers"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"),
+                    "--households", "2000", "--out", str(out)], check=True,
+                    capture_output=True)
+    return out
+
+
+def test_the_first_reports_are_shardable():
+    assert {"summary", "exits", "changes", "subsidies"} <= set(SHARDABLE)
+
+
+def _csvs(data, name, **options):
+    ledgers = api.open_ledgers(data, name)
+    whole = render.to_csv(api.build(name, ledgers, **options))
+    return whole, {s: render.to_csv(api.build_sharded(name, ledgers, s, **options))
+                   for s in (1, 3, 7)}
+
+
+@pytest.mark.parametrize("name", SHARDABLE)
+def test_sharded_equals_whole_on_the_sample(name):
+    for options in VARIANTS.get(name, [{}]):
+        whole, sharded = _csvs(SAMPLE, name, **options)
+        assert whole.count("\n") > 1
+        for s, text in sharded.items():
+            assert text == whole, (name, options, s)
+
+
+@pytest.mark.parametrize("name", SHARDABLE)
+def test_sharded_equals_whole_on_a_generated_set(name, generated):
+    for options in VARIANTS.get(name, [{}]):
+        whole, sharded = _csvs(generated, name, **options)
+        for s, text in sharded.items():
+            assert text == whole, (name, options, s)
+
+
+def test_an_area_is_cut_before_the_shards():
+    ledgers = api.open_ledgers(SAMPLE, "exits")
+    hh = ledgers.frame("households")
+    township = hh["township"].iloc[0]
+    whole = api.build("exits", ledgers, township=township, by="village")
+    sharded = api.build_sharded("exits", ledgers, 3, township=township, by="village")
+    assert render.to_csv(sharded) == render.to_csv(whole)
+    assert sharded.meta["area"] == township
+    with pytest.raises(Exception) as exc:
+        api.build_sharded("exits", ledgers, 3, township="no such township")
+    assert "no such township" in str(exc.value)
+
+
+def test_the_shards_partition_the_households():
+    ledgers = api.open_ledgers(SAMPLE)
+    parts = shards.split(ledgers, 5)
+    for name in shards.household_keyed(ledgers):
+        sizes = [len(p.frame(name)) for p in parts]
+        assert sum(sizes) == len(ledgers.frame(name)), name
+        ids = [set(p.frame(name)["household_id"].dropna()) for p in parts]
+        assert all(not (a & b) for i, a in enumerate(ids) for b in ids[i + 1:]), name
+    assert sum(len(p.frame("households")) > 0 for p in parts) > 1
+    for p in parts:  # the small ledgers that are not household-keyed travel whole
+        assert len(p.frame("villages")) == len(ledgers.frame("villages"))
+
+
+def _movers(folder):
+    """Eight households; person 1 moved from household H001 to H002 and was paid the
+    education subsidy in both; person 20 moved H005 -> H006 -> H007."""
+    hids = [f"H{i:03d}" for i in range(1, 9)]
+    members = [member(10 + i, h) for i, h in enumerate(hids)]
+    members += [member(1, "H001", "child"), member(1, "H002", "child"),
+                member(20, "H005", "child"), member(20, "H006", "child"),
+                member(20, "H007", "child")]
+    changes = [["2016-05-01", "H001", pid(1), "out", "moved"],
+               ["2016-05-01", "H002", pid(1), "in", "moved"],
+               ["2016-02-01", "H005", pid(20), "out", "moved"],
+               ["2016-02-01", "H006", pid(20), "in", "moved"],
+               ["2016-09-01", "H006", pid(20), "out", "moved"],
+               ["2016-09-01", "H007", pid(20), "in", "moved"]]
+    subsidies = [["2016-03-01", "H001", pid(1), "education", "500", "", "V1"],
+                 ["2016-10-01", "H002", pid(1), "education", "500", "", "V2"],
+                 ["2016-03-01", "H005", pid(20), "education", "500", "", "V3"],
+                 ["2016-10-01", "H007", pid(20), "education", "500", "", "V4"],
+                 ["2016-10-01", "H003", pid(12), "education", "300", "", "V5"]]
+    return make_ledgers(folder, [household(h, head=10 + i) for i, h in enumerate(hids)],
+                        members, changes, subsidies=subsidies)
+
+
+def test_households_sharing_a_person_share_a_shard(tmp_path):
+    ledgers = api.open_ledgers(_movers(tmp_path / "m"))
+    hh = ledgers.frame("households")["household_id"].to_numpy()
+    for s in range(2, 12):
+        where = shards.assign(ledgers, s)["households"]
+        of = dict(zip(hh, where))
+        assert of["H001"] == of["H002"], s
+        assert of["H005"] == of["H006"] == of["H007"], s
+    # without the tie, the movers' households would fall in different shards
+    plain = shards._hash(["H001", "H002"]) % np.uint64(7)
+    assert plain[0] != plain[1]
+
+
+@pytest.mark.parametrize("name", ["summary", "subsidies"])
+def test_a_person_who_moved_is_counted_once(tmp_path, name):
+    data = _movers(tmp_path / "m")
+    ledgers = api.open_ledgers(data, name)
+    whole = api.build(name, ledgers, year=2016)
+    for s in (2, 3, 7):
+        assert render.to_csv(api.build_sharded(name, ledgers, s, year=2016)) == \
+            render.to_csv(whole)
+    if name == "subsidies":
+        assert whole.frame.loc[0, "people"] == 3  # person 1, person 20, person 12
+
+
+def test_a_report_without_a_merge_runs_on_the_whole_set():
+    assert COMMANDS["pairing"].merge is None or "pairing" in SHARDABLE
+    for name in ("policy", "find"):
+        if name in api.reports() and COMMANDS[name].merge is None:
+            whole = api.run(name, SAMPLE)
+            assert render.to_csv(api.run_sharded(name, SAMPLE, 3)) == render.to_csv(whole)
+    listing = api.run_sharded("subsidies", SAMPLE, 3, listing=True)
+    assert render.to_csv(listing) == render.to_csv(api.run("subsidies", SAMPLE, listing=True))
+
+
+def test_a_shard_run_of_bad_ledgers_says_the_users_file_and_line(tmp_path):
+    data = make_ledgers(tmp_path / "bad", [household("H001"), household("H002", head=2)],
+                        [member(1, "H001"), member(2, "H002")],
+                        changes=[["2016-13-45", "H001", pid(1), "out", "death"]])
+    with pytest.raises(LedgerError) as exc:
+        api.run_sharded("changes", data, 3)
+    texts = [f.text("en") for f in exc.value.findings]
+    assert any("changes.csv:2:" in t for t in texts), texts
+    assert not any("shard=" in t or ".parquet" in t for t in texts)
+
+
+def test_the_totals_under_a_table_merge_too():
+    ledgers = api.open_ledgers(SAMPLE, "subsidies")
+    whole = api.build("subsidies", ledgers)
+    sharded = api.build_sharded("subsidies", ledgers, 4)
+    assert len(whole.totals) == len(sharded.totals) == 1
+    for key, value in whole.totals[0].items():
+        other = sharded.totals[0][key]
+        if isinstance(value, float):
+            assert other == pytest.approx(value), key
+        else:
+            assert other == value, key
+    ch_whole = api.build("changes", ledgers if ledgers.has("changes")
+                         else api.open_ledgers(SAMPLE, "changes"))
+    ch_sharded = api.run_sharded("changes", SAMPLE, 5)
+    assert ch_sharded.totals == ch_whole.totals
