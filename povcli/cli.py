@@ -120,6 +120,8 @@ class Job:
     encoding: str | None = None
     lang_option: str | None = None
     show_ids: bool = False
+    scheduler: str | None = None  # a Dask scheduler's address: the shards run there
+    shards: int | None = None  # household shards computed one by one and merged
     lang: str = "en"
     folder: Path | None = None
     sample: bool = False
@@ -285,6 +287,14 @@ LangOpt = Annotated[Optional[str], typer.Option(
     "$POVCLI_LANG, else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en). "
     "csv and json keys never change.", show_default=False)]
 
+SchedulerOpt = Annotated[Optional[str], typer.Option(
+    "--scheduler", help="Compute the household shards on this Dask cluster (tcp://host:8786; "
+    "also $POVCLI_SCHEDULER; needs pip install \"povcli[dask]\"). The same figures.",
+    show_default=False)]
+ShardsOpt = Annotated[Optional[int], typer.Option(
+    "--shards", min=1, help="Compute the report per household shard and merge (default with "
+    "--scheduler: 16). The same figures.", show_default=False)]
+
 # commands with a --list form
 LISTING = {"summary", "exits", "changes", "subsidies", "projects", "pairing", "villages",
            "housing", "education", "flow"}
@@ -315,11 +325,14 @@ def _shared(spec: Command) -> list[inspect.Parameter]:
           inspect.Parameter("encoding", kw, default=None, annotation=EncodingOpt),
           inspect.Parameter("lang_option", kw, default=None, annotation=LangOpt),
           inspect.Parameter("show_ids", kw, default=False, annotation=ShowIdsOpt)]
+    if spec.merge is not None:  # reports that merge per household shard
+        p += [inspect.Parameter("scheduler", kw, default=None, annotation=SchedulerOpt),
+              inspect.Parameter("shards", kw, default=None, annotation=ShardsOpt)]
     return p
 
 
 SHARED = ("data", "year", "township", "village", "listing", "fmt", "output", "encoding",
-          "lang_option", "show_ids")
+          "lang_option", "show_ids", "scheduler", "shards")
 
 
 def command(name: str):
@@ -553,6 +566,10 @@ def _report(job: Job, **options):
     from . import api
 
     ledgers = _load(job)
+    scheduler = job.scheduler or os.environ.get("POVCLI_SCHEDULER") or None
+    if job.spec.merge is not None and (scheduler or job.shards):
+        return api.build_sharded(job.spec.name, ledgers, job.shards or 16, scheduler, job.year,
+                                 job.township, job.village, job.listing, **options), ledgers
     return api.build(job.spec.name, ledgers, job.year, job.township, job.village,
                      job.listing, **options), ledgers
 

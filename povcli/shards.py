@@ -282,7 +282,7 @@ def _client(scheduler):
     if isinstance(scheduler, Client):
         return scheduler, False
     try:
-        return Client(scheduler, timeout="30s", set_as_default=False), True
+        return Client(scheduler, timeout="10s", set_as_default=False), True
     except (OSError, TimeoutError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
@@ -301,17 +301,22 @@ def run_map(name: str, shards: list, year: int | None, options: dict,
 
     client, own = _client(scheduler)
     try:
-        futures = [client.submit(fn, *a, pure=False, key=f"povcli-{name}-{i}-{id(args)}")
-                   for i, a in enumerate(args)]
+        # A shard travels inside its task, not scattered beforehand: the scheduler keeps
+        # the task and runs it again on another worker when its worker is lost (scattered
+        # data would be lost with it). A shard dataset's tasks carry only a shard number.
+        futures = [client.submit(fn, *a, pure=False) for a in args]
         try:
             return client.gather(futures)
         except KilledWorker as exc:
             raise UsageError(
                 f"the Dask cluster lost the workers computing a shard too often ({exc}): "
-                "no figure is given, run it again") from None
+                "no figure is given; run it again") from None
         finally:
-            for f in futures:
-                f.release()
+            client.cancel(futures)
+    except OSError as exc:  # the scheduler went away mid-run
+        where = getattr(getattr(client, "scheduler", None), "address", scheduler)
+        raise UsageError(f"the Dask scheduler at {where} stopped answering ({exc}): "
+                         "no figure is given; run it again") from None
     finally:
         if own:
             client.close()

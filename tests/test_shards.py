@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE, household, make_ledgers, member, pid
 from povcli import api, render, shards
-from povcli.findings import LedgerError
+from povcli.findings import LedgerError, UsageError
 from povcli.registry import COMMANDS
 
 SHARDABLE = [n for n, c in COMMANDS.items() if c.merge is not None]
@@ -170,3 +170,95 @@ def test_the_totals_under_a_table_merge_too():
                          else api.open_ledgers(SAMPLE, "changes"))
     ch_sharded = api.run_sharded("changes", SAMPLE, 5)
     assert ch_sharded.totals == ch_whole.totals
+
+
+# --------------------------------------------------------------------------- Dask
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                      host="127.0.0.1", dashboard_address=None) as c:
+            with distributed.Client(c) as client:
+                yield c, client
+
+
+def test_every_report_on_a_dask_cluster_is_the_local_run(cluster, generated):
+    c, client = cluster
+    for data in (SAMPLE, generated):
+        for name in SHARDABLE:
+            ledgers = api.open_ledgers(data, name)
+            for options in VARIANTS.get(name, [{}])[:2]:
+                local = render.to_csv(api.build(name, ledgers, **options))
+                # by the scheduler's address, as --scheduler gives it
+                remote = api.build_sharded(name, ledgers, 5, c.scheduler_address, **options)
+                assert render.to_csv(remote) == local, (data, name, options)
+    # and on a Client already made
+    assert render.to_csv(api.run_sharded("subsidies", SAMPLE, 3, client)) == \
+        render.to_csv(api.run("subsidies", SAMPLE))
+
+
+def _dying(shard, marker, always=False):
+    """The shard, as a ledger set that kills the worker process reading it: the first
+    time only (a marker file says it happened), or every time."""
+    import os
+    from dataclasses import fields
+
+    from povcli.ledgers import LedgerSet
+
+    class Dying(LedgerSet):
+        def frame(self, name):
+            own = self.__dict__.get("marker")
+            if own and os.getpid() != self.__dict__["main"] and (
+                    self.__dict__["always"] or not os.path.exists(own)):
+                open(own, "w").close()
+                os._exit(1)
+            return super().frame(name)
+
+    dying = Dying(**{f.name: getattr(shard, f.name) for f in fields(shard)})
+    dying.__dict__.update(marker=str(marker), main=os.getpid(), always=always)
+    return dying
+
+
+def test_a_worker_lost_mid_run_is_retried_or_the_run_fails_with_words(cluster, tmp_path):
+    c, client = cluster
+    ledgers = api.open_ledgers(SAMPLE, "changes")
+    parts = shards.split(ledgers, 3)
+    # retried by the scheduler on a fresh worker: the figures as without the fault
+    got = shards.run_map("changes", [parts[0], _dying(parts[1], tmp_path / "once"), parts[2]],
+                         None, {}, client)
+    assert (tmp_path / "once").exists()
+    merged = shards.merge(got, COMMANDS["changes"].merge)
+    assert render.to_csv(merged) == render.to_csv(api.build("changes", ledgers))
+    # a shard that kills every worker it is given: no figure, a message
+    with pytest.raises(UsageError) as exc:
+        shards.run_map("changes", [parts[0], _dying(parts[1], tmp_path / "always", True)],
+                       None, {}, client)
+    assert "lost the workers" in str(exc.value) and "no figure" in str(exc.value)
+
+
+def test_the_cli_runs_the_shards_on_a_scheduler(cluster, run, generated):
+    c, _ = cluster
+    for name in ("exits", "subsidies"):
+        local = run(name, "--data", generated, "--format", "csv")
+        remote = run(name, "--data", generated, "--format", "csv",
+                     "--scheduler", c.scheduler_address)
+        assert local.exit_code == remote.exit_code == 0, remote.stderr
+        assert remote.stdout == local.stdout
+    by_env = run("summary", "--data", generated, "--format", "csv",
+                 env={"POVCLI_SCHEDULER": c.scheduler_address})
+    assert by_env.exit_code == 0, by_env.stderr
+    assert by_env.stdout == run("summary", "--data", generated, "--format", "csv").stdout
+    shards_only = run("changes", "--data", generated, "--format", "csv", "--shards", "4")
+    assert shards_only.stdout == run("changes", "--data", generated, "--format", "csv").stdout
+
+
+def test_a_scheduler_out_of_reach_is_a_usage_error_with_words(run):
+    result = run("exits", "--data", SAMPLE, "--scheduler", "tcp://127.0.0.1:9",
+                 "--format", "csv")
+    assert result.exit_code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
