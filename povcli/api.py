@@ -201,10 +201,59 @@ def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int
 
 def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | None = None,
                 township: str | None = None, village: str | None = None,
-                listing: bool = False, encoding: str | None = None, **options):
-    """run(), computed per household shard and merged (build_sharded)."""
-    return build_sharded(name, open_ledgers(data, name, encoding), shards, scheduler, year,
-                         township, village, listing, **options)
+                listing: bool = False, encoding: str | None = None, use_cache: bool = True,
+                **options):
+    """run(), computed per household shard and merged (build_sharded). With use_cache
+    (and the cache enabled), the shards are kept as a household-partitioned Parquet
+    dataset in the cache (cache.py): a later run whose files have not changed reads one
+    shard at a time and never holds the whole set."""
+    from . import cache
+    from . import shards as sharding
+
+    spec = COMMANDS.get(name)
+    if spec is None or not shardable(name, listing):
+        return run(name, data, year, township, village, listing, encoding, **options)
+    names = None if spec.reads is None else list(spec.reads)
+    keyed = use_cache and cache.enabled()
+    keys = sharding.file_keys(Path(data), names, encoding) if keyed else None
+    path = cache.dataset_path(cache.set_key(list(keys.values())), shards) if keys else None
+    meta = cache.dataset_meta(path) if path else None
+    if meta is not None and meta.get("keys") == keys:
+        try:
+            return _from_dataset(name, path, meta, shards, scheduler, year, township, village,
+                                 options)
+        except cache.Damaged:
+            cache.drop(path.name)  # never trusted: read the files again and rebuild it
+    ledgers = open_ledgers(data, name, encoding, use_cache=keyed)
+    if keyed and ledgers.cache_keys == keys:
+        parts = sharding.split(ledgers, shards)
+        cache.store_dataset(cache.set_key(list(keys.values())), parts,
+                            sharding.describe(ledgers))
+    return build_sharded(name, ledgers, shards, scheduler, year, township, village, listing,
+                         **options)
+
+
+def _from_dataset(name, path, meta, shards, scheduler, year, township, village, options):
+    """The report from a shard dataset, one shard read and computed at a time."""
+    from . import shards as sharding
+
+    notes = []
+    if year is None and name in ONE_YEAR:
+        year = meta.get("latest_year")
+        if year is None:
+            raise UsageError.of("cli.no_dated_rows")
+        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
+                      {"year": year}))
+    sharding.check_area(meta, township, village)
+    parts = sharding.run_map(name, list(range(shards)), year, options, scheduler, str(path),
+                             township, village)
+    spec = COMMANDS[name].merge
+    assert spec is not None
+    report = sharding.merge(parts, spec)
+    report.notes[:0] = notes
+    report.meta["year"] = year
+    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    return report
 
 
 def run(name: str, data, year: int | None = None, township: str | None = None,

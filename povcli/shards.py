@@ -131,24 +131,100 @@ def _summary_extra(ledgers: LedgerSet, year: int) -> dict:
 EXTRA: dict[str, Callable[[LedgerSet, int], dict]] = {"summary": _summary_extra}
 
 
-def compute(name: str, ledgers: LedgerSet, year: int | None, options: dict):
+def compute(name: str, ledgers: LedgerSet, year: int | None, options: dict,
+            township: str | None = None, village: str | None = None):
     """One shard's report (api.build, the same code as the whole set) and the extra
-    values its merge needs: (Report, dict)."""
+    values its merge needs: (Report, dict); None when the area asked for has no
+    household in this shard."""
     from .api import OWN_REGISTRATION, build
     from .model import restrict
 
-    ledgers = restrict(ledgers, registered_only=name not in OWN_REGISTRATION)
+    if township or village:
+        hh = ledgers.frame("households")
+        here = np.ones(len(hh), dtype=bool)
+        if township:
+            here &= (hh["township"] == township).to_numpy(dtype=bool, na_value=False)
+        if village:
+            here &= (hh["village"] == village).to_numpy(dtype=bool, na_value=False)
+        if not here.any():
+            return None
+    ledgers = restrict(ledgers, township, village, registered_only=name not in OWN_REGISTRATION)
     report = build(name, ledgers, year, None, None, False, **options)
     extra = EXTRA[name](ledgers, report.meta["year"]) if name in EXTRA else {}
     return report, extra
 
 
-def compute_stored(name: str, dataset: str, shard: int, year: int | None, options: dict):
-    """compute() of one shard of a shard dataset on disk (cache.read_shard): what a
-    worker runs when the shards are files it can read itself."""
+def compute_stored(name: str, dataset: str, shard: int, year: int | None, options: dict,
+                   township: str | None = None, village: str | None = None,
+                   names: list[str] | None = None):
+    """compute() of one shard of a shard dataset on disk (cache.read_shard): what runs
+    when the shards are files, one shard in memory at a time."""
     from . import cache
 
-    return compute(name, cache.read_shard(dataset, shard), year, options)
+    return compute(name, cache.read_shard(dataset, shard, names), year, options, township,
+                   village)
+
+
+# --------------------------------------------------------------------------- datasets
+
+def file_keys(folder, names: list[str] | None, encoding: str | None) -> dict[str, str] | None:
+    """The cache keys of the files a report reads (as read_ledgers chooses them), from
+    their stat alone; None when any cannot be keyed (then the set is read)."""
+    from . import cache
+    from .ledgers import find_files
+    from .schema import LEDGERS
+
+    try:
+        files, findings = find_files(folder)
+    except OSError:
+        return None
+    if findings or "households" not in files or "members" not in files:
+        return None
+    wanted = list(LEDGERS) if names is None else ["households", "members", *names]
+    keys = {}
+    for name in dict.fromkeys(wanted):
+        if name in files:
+            key = cache.file_key(files[name], encoding)
+            if key is None:
+                return None
+            keys[name] = key
+    return keys
+
+
+def describe(ledgers: LedgerSet) -> dict:
+    """What a dataset keeps beside the shards: each file's place, encoding and header
+    names, the set's latest year and its areas (for the default year and --township
+    without reading every shard)."""
+    from .model import latest_year
+
+    hh = ledgers.frame("households")
+    areas = hh[["township", "village"]].astype(object).drop_duplicates()
+    return {
+        "folder": str(ledgers.folder),
+        "ledgers": {n: {"path": str(one.path), "encoding": one.encoding,
+                        "headers": one.headers, "sheet": one.sheet}
+                    for n, one in ledgers.loaded.items()},
+        "latest_year": latest_year(ledgers),
+        "areas": [[None if pd.isna(t) else t, None if pd.isna(v) else v]
+                  for t, v in areas.itertuples(index=False)],
+        "keys": ledgers.cache_keys,
+    }
+
+
+def check_area(meta: dict, township: str | None, village: str | None) -> None:
+    """The error restrict() gives for an area with no household, from the dataset's
+    list of areas."""
+    from .ledgers import LedgerSet, LoadedLedger
+    from .model import restrict
+    from .schema import LEDGERS
+
+    if not township and not village:
+        return
+    hh = pd.DataFrame(meta["areas"], columns=["township", "village"], dtype=object)
+    hh = hh.assign(household_id=[str(i) for i in range(len(hh))])
+    one = LoadedLedger(LEDGERS["households"], meta["folder"], "utf-8", hh)
+    restrict(LedgerSet(meta["folder"], {"households": one}, {}), township, village,
+             registered_only=False)
 
 
 # --------------------------------------------------------------------------- merge
@@ -288,15 +364,17 @@ def _client(scheduler):
 
 
 def run_map(name: str, shards: list, year: int | None, options: dict,
-            scheduler=None, stored: str | None = None) -> list[tuple]:
-    """compute() over every shard: here, one after the other, or on a Dask cluster.
-    `stored`: the shard dataset's folder (shards are then shard numbers, each worker
-    reads its own shard from the files)."""
+            scheduler=None, stored: str | None = None, township: str | None = None,
+            village: str | None = None, names: list[str] | None = None) -> list[tuple]:
+    """compute() over every shard: here, one after the other, or on a Dask cluster;
+    the shards without a household of the area left out. `stored`: the shard dataset's
+    folder (shards are then shard numbers, and each is read where it is computed, one
+    in memory at a time)."""
     fn: Callable = compute if stored is None else compute_stored
-    args = [(name, s, year, options) if stored is None else (name, stored, s, year, options)
-            for s in shards]
+    args = [(name, s, year, options, township, village) if stored is None else
+            (name, stored, s, year, options, township, village, names) for s in shards]
     if scheduler is None:
-        return [fn(*a) for a in args]
+        return [p for p in (fn(*a) for a in args) if p is not None]
     from dask.distributed import KilledWorker
 
     client, own = _client(scheduler)
@@ -306,7 +384,7 @@ def run_map(name: str, shards: list, year: int | None, options: dict,
         # data would be lost with it). A shard dataset's tasks carry only a shard number.
         futures = [client.submit(fn, *a, pure=False) for a in args]
         try:
-            return client.gather(futures)
+            return [p for p in client.gather(futures) if p is not None]
         except KilledWorker as exc:
             raise UsageError(
                 f"the Dask cluster lost the workers computing a shard too often ({exc}): "

@@ -262,3 +262,111 @@ def test_a_scheduler_out_of_reach_is_a_usage_error_with_words(run):
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- the dataset
+
+def _dataset(name="subsidies"):
+    from povcli import cache
+
+    found = sorted(p for p in cache.folder().iterdir() if p.name.startswith("shards-"))
+    assert found, "no shard dataset was written"
+    return found
+
+
+@pytest.mark.parametrize("name", SHARDABLE)
+def test_a_warm_run_reads_the_shard_dataset_not_the_files(name, generated, monkeypatch):
+    for options in VARIANTS.get(name, [{}]):
+        whole = render.to_csv(api.run(name, generated, **options))
+        for s in (1, 3, 7):
+            cold = api.run_sharded(name, generated, s, **options)
+            assert render.to_csv(cold) == whole, (name, options, s)
+    with monkeypatch.context() as m:  # warm: the files are never read again
+        m.setattr(api, "open_ledgers", lambda *a, **k: pytest.fail("read the files again"))
+        for options in VARIANTS.get(name, [{}]):
+            whole = render.to_csv(api.build(name, _whole(generated, name), **options))
+            for s in (1, 3, 7):
+                warm = api.run_sharded(name, generated, s, **options)
+                assert render.to_csv(warm) == whole, (name, options, s)
+
+
+def _whole(data, name):
+    from povcli.ledgers import open_ledgers
+
+    spec = COMMANDS[name]
+    return open_ledgers(data, None if spec.reads is None else list(spec.reads))
+
+
+def test_a_warm_run_cuts_an_area_and_says_an_unknown_one(generated, monkeypatch):
+    ledgers = api.open_ledgers(generated, "exits")
+    township = ledgers.frame("households")["township"].iloc[0]
+    whole = render.to_csv(api.build("exits", ledgers, township=township, by="village"))
+    api.run_sharded("exits", generated, 3)  # cold: writes the dataset
+    monkeypatch.setattr(api, "open_ledgers", lambda *a, **k: pytest.fail("read the files"))
+    warm = api.run_sharded("exits", generated, 3, township=township, by="village")
+    assert render.to_csv(warm) == whole and warm.meta["area"] == township
+    with pytest.raises(UsageError) as exc:
+        api.run_sharded("exits", generated, 3, township="no such township")
+    assert "no household is in township 'no such township'" in str(exc.value)
+
+
+def test_the_dataset_is_private_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    data = _movers(tmp_path / "m")
+    old = os.umask(0)
+    try:
+        api.run_sharded("subsidies", data, 3)
+    finally:
+        os.umask(old)
+    (path,) = _dataset()
+    modes = []
+    for root, dirs, files in os.walk(path):
+        modes += [stat.S_IMODE(os.lstat(os.path.join(root, d)).st_mode) for d in dirs]
+        modes += [-stat.S_IMODE(os.lstat(os.path.join(root, f)).st_mode) for f in files]
+    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o700
+    assert set(modes) == {0o700, -0o600}, sorted(set(modes))
+    assert not [p for p in path.parent.iterdir() if ".tmp" in p.name]  # renamed whole
+
+
+def test_a_damaged_or_stale_dataset_is_never_trusted(tmp_path):
+    data = _movers(tmp_path / "m")
+    whole = render.to_csv(api.run("subsidies", data, year=2016))
+    api.run_sharded("subsidies", data, 3, year=2016)
+    (path,) = _dataset()
+    part = next(path.glob("subsidies/shard=*/part.parquet"))
+    part.write_bytes(part.read_bytes()[:-9] + b"123456789")  # a damaged part
+    assert render.to_csv(api.run_sharded("subsidies", data, 3, year=2016)) == whole
+    assert render.to_csv(api.run_sharded("subsidies", data, 3, year=2016)) == whole
+    # an edited ledger: another key, another dataset; the figures follow the edit
+    sub = data / "subsidies.csv"
+    sub.write_text(sub.read_text(encoding="utf-8").replace(",500,", ",700,"), encoding="utf-8")
+    edited = render.to_csv(api.run("subsidies", data, year=2016))
+    assert edited != whole
+    assert render.to_csv(api.run_sharded("subsidies", data, 3, year=2016)) == edited
+    assert len(_dataset()) == 2
+
+
+def test_cache_clear_and_info_count_the_datasets(tmp_path):
+    from povcli import cache
+
+    api.run_sharded("changes", _movers(tmp_path / "m"), 2)
+    assert cache.info()["entries"] >= 1 and cache.info()["bytes"] > 0
+    assert cache.clear() >= 1
+    assert not [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+
+
+def test_duckdb_reads_the_dataset_as_it_is(generated):
+    duckdb = pytest.importorskip("duckdb")
+    api.run_sharded("subsidies", generated, 4)
+    (path,) = _dataset()
+    ledgers = _whole(generated, "subsidies")
+    rows = duckdb.sql(f"SELECT shard, count(*) AS n, count(DISTINCT household_id) AS h FROM "
+                      f"read_parquet('{path}/subsidies/*/*.parquet', hive_partitioning=true) "
+                      "GROUP BY shard ORDER BY shard").fetchall()
+    assert [r[0] for r in rows] == [0, 1, 2, 3]
+    assert sum(r[1] for r in rows) == len(ledgers.frame("subsidies"))
+    total = duckdb.sql(f"SELECT count(DISTINCT household_id) FROM read_parquet("
+                       f"'{path}/subsidies/*/*.parquet')").fetchall()[0][0]
+    assert total == sum(r[2] for r in rows)  # no household in two shards
