@@ -122,6 +122,7 @@ class Job:
     show_ids: bool = False
     scheduler: str | None = None  # a Dask scheduler's address: the shards run there
     shards: int | None = None  # household shards computed one by one and merged
+    memory: str | None = None  # the memory a run may take (--memory, POVCLI_MEMORY_BUDGET)
     lang: str = "en"
     folder: Path | None = None
     sample: bool = False
@@ -294,6 +295,11 @@ SchedulerOpt = Annotated[Optional[str], typer.Option(
 ShardsOpt = Annotated[Optional[int], typer.Option(
     "--shards", min=1, help="Compute the report per household shard and merge (default with "
     "--scheduler: 16). The same figures.", show_default=False)]
+MemoryOpt = Annotated[Optional[str], typer.Option(
+    "--memory", help="Memory the run may take, e.g. 8G (default $POVCLI_MEMORY_BUDGET, else "
+    "half the machine's): ledgers larger than it are computed per household shard, kept "
+    "in the cache as Parquet shards for the next run. The same figures.",
+    show_default=False)]
 
 # commands with a --list form
 LISTING = {"summary", "exits", "changes", "subsidies", "projects", "pairing", "villages",
@@ -327,12 +333,13 @@ def _shared(spec: Command) -> list[inspect.Parameter]:
           inspect.Parameter("show_ids", kw, default=False, annotation=ShowIdsOpt)]
     if spec.merge is not None:  # reports that merge per household shard
         p += [inspect.Parameter("scheduler", kw, default=None, annotation=SchedulerOpt),
-              inspect.Parameter("shards", kw, default=None, annotation=ShardsOpt)]
+              inspect.Parameter("shards", kw, default=None, annotation=ShardsOpt),
+              inspect.Parameter("memory", kw, default=None, annotation=MemoryOpt)]
     return p
 
 
 SHARED = ("data", "year", "township", "village", "listing", "fmt", "output", "encoding",
-          "lang_option", "show_ids", "scheduler", "shards")
+          "lang_option", "show_ids", "scheduler", "shards", "memory")
 
 
 def command(name: str):
@@ -565,13 +572,54 @@ def _report(job: Job, **options):
     """Read what the command reads, build its report (api.build: the year, the area)."""
     from . import api
 
+    shards = _shards(job)
+    if shards:
+        return _sharded(job, shards, options), None
     ledgers = _load(job)
-    scheduler = job.scheduler or os.environ.get("POVCLI_SCHEDULER") or None
-    if job.spec.merge is not None and (scheduler or job.shards):
-        return api.build_sharded(job.spec.name, ledgers, job.shards or 16, scheduler, job.year,
-                                 job.township, job.village, job.listing, **options), ledgers
     return api.build(job.spec.name, ledgers, job.year, job.township, job.village,
                      job.listing, **options), ledgers
+
+
+def _scheduler(job: Job) -> str | None:
+    return job.scheduler or os.environ.get("POVCLI_SCHEDULER") or None
+
+
+def _shards(job: Job) -> int:
+    """How many household shards the report is computed in (0: the whole set at once):
+    --shards; else 16 on a Dask cluster; else as many as keep the ledgers within the
+    memory budget."""
+    if job.spec.merge is None or job.listing:
+        return 0
+    if job.shards:
+        return job.shards
+    if _scheduler(job):
+        return 16
+    from . import shards
+
+    try:
+        budget = shards.memory_budget(job.memory)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    job.folder = resolve_data(job)
+    return shards.shards_for(job.folder, job.spec.reads, budget)
+
+
+def _sharded(job: Job, shards: int, options: dict, name: str | None = None):
+    """The report computed per household shard (api.run_sharded), from the cache's
+    Parquet shards when the files have not changed since they were written."""
+    from . import api, cache
+    from .ledgers import find_files
+
+    if job.folder is None:
+        job.folder = resolve_data(job)
+    try:
+        files, _ = find_files(job.folder)
+        job.ledger_files = {n: s.path for n, s in files.items()}
+    except OSError:
+        pass
+    return api.run_sharded(name or job.spec.name, job.folder, shards, _scheduler(job), job.year,
+                           job.township, job.village, job.listing, job.encoding,
+                           use_cache=cache.enabled() and not State.no_cache, **options)
 
 
 @command("summary")
@@ -583,6 +631,15 @@ def summary(job: Job):
     if job.listing:
         return _emit(report, job)
     y = int(reports.metric_value(report, "year"))
+    if ledgers is None:  # computed per shard: so are the tables beside it
+        def dashboard(lang):
+            job.year = y
+            shards = _shards(job)
+            ch = _sharded(job, shards, {}, "changes") if "changes" in job.ledger_files else None
+            sub = _sharded(job, shards, {}, "subsidies") if "subsidies" in job.ledger_files \
+                else None
+            return render.summary_dashboard(report, ch, sub, lang)
+        return _emit(report, job, table=dashboard)
     ledgers = restrict(ledgers, job.township, job.village)
 
     def dashboard(lang):

@@ -370,3 +370,33 @@ def test_duckdb_reads_the_dataset_as_it_is(generated):
     total = duckdb.sql(f"SELECT count(DISTINCT household_id) FROM read_parquet("
                        f"'{path}/subsidies/*/*.parquet')").fetchall()[0][0]
     assert total == sum(r[2] for r in rows)  # no household in two shards
+
+
+def test_ledgers_over_the_memory_budget_run_in_shards(run):
+    from povcli import cache
+
+    for name in ("summary", "exits", "subsidies"):
+        for fmt in ("csv", "table", "json"):
+            whole = run(name, "--data", SAMPLE, "--format", fmt)
+            small = run(name, "--data", SAMPLE, "--format", fmt, "--memory", "100K")
+            assert whole.exit_code == small.exit_code == 0, small.stderr
+            assert small.stdout == whole.stdout, (name, fmt)
+            assert small.stderr == whole.stderr
+    assert [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+    by_env = run("changes", "--data", SAMPLE, "--format", "csv",
+                 env={"POVCLI_MEMORY_BUDGET": "64K"})
+    assert by_env.stdout == run("changes", "--data", SAMPLE, "--format", "csv").stdout
+    bad = run("exits", "--data", SAMPLE, "--memory", "lots")
+    assert bad.exit_code == 2 and "a memory budget is a size such as 8G" in bad.stderr
+
+
+def test_the_memory_budget_decides_the_shards(tmp_path):
+    assert shards.memory_budget("8G") == 8 << 30
+    assert shards.memory_budget("512M") == 512 << 20
+    assert shards.memory_budget(None) > 0
+    with pytest.raises(ValueError):
+        shards.memory_budget("-1G")
+    size = sum(p.stat().st_size for p in SAMPLE.iterdir())
+    assert shards.shards_for(SAMPLE, None, 1 << 40) == 0
+    many = shards.shards_for(SAMPLE, None, size)
+    assert many >= 2 and many >= shards.shards_for(SAMPLE, None, size * 2)
