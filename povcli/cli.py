@@ -161,7 +161,32 @@ def _err(text: str, show_ids: bool = False) -> None:
 def _note(job: Job, text: str) -> None:
     if hasattr(text, "in_lang"):  # a note that can say itself in the user's language
         text = text.in_lang(job.lang)
-    _err(say("cli.note", job.lang, text=text), job.show_ids)
+    line = say("cli.note", job.lang, text=text)
+    width = _stderr_width()
+    _err(wrapped(line, width) if width else line, job.show_ids)
+
+
+def _stderr_width() -> int | None:
+    """The terminal's width when stderr is one (notes are wrapped there), else None."""
+    try:
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    import shutil
+    return shutil.get_terminal_size().columns
+
+
+def wrapped(text: str, width: int) -> str:
+    """A note wrapped at word boundaries for a terminal `width` cells wide: the terminal
+    itself would cut 'for' into 'f' and 'or'. Chinese is two cells a character."""
+    import io
+
+    from rich.console import Console
+    sink = io.StringIO()
+    Console(file=sink, width=max(width, 20), color_system=None, highlight=False,
+            emoji=False, markup=False).print(text, overflow="fold")
+    return "\n".join(line.rstrip() for line in sink.getvalue().rstrip("\n").split("\n"))
 
 
 def _stdout_is_terminal() -> bool:
@@ -312,8 +337,16 @@ def _format_option(spec: Command):
     choices = Enum(f"{spec.name.title()}Format", {f: f for f in spec.formats}, type=str)
     return Annotated[Optional[choices], typer.Option(  # type: ignore[valid-type]
         "--format", "-f", help="Output format: " + ", ".join(spec.formats) + ". Default: "
-        + ("table on a terminal, csv when piped, " if "csv" in spec.formats else "")
-        + "or from the extension of -o.", show_default=False)]
+        + "from the extension of -o, else " + _default_format(spec.formats) + ".",
+        show_default=False)]
+
+
+def _default_format(formats: tuple[str, ...]) -> str:
+    """What output.choose picks without --format or -o, in words for --help."""
+    if "table" not in formats:  # report: a file, named after the year
+        return f"{formats[0]}, written to report_YEAR.{formats[0]} on a terminal"
+    piped = "csv" if "csv" in formats else "plain text"
+    return f"a table on a terminal, {piped} when piped"
 
 
 def _shared(spec: Command) -> list[inspect.Parameter]:

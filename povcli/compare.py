@@ -155,6 +155,8 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
         s = frame[col]
         if s.dtype.kind == "M":
             s = s.dt.strftime("%Y-%m-%d")
+        elif s.dtype.kind == "f":  # 600 as the ledger wrote it, not 600.0
+            s = s.map(lambda x: x if pd.isna(x) else str(_whole(x)))
         out[col] = s.astype(object).where(s.notna(), "").astype(str)
     return out
 

@@ -307,6 +307,12 @@ def test_diff_list_names_the_altered_columns_and_masks_ids(run):
     assert "220503194503024019" in shown.stdout
 
 
+def test_diff_shows_amounts_as_the_ledger_wrote_them(run):
+    listed = rows(run("diff", DIFF / "2017", DIFF / "2018", "--list", "-f", "csv"))
+    (paid,) = [r for r in listed if r["key"] == "PZ2017-101"]
+    assert "amount=600;" in paid["new"] and "600.0" not in paid["new"]
+
+
 def test_diff_bad_export_exits_2(run, tmp_path):
     shutil.copytree(DIFF / "2018", tmp_path / "x")
     (tmp_path / "x" / "exits.csv").write_text(
