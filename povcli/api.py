@@ -163,12 +163,13 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
     return report
 
 
-def shardable(name: str, listing: bool = False) -> bool:
+def shardable(name: str, listing: bool = False, options: dict | None = None) -> bool:
     """Whether report `name` can be computed per household shard and merged exactly
     (the registry's `merge` column; listings are the rows themselves: whole set)."""
     spec = COMMANDS.get(name)
-    return spec is not None and spec.merge is not None and not listing \
-        and name not in OWN_AREA
+    merge = spec.merge if spec is not None else None
+    return merge is not None and not listing and name not in OWN_AREA \
+        and not any((options or {}).get(o) for o in merge.whole_when)
 
 
 def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int | None = None,
@@ -181,7 +182,7 @@ def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int
     from . import shards as sharding
     from .model import restrict
 
-    if not shardable(name, listing):
+    if not shardable(name, listing, options):
         return build(name, ledgers, year, township, village, listing, **options)
     notes = []
     if year is None and name in ONE_YEAR:
@@ -211,7 +212,7 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
     from . import shards as sharding
 
     spec = COMMANDS.get(name)
-    if spec is None or not shardable(name, listing):
+    if spec is None or not shardable(name, listing, options):
         return run(name, data, year, township, village, listing, encoding, **options)
     names = None if spec.reads is None else list(spec.reads)
     keyed = use_cache and cache.enabled()

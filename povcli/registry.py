@@ -37,6 +37,8 @@ class Merge:
 
     sums: tuple[str, ...] = ()
     cents: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()  # metrics computed from the merged shards (shards.py)
+    whole_when: tuple[str, ...] = ()  # options whose variant runs on the whole set
     ratios: tuple[tuple[str, str, str], ...] = ()
     same: tuple[str, ...] = ()
     distinct: tuple[str, ...] = ()
@@ -108,7 +110,11 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "Pairing (包保帮扶): households covered, leaders, units, cadres, households per "
             "cadre.",
             "包保帮扶：覆盖户数、包保领导、帮扶单位、结对帮扶责任人和每人帮扶户数。",
-            reads=("changes", "exits", "pairings"), needs=("pairings",)),
+            reads=("changes", "exits", "pairings"), needs=("pairings",), merge=Merge(
+                metric=True, same=("year",), distinct=("leaders", "units", "cadres"),
+                derived=("households_per_cadre_min", "households_per_cadre_median",
+                         "households_per_cadre_max"),
+                whole_when=("uncovered",))),
     Command("villages", "Programs",
             "Villages (行政村) at year end: rural population, people on the rolls, poor people, "
             "poverty incidence, exit year and threshold, paired enterprise.",

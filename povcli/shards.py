@@ -128,7 +128,31 @@ def _summary_extra(ledgers: LedgerSet, year: int) -> dict:
     return out
 
 
-EXTRA: dict[str, Callable[[LedgerSet, int], dict]] = {"summary": _summary_extra}
+def _pairing_extra(ledgers: LedgerSet, year: int) -> dict:
+    """pairing's ids that can cross shards (leaders, units, cadres) and each cadre's
+    households (a household is in one shard: the loads add up)."""
+    from .programs import _pairing_rows
+
+    pairs = _pairing_rows(ledgers, year)[2]
+    load = pairs.drop_duplicates(["cadre", "household_id"]).groupby("cadre").size()
+    return {"leaders": set(pairs["leader"].dropna().tolist()),
+            "units": set(pairs["unit"].dropna().tolist()),
+            "cadres": set(pairs["cadre"].dropna().tolist()), "_load": load.to_dict()}
+
+
+def _pairing_derived(extras: list[dict]) -> dict:
+    """Households per cadre, from every shard's load of each cadre."""
+    load = pd.Series([n for e in extras for n in e["_load"].values()],
+                     index=[c for e in extras for c in e["_load"]], dtype="int64")
+    load = load.groupby(level=0).sum()
+    return {"households_per_cadre_min": int(load.min()) if len(load) else None,
+            "households_per_cadre_median": float(load.median()) if len(load) else None,
+            "households_per_cadre_max": int(load.max()) if len(load) else None}
+
+
+EXTRA: dict[str, Callable[[LedgerSet, int], dict]] = {"summary": _summary_extra,
+                                                      "pairing": _pairing_extra}
+DERIVED: dict[str, Callable[[list[dict]], dict]] = {"pairing": _pairing_derived}
 
 
 def compute(name: str, ledgers: LedgerSet, year: int | None, options: dict,
@@ -322,12 +346,16 @@ def _merge_metrics(parts: list[tuple], spec) -> pd.DataFrame:
         elif key in spec.distinct:
             sets = [c for c in column if isinstance(c, set)]
             merged[key] = len(set().union(*sets)) if sets else column[0]
+        elif key in spec.derived or any(isinstance(c, dict) for c in column):
+            continue  # computed below from every shard's extra values
         elif key not in ratio_of:
             merged[key] = _add(column)
             if key in spec.cents and merged[key] is not None:
                 merged[key] = round(float(merged[key]), 2)
     for col, (num, den) in ratio_of.items():
         merged[col] = _ratio(merged.get(num), merged.get(den))
+    if spec.derived:
+        merged.update(DERIVED[parts[0][0].name]([extra for _, extra in parts]))
     return pd.DataFrame({"metric": order,
                          "value": pd.Series([merged.get(m) for m in order], dtype=object)})
 
