@@ -203,11 +203,13 @@ def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int
 def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | None = None,
                 township: str | None = None, village: str | None = None,
                 listing: bool = False, encoding: str | None = None, use_cache: bool = True,
-                **options):
+                workers: int | None = 1, **options):
     """run(), computed per household shard and merged (build_sharded). With use_cache
     (and the cache enabled), the shards are kept as a household-partitioned Parquet
     dataset in the cache (cache.py): a later run whose files have not changed reads one
-    shard at a time and never holds the whole set."""
+    shard at a time and never holds the whole set, in `workers` processes (None: one a
+    core when the set is large; from a script, more than one needs the
+    `if __name__ == "__main__":` guard)."""
     from . import cache
     from . import shards as sharding
 
@@ -217,25 +219,41 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
     names = None if spec.reads is None else list(spec.reads)
     keyed = use_cache and cache.enabled()
     keys = sharding.file_keys(Path(data), names, encoding) if keyed else None
-    path = cache.dataset_path(cache.set_key(list(keys.values())), shards) if keys else None
+    key = cache.set_key(list(keys.values())) if keys else None
+    path = cache.dataset_path(key, shards) if key else None
     meta = cache.dataset_meta(path) if path else None
-    if meta is not None and meta.get("keys") == keys:
+    if path is not None and meta is not None and meta.get("keys") == keys:
         try:
-            return _from_dataset(name, path, meta, shards, scheduler, year, township, village,
-                                 options)
+            return _sharded(name, meta, shards, scheduler, year, township, village, options,
+                            stored=str(path), workers=workers)
         except cache.Damaged:
             cache.drop(path.name)  # never trusted: read the files again and rebuild it
-    ledgers = open_ledgers(data, name, encoding, use_cache=keyed)
-    if keyed and ledgers.cache_keys == keys:
-        parts = sharding.split(ledgers, shards)
-        cache.store_dataset(cache.set_key(list(keys.values())), parts,
-                            sharding.describe(ledgers))
-    return build_sharded(name, ledgers, shards, scheduler, year, township, village, listing,
-                         **options)
+    # read whole once (no per-file cache entries: the shards are the cache of this set)
+    ledgers = open_ledgers(data, name, encoding)
+    if scheduler is not None or not (keys and key and set(keys) == set(ledgers.loaded)):
+        return build_sharded(name, ledgers, shards, scheduler, year, township, village,
+                             listing, **options)
+    # cut the set one shard at a time: each written to the dataset, then computed
+    meta = sharding.describe(ledgers, keys)
+    writer = cache.DatasetWriter(key, shards)
+    try:
+        def computed():
+            for k, shard in enumerate(sharding.each_shard(ledgers, shards)):
+                writer.add(k, shard)
+                yield shard
+        report = _sharded(name, meta, shards, None, year, township, village, options,
+                          shard_sets=computed())
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish(meta)
+    return report
 
 
-def _from_dataset(name, path, meta, shards, scheduler, year, township, village, options):
-    """The report from a shard dataset, one shard read and computed at a time."""
+def _sharded(name, meta, shards, scheduler, year, township, village, options, stored=None,
+             shard_sets=None, workers: int | None = 1):
+    """The report from shards: a dataset's (`stored`, read where each is computed) or
+    ledger sets given one at a time (`shard_sets`); `meta` as shards.describe."""
     from . import shards as sharding
 
     notes = []
@@ -246,8 +264,12 @@ def _from_dataset(name, path, meta, shards, scheduler, year, township, village, 
         notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
                       {"year": year}))
     sharding.check_area(meta, township, village)
-    parts = sharding.run_map(name, list(range(shards)), year, options, scheduler, str(path),
-                             township, village)
+    if stored is not None:
+        parts = sharding.run_map(name, list(range(shards)), year, options, scheduler, stored,
+                                 township, village, workers=workers)
+    else:
+        parts = [p for p in (sharding.compute(name, s, year, options, township, village)
+                             for s in shard_sets) if p is not None]
     spec = COMMANDS[name].merge
     assert spec is not None
     report = sharding.merge(parts, spec)

@@ -27,6 +27,12 @@ Parquet bytes and of the entry's description, checked on every load: a damaged e
 is never trusted, it is dropped and rebuilt with a note. Entries are written under a
 temporary name and renamed; nothing half-written is left behind. A cache that cannot
 be written (read-only, full disk) is never a reason to fail a command.
+
+Shard datasets. A ledger set computed per household shard (shards.py: `--shards`,
+`--memory`, `--scheduler`) is kept as a household-partitioned Parquet dataset,
+`shards-<set key>-<S>/<ledger>/shard=K/part.parquet`, under the same rules (private,
+renamed whole, checksummed, keyed on every file's identity, pruned and cleared with the
+rest): see "shard datasets" below.
 """
 
 from __future__ import annotations
@@ -400,43 +406,74 @@ def _tree_bytes(path: Path) -> int:
     return total
 
 
+class DatasetWriter:
+    """Writes a shard dataset one shard at a time (only one shard's frames need be held
+    beside the set), then renames it into place whole; nothing is left behind when it
+    cannot be written or is not finished. Every method swallows the cache's errors."""
+
+    def __init__(self, key: str, shards: int):
+        self.target = dataset_path(key, shards)
+        self.digests: dict[str, str] = {}
+        self.tmp: Path | None = None
+        try:
+            _make_folder(folder())
+            _remove_stale(folder())
+            self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp", dir=folder()))
+        except Exception:  # noqa: BLE001 - the figures never depend on the cache
+            self.tmp = None
+
+    def _mkdir(self, path: Path) -> None:
+        if not path.is_dir():
+            os.mkdir(path, 0o700)
+            os.chmod(path, 0o700)
+
+    def add(self, shard: int, ledgers) -> None:
+        if self.tmp is None:
+            return
+        try:
+            for name, one in ledgers.loaded.items():
+                sink = pa.BufferOutputStream()
+                pq.write_table(pa.Table.from_pandas(one.frame, preserve_index=True), sink)
+                data = sink.getvalue().to_pybytes()
+                self._mkdir(self.tmp / name)
+                self._mkdir(self.tmp / name / f"shard={shard}")
+                _write(self.tmp / name / f"shard={shard}" / "part.parquet", data)
+                self.digests[f"{name}/{shard}"] = hashlib.sha256(data).hexdigest()
+        except Exception:  # noqa: BLE001
+            self.abort()
+
+    def finish(self, meta: dict) -> Path | None:
+        if self.tmp is None:
+            return None
+        try:
+            meta = {**meta, "schema": SCHEMA, "shards": int(self.target.name.rsplit("-", 1)[1]),
+                    "parts": self.digests}
+            _write(self.tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+            if os.path.lexists(self.target):
+                _remove(self.target)
+            os.rename(self.tmp, self.target)
+            self.tmp = None
+            os.utime(self.target)
+            prune(max_bytes())
+            return self.target
+        except Exception:  # noqa: BLE001
+            return None
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
 def store_dataset(key: str, parts: list, meta: dict) -> Path | None:
     """Write the shards (ledger sets of shards.split) as the dataset of set `key`; its
     path, or None when the cache cannot be written (never a reason to fail)."""
-    base = folder()
-    tmp = None
-    try:
-        _make_folder(base)
-        _remove_stale(base)
-        target = dataset_path(key, len(parts))
-        tmp = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp", dir=base))
-        digests: dict[str, str] = {}
-        for name in parts[0].loaded:
-            os.mkdir(tmp / name, 0o700)
-            os.chmod(tmp / name, 0o700)
-            for k, part in enumerate(parts):
-                sink = pa.BufferOutputStream()
-                pq.write_table(pa.Table.from_pandas(part.frame(name), preserve_index=True),
-                               sink)
-                data = sink.getvalue().to_pybytes()
-                os.mkdir(tmp / name / f"shard={k}", 0o700)
-                os.chmod(tmp / name / f"shard={k}", 0o700)
-                _write(tmp / name / f"shard={k}" / "part.parquet", data)
-                digests[f"{name}/{k}"] = hashlib.sha256(data).hexdigest()
-        meta = {**meta, "schema": SCHEMA, "shards": len(parts), "parts": digests}
-        _write(tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
-        if os.path.lexists(target):
-            _remove(target)
-        os.rename(tmp, target)
-        tmp = None
-        os.utime(target)
-        prune(max_bytes())
-        return target
-    except Exception:  # noqa: BLE001 - the figures never depend on the cache being written
-        return None
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    writer = DatasetWriter(key, len(parts))
+    for k, part in enumerate(parts):
+        writer.add(k, part)
+    return writer.finish(meta)
 
 
 def _private_dir(path: Path) -> bool:

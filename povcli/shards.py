@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -91,20 +92,23 @@ def assign(ledgers: LedgerSet, shards: int) -> dict[str, np.ndarray]:
     return out
 
 
-def split(ledgers: LedgerSet, shards: int) -> list[LedgerSet]:
-    """The ledger set as `shards` ledger sets of disjoint households."""
+def each_shard(ledgers: LedgerSet, shards: int):
+    """The ledger set as `shards` ledger sets of disjoint households, one at a time."""
     if shards < 1:
         raise UsageError(f"the number of shards must be at least 1 (not {shards})")
     where = assign(ledgers, shards)
-    out = []
     for k in range(shards):
         loaded = {}
         for name, one in ledgers.loaded.items():
             if name in where:
                 one = replace(one, frame=one.frame[where[name] == k])
             loaded[name] = one
-        out.append(replace(ledgers, loaded=loaded))
-    return out
+        yield replace(ledgers, loaded=loaded)
+
+
+def split(ledgers: LedgerSet, shards: int) -> list[LedgerSet]:
+    """The ledger set as `shards` ledger sets of disjoint households."""
+    return list(each_shard(ledgers, shards))
 
 
 # --------------------------------------------------------------------------- one shard
@@ -273,7 +277,7 @@ def file_keys(folder, names: list[str] | None, encoding: str | None) -> dict[str
     return keys
 
 
-def describe(ledgers: LedgerSet) -> dict:
+def describe(ledgers: LedgerSet, keys: dict[str, str]) -> dict:
     """What a dataset keeps beside the shards: each file's place, encoding and header
     names, the set's latest year and its areas (for the default year and --township
     without reading every shard)."""
@@ -289,7 +293,7 @@ def describe(ledgers: LedgerSet) -> dict:
         "latest_year": latest_year(ledgers),
         "areas": [[None if pd.isna(t) else t, None if pd.isna(v) else v]
                   for t, v in areas.itertuples(index=False)],
-        "keys": ledgers.cache_keys,
+        "keys": keys,
     }
 
 
@@ -449,9 +453,53 @@ def _client(scheduler):
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
+# Below this many bytes of Parquet shards, starting processes costs more than it saves.
+PARALLEL_BYTES = 64 << 20
+
+
+def local_workers(stored: str | None, workers: int | None = None) -> int:
+    """Processes for the shards of a dataset on this machine: `workers`, else
+    $POVCLI_WORKERS, else one a core once the dataset is large enough to gain from it; 1
+    for shards in memory. (More than one process starts fresh interpreters that import
+    the main module: a script calling this needs the `if __name__ == "__main__":`
+    guard, as the povcli command has.)"""
+    import os
+
+    if stored is None:
+        return 1
+    if workers:
+        return workers
+    raw = os.environ.get("POVCLI_WORKERS", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    from .cache import _tree_bytes
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+    return cores if _tree_bytes(Path(stored)) >= PARALLEL_BYTES else 1
+
+
+def _on_cores(fn: Callable, args: list, workers: int) -> list:
+    """fn over args in `workers` fresh processes (spawned: a forked copy of a process
+    with Arrow's threads running can hang), results in the order of args."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = list(pool.map(_call, [(fn, a) for a in args]))
+    return [p for p in results if p is not None]
+
+
+def _call(job):
+    fn, args = job
+    return fn(*args)
+
+
 def run_map(name: str, shards: list, year: int | None, options: dict,
             scheduler=None, stored: str | None = None, township: str | None = None,
-            village: str | None = None, names: list[str] | None = None) -> list[tuple]:
+            village: str | None = None, names: list[str] | None = None,
+            workers: int | None = 1) -> list[tuple]:
     """compute() over every shard: here, one after the other, or on a Dask cluster;
     the shards without a household of the area left out. `stored`: the shard dataset's
     folder (shards are then shard numbers, and each is read where it is computed, one
@@ -460,6 +508,9 @@ def run_map(name: str, shards: list, year: int | None, options: dict,
     args = [(name, s, year, options, township, village) if stored is None else
             (name, stored, s, year, options, township, village, names) for s in shards]
     if scheduler is None:
+        workers = min(local_workers(stored, workers), len(args))
+        if workers > 1:  # shards read from their files: one process a core
+            return _on_cores(fn, args, workers)
         return [p for p in (fn(*a) for a in args) if p is not None]
     from dask.distributed import KilledWorker
 

@@ -402,3 +402,17 @@ def test_the_memory_budget_decides_the_shards(tmp_path):
     assert shards.shards_for(SAMPLE, None, 1 << 40) == 0
     many = shards.shards_for(SAMPLE, None, size)
     assert many >= 2 and many >= shards.shards_for(SAMPLE, None, size * 2)
+
+
+def test_shards_from_the_dataset_run_on_both_cores(generated, monkeypatch):
+    whole = render.to_csv(api.run("summary", generated))
+    api.run_sharded("summary", generated, 4)  # cold: writes the dataset
+    monkeypatch.setenv("POVCLI_WORKERS", "2")
+    assert shards.local_workers(str(_dataset()[0])) == 2
+    assert shards.local_workers(str(_dataset()[0]), 3) == 3
+    assert render.to_csv(api.run_sharded("summary", generated, 4, workers=None)) == whole
+    assert render.to_csv(api.run_sharded("exits", generated, 4, workers=2)) == \
+        render.to_csv(api.run("exits", generated))
+    monkeypatch.delenv("POVCLI_WORKERS")
+    assert shards.local_workers(str(_dataset()[0])) == 1  # a small dataset: one process
+    assert shards.local_workers(None) == 1
