@@ -201,6 +201,11 @@ def test_every_report_on_a_dask_cluster_is_the_local_run(cluster, generated):
     # and on a Client already made
     assert render.to_csv(api.run_sharded("subsidies", SAMPLE, 3, client)) == \
         render.to_csv(api.run("subsidies", SAMPLE))
+    # shards from the cache's dataset: each worker reads its own shard's files
+    whole = render.to_csv(api.run("exits", generated))
+    api.run_sharded("exits", generated, 3)  # writes the dataset
+    assert render.to_csv(api.run_sharded("exits", generated, 3, c.scheduler_address)) == whole
+    assert _dataset()  # used, not dropped
 
 
 def _dying(shard, marker, always=False):
