@@ -502,7 +502,7 @@ def dataset_meta(path: str | Path) -> dict | None:
 def read_shard(path: str | Path, shard: int, names: list[str] | None = None):
     """Shard `shard` of a dataset as a LedgerSet (the ledgers `names`, every one when
     None); Damaged when a part is not what was stored."""
-    from .ledgers import LedgerSet, LoadedLedger
+    from .read.loaded import LedgerSet, LoadedLedger
 
     path = Path(path)
     meta = dataset_meta(path)

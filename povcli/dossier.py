@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .messages import Said, define, say
 from .model import Rolls, latest_year, year_end
 from .reports import Report

@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, factorize
+from .read.arrowkit import factorize
+from .read.loaded import LedgerSet
 
 # --------------------------------------------------------------------------- assignment
 
@@ -164,8 +165,9 @@ def compute(name: str, ledgers: LedgerSet, year: int | None, options: dict,
     """One shard's report (api.build, the same code as the whole set) and the extra
     values its merge needs: (Report, dict); None when the area asked for has no
     household in this shard."""
-    from .api import OWN_REGISTRATION, build
+    from .api import build
     from .model import restrict
+    from .registry import COMMANDS
 
     if township or village:
         hh = ledgers.frame("households")
@@ -176,7 +178,8 @@ def compute(name: str, ledgers: LedgerSet, year: int | None, options: dict,
             here &= (hh["village"] == village).to_numpy(dtype=bool, na_value=False)
         if not here.any():
             return None
-    ledgers = restrict(ledgers, township, village, registered_only=name not in OWN_REGISTRATION)
+    ledgers = restrict(ledgers, township, village,
+                       registered_only=not COMMANDS[name].all_households)
     report = build(name, ledgers, year, None, None, False, **options)
     extra = EXTRA[name](ledgers, report.meta["year"]) if name in EXTRA else {}
     return report, extra
@@ -233,7 +236,7 @@ def shards_for(folder, reads, budget: int) -> int:
     bytes: 0 (read them whole) when they fit, else enough for a shard to take a
     quarter of it (the merge, the pandas copies of a shard and the next shard's read
     share the rest)."""
-    from .ledgers import find_files
+    from .read.files import find_files
 
     try:
         files, _ = find_files(folder)
@@ -257,7 +260,7 @@ def file_keys(folder, names: list[str] | None, encoding: str | None) -> dict[str
     """The cache keys of the files a report reads (as read_ledgers chooses them), from
     their stat alone; None when any cannot be keyed (then the set is read)."""
     from . import cache
-    from .ledgers import find_files
+    from .read.files import find_files
     from .schema import LEDGERS
 
     try:
@@ -300,7 +303,7 @@ def describe(ledgers: LedgerSet, keys: dict[str, str]) -> dict:
 def check_area(meta: dict, township: str | None, village: str | None) -> None:
     """The error restrict() gives for an area with no household, from the dataset's
     list of areas."""
-    from .ledgers import LedgerSet, LoadedLedger
+    from .read.loaded import LedgerSet, LoadedLedger
     from .model import restrict
     from .schema import LEDGERS
 

@@ -381,11 +381,10 @@ def test_missed_rate_over_the_unregistered_population_of_the_sampled_villages():
     were visited (200 + 300 people), their four registered households have 10 people on
     the rolls at the end of 2017, and the visited ordinary households counted 4 missed."""
     from povcli import api
-    from povcli.assess import Thresholds
 
     ledgers = api.open_ledgers(ASSESS, "assess")
     frame = api.build("assess", ledgers, 2017,
-                      thresholds=Thresholds(missed_base="village")).frame
+                      missed_base="village").frame
     row = frame[frame["measure"] == "missed_rate"].iloc[0]
     assert (row["numerator"], row["denominator"]) == (4, 500 - 10)
 

@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from povcli import flow, programs, reports, render, summary
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.reports import Report
 
 from conftest import SAMPLE

@@ -214,7 +214,7 @@ def _dying(shard, marker, always=False):
     import os
     from dataclasses import fields
 
-    from povcli.ledgers import LedgerSet
+    from povcli.read.loaded import LedgerSet
 
     class Dying(LedgerSet):
         def frame(self, name):
@@ -298,7 +298,7 @@ def test_a_warm_run_reads_the_shard_dataset_not_the_files(name, generated, monke
 
 
 def _whole(data, name):
-    from povcli.ledgers import open_ledgers
+    from povcli.read.load import open_ledgers
 
     spec = COMMANDS[name]
     return open_ledgers(data, None if spec.reads is None else list(spec.reads))
