@@ -105,6 +105,124 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
     return report
 
 
+def shardable(name: str, listing: bool = False, options: dict | None = None) -> bool:
+    """Whether report `name` can be computed per household shard and merged exactly
+    (the registry's `merge` column; listings are the rows themselves: whole set)."""
+    spec = COMMANDS.get(name)
+    if spec is None or spec.merge is None:
+        return False
+    return not listing and not spec.own_area \
+        and not any((options or {}).get(o) for o in spec.merge.whole_when)
+
+
+def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int | None = None,
+                  township: str | None = None, village: str | None = None,
+                  listing: bool = False, **options):
+    """build(), computed per household shard with the same report code and merged
+    (shards.py); on a Dask cluster when `scheduler` is given (an address such as
+    tcp://host:8786, or a dask.distributed Client). The same report as build(), figure
+    for figure; a report that cannot be merged exactly is built on the whole set."""
+    from . import shards as sharding
+    from .model import restrict
+
+    if not shardable(name, listing, options):
+        return build(name, ledgers, year, township, village, listing, **options)
+    notes = []
+    if year is None and COMMANDS[name].one_year:
+        year = latest_year(ledgers)
+        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
+                      {"year": year}))
+    ledgers = restrict(ledgers, township, village,
+                       registered_only=not COMMANDS[name].all_households)
+    parts = sharding.run_map(name, sharding.split(ledgers, shards), year, options, scheduler)
+    spec = COMMANDS[name].merge
+    assert spec is not None
+    report = sharding.merge(parts, spec)
+    report.notes[:0] = notes
+    report.meta["year"] = year
+    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    return report
+
+
+def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | None = None,
+                township: str | None = None, village: str | None = None,
+                listing: bool = False, encoding: str | None = None, use_cache: bool = True,
+                workers: int | None = 1, **options):
+    """run(), computed per household shard and merged (build_sharded). With use_cache
+    (and the cache enabled), the shards are kept as a household-partitioned Parquet
+    dataset in the cache (cache.py): a later run whose files have not changed reads one
+    shard at a time and never holds the whole set, in `workers` processes (None: one a
+    core when the set is large; from a script, more than one needs the
+    `if __name__ == "__main__":` guard)."""
+    from . import cache
+    from . import shards as sharding
+
+    spec = COMMANDS.get(name)
+    if spec is None or not shardable(name, listing, options):
+        return run(name, data, year, township, village, listing, encoding, **options)
+    names = None if spec.reads is None else list(spec.reads)
+    keyed = use_cache and cache.enabled()
+    keys = sharding.file_keys(Path(data), names, encoding) if keyed else None
+    key = cache.set_key(list(keys.values())) if keys else None
+    path = cache.dataset_path(key, shards) if key else None
+    meta = cache.dataset_meta(path) if path else None
+    if path is not None and meta is not None and meta.get("keys") == keys:
+        try:
+            return _sharded(name, meta, shards, scheduler, year, township, village, options,
+                            stored=str(path), workers=workers)
+        except cache.Damaged:
+            cache.drop(path.name)  # never trusted: read the files again and rebuild it
+    # read whole once (no per-file cache entries: the shards are the cache of this set)
+    ledgers = open_ledgers(data, name, encoding)
+    if scheduler is not None or not (keys and key and set(keys) == set(ledgers.loaded)):
+        return build_sharded(name, ledgers, shards, scheduler, year, township, village,
+                             listing, **options)
+    # cut the set one shard at a time: each written to the dataset, then computed
+    meta = sharding.describe(ledgers, keys)
+    writer = cache.DatasetWriter(key, shards)
+    try:
+        def computed():
+            for k, shard in enumerate(sharding.each_shard(ledgers, shards)):
+                writer.add(k, shard)
+                yield shard
+        report = _sharded(name, meta, shards, None, year, township, village, options,
+                          shard_sets=computed())
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish(meta)
+    return report
+
+
+def _sharded(name, meta, shards, scheduler, year, township, village, options, stored=None,
+             shard_sets=None, workers: int | None = 1):
+    """The report from shards: a dataset's (`stored`, read where each is computed) or
+    ledger sets given one at a time (`shard_sets`); `meta` as shards.describe."""
+    from . import shards as sharding
+
+    notes = []
+    if year is None and COMMANDS[name].one_year:
+        year = meta.get("latest_year")
+        if year is None:
+            raise UsageError.of("cli.no_dated_rows")
+        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
+                      {"year": year}))
+    sharding.check_area(meta, township, village)
+    if stored is not None:
+        parts = sharding.run_map(name, list(range(shards)), year, options, scheduler, stored,
+                                 township, village, workers=workers)
+    else:
+        parts = [p for p in (sharding.compute(name, s, year, options, township, village)
+                             for s in shard_sets) if p is not None]
+    spec = COMMANDS[name].merge
+    assert spec is not None
+    report = sharding.merge(parts, spec)
+    report.notes[:0] = notes
+    report.meta["year"] = year
+    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    return report
+
+
 def run(name: str, data, year: int | None = None, township: str | None = None,
         village: str | None = None, listing: bool = False, encoding: str | None = None,
         **options):

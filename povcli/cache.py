@@ -27,6 +27,12 @@ Parquet bytes and of the entry's description, checked on every load: a damaged e
 is never trusted, it is dropped and rebuilt with a note. Entries are written under a
 temporary name and renamed; nothing half-written is left behind. A cache that cannot
 be written (read-only, full disk) is never a reason to fail a command.
+
+Shard datasets. A ledger set computed per household shard (shards.py: `--shards`,
+`--memory`, `--scheduler`) is kept as a household-partitioned Parquet dataset,
+`shards-<set key>-<S>/<ledger>/shard=K/part.parquet`, under the same rules (private,
+renamed whole, checksummed, keyed on every file's identity, pruned and cleared with the
+rest): see "shard datasets" below.
 """
 
 from __future__ import annotations
@@ -221,7 +227,7 @@ def _remove_stale(base: Path) -> None:
     """Half-written entries of runs that died (killed, power cut) long enough ago."""
     now = time.time()
     for name in os.listdir(base):
-        if _TMP.fullmatch(name):
+        if _TMP.fullmatch(name) or _DATASET_TMP.fullmatch(name):
             try:
                 if now - os.lstat(base / name).st_mtime > STALE_SECONDS:
                     _remove(base / name)
@@ -272,9 +278,11 @@ def _entries(base: Path) -> list[tuple[float, int, Path]]:
         path = base / name
         try:
             st = os.lstat(path)
-            if not (_ENTRY.fullmatch(name) and stat.S_ISDIR(st.st_mode)):
+            if not ((_ENTRY.fullmatch(name) or _DATASET.fullmatch(name))
+                    and stat.S_ISDIR(st.st_mode)):
                 continue
-            size = sum(os.lstat(path / f).st_size for f in os.listdir(path))
+            size = _tree_bytes(path) if _DATASET.fullmatch(name) else \
+                sum(os.lstat(path / f).st_size for f in os.listdir(path))
         except OSError:
             continue
         found.append((st.st_mtime, size, path))
@@ -323,9 +331,11 @@ def clear() -> int:
     except OSError:
         return 0
     for name in names:
-        if _ENTRY.fullmatch(name) or _MARKER.fullmatch(name) or _TMP.fullmatch(name):
+        if _ENTRY.fullmatch(name) or _MARKER.fullmatch(name) or _TMP.fullmatch(name) \
+                or _DATASET.fullmatch(name) or _DATASET_TMP.fullmatch(name):
             try:
-                is_entry = _ENTRY.fullmatch(name) and (base / name).is_dir()
+                is_entry = (_ENTRY.fullmatch(name) or _DATASET.fullmatch(name)) \
+                    and (base / name).is_dir()
                 _remove(base / name)
                 removed += bool(is_entry)
             except OSError:
@@ -357,3 +367,173 @@ def mark_clean(key: str) -> None:
         _write(folder() / f"clean-{key}", b"", exclusive=False)
     except Exception:  # noqa: BLE001 - a cache that cannot be written is no reason to fail
         pass
+
+
+# --------------------------------------------------------------------------- shard datasets
+#
+# A ledger set cut into household shards (shards.py), as a Parquet dataset that DuckDB,
+# Polars or Spark read as it is:
+#
+#     <cache>/shards-<set key>-<S>/meta.json
+#     <cache>/shards-<set key>-<S>/<ledger>/shard=<K>/part.parquet     K = 0 .. S-1
+#
+# e.g. in DuckDB: SELECT shard, count(*) FROM read_parquet('<cache>/shards-*/members/*/*.parquet',
+# hive_partitioning = true) GROUP BY shard. The set key is that of the ledger files' cache
+# keys (file_key: path, size, mtime, ctime, inode... of every file), so an edited file
+# makes another dataset. meta.json holds each file's header names, encoding and sheet,
+# the ledger set's latest year and areas (for a report's default year and --township
+# without reading every shard), and the sha256 of every part, checked when the part is
+# read: a damaged dataset is never trusted. Written under a temporary name and renamed
+# whole; folders 0700 and files 0600 as every entry (it holds resident IDs); counted in
+# the cache's size, pruned oldest first and emptied by `povcli cache clear` as the rest.
+
+_DATASET = re.compile(r"shards-[0-9a-f]{32}-[0-9]+")
+_DATASET_TMP = re.compile(r"shards-[0-9a-f]{32}-[0-9]+\.tmp.*")
+
+
+def dataset_path(key: str, shards: int) -> Path:
+    return folder() / f"shards-{key}-{shards}"
+
+
+def _tree_bytes(path: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class DatasetWriter:
+    """Writes a shard dataset one shard at a time (only one shard's frames need be held
+    beside the set), then renames it into place whole; nothing is left behind when it
+    cannot be written or is not finished. Every method swallows the cache's errors."""
+
+    def __init__(self, key: str, shards: int):
+        self.target = dataset_path(key, shards)
+        self.digests: dict[str, str] = {}
+        self.tmp: Path | None = None
+        try:
+            _make_folder(folder())
+            _remove_stale(folder())
+            self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp", dir=folder()))
+        except Exception:  # noqa: BLE001 - the figures never depend on the cache
+            self.tmp = None
+
+    def _mkdir(self, path: Path) -> None:
+        if not path.is_dir():
+            os.mkdir(path, 0o700)
+            os.chmod(path, 0o700)
+
+    def add(self, shard: int, ledgers) -> None:
+        if self.tmp is None:
+            return
+        try:
+            for name, one in ledgers.loaded.items():
+                sink = pa.BufferOutputStream()
+                pq.write_table(pa.Table.from_pandas(one.frame, preserve_index=True), sink)
+                data = sink.getvalue().to_pybytes()
+                self._mkdir(self.tmp / name)
+                self._mkdir(self.tmp / name / f"shard={shard}")
+                _write(self.tmp / name / f"shard={shard}" / "part.parquet", data)
+                self.digests[f"{name}/{shard}"] = hashlib.sha256(data).hexdigest()
+        except Exception:  # noqa: BLE001
+            self.abort()
+
+    def finish(self, meta: dict) -> Path | None:
+        if self.tmp is None:
+            return None
+        try:
+            meta = {**meta, "schema": SCHEMA, "shards": int(self.target.name.rsplit("-", 1)[1]),
+                    "parts": self.digests}
+            _write(self.tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+            if os.path.lexists(self.target):
+                _remove(self.target)
+            os.rename(self.tmp, self.target)
+            self.tmp = None
+            os.utime(self.target)
+            prune(max_bytes())
+            return self.target
+        except Exception:  # noqa: BLE001
+            return None
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
+def store_dataset(key: str, parts: list, meta: dict) -> Path | None:
+    """Write the shards (ledger sets of shards.split) as the dataset of set `key`; its
+    path, or None when the cache cannot be written (never a reason to fail)."""
+    writer = DatasetWriter(key, len(parts))
+    for k, part in enumerate(parts):
+        writer.add(k, part)
+    return writer.finish(meta)
+
+
+def _private_dir(path: Path) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and _ours(st)
+
+
+def dataset_meta(path: str | Path) -> dict | None:
+    """The description of a shard dataset; None when there is none to trust."""
+    path = Path(path)
+    if not _private_dir(path):
+        return None
+    try:
+        meta = json.loads(_read(None, path, "meta.json").decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("schema") != SCHEMA \
+            or not isinstance(meta.get("parts"), dict):
+        return None
+    return meta
+
+
+def read_shard(path: str | Path, shard: int, names: list[str] | None = None):
+    """Shard `shard` of a dataset as a LedgerSet (the ledgers `names`, every one when
+    None); Damaged when a part is not what was stored."""
+    from .read.loaded import LedgerSet, LoadedLedger
+
+    path = Path(path)
+    meta = dataset_meta(path)
+    if meta is None:
+        raise Damaged(f"{path}: no shard dataset to trust")
+    loaded = {}
+    for name, about in meta["ledgers"].items():
+        if names is not None and name not in names:
+            continue
+        where = path / name / f"shard={shard}"
+        try:
+            if not (_private_dir(path / name) and _private_dir(where)):
+                raise Damaged(f"{where}: not a private folder of this user")
+            data = _read(None, where, "part.parquet")
+            if hashlib.sha256(data).hexdigest() != meta["parts"].get(f"{name}/{shard}"):
+                raise Damaged(f"{where}: its checksum does not match")
+            frame = pq.read_table(pa.BufferReader(data)).to_pandas()
+            for col in LEDGERS[name].columns:
+                if col.type == DATE:
+                    frame[col.name] = frame[col.name].astype("datetime64[s]")
+            if list(frame.columns) != LEDGERS[name].frame_columns:
+                raise Damaged(f"{where}: its table does not match the ledger")
+        except Damaged:
+            raise
+        except Exception as exc:  # noqa: BLE001 - unreadable, truncated, foreign
+            raise Damaged(f"{where}: {type(exc).__name__}") from None
+        loaded[name] = LoadedLedger(LEDGERS[name], Path(about["path"]), about["encoding"],
+                                    frame, about["headers"], sheet=about.get("sheet"),
+                                    _records=len(frame))
+    try:
+        os.utime(path)  # recently used: evicted last
+    except OSError:
+        pass
+    return LedgerSet(Path(meta["folder"]), loaded, {})

@@ -24,7 +24,7 @@ import typer
 from . import __version__
 from .findings import LedgerError, UsageError
 from .messages import define, parse_lang, say
-from .registry import COMMANDS, SHARED_OPTIONS, Command, Option, help_lang
+from .registry import COMMANDS, SHARD_OPTIONS, SHARED_OPTIONS, Command, Option, help_lang
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -122,6 +122,9 @@ class Job:
     encoding: str | None = None
     lang_option: str | None = None
     show_ids: bool = False
+    scheduler: str | None = None  # a Dask scheduler's address: the shards run there
+    shards: int | None = None  # household shards computed one by one and merged
+    memory: str | None = None  # the memory a run may take (--memory, POVCLI_MEMORY_BUDGET)
     lang: str = "en"
     folder: Path | None = None
     sample: bool = False
@@ -335,10 +338,12 @@ def _shared(spec: Command) -> list[inspect.Parameter]:
     params.append(_format_option(spec))
     params += [_typer_parameter(SHARED_OPTIONS[k]) for k in
                ("output", "encoding", "lang_option", "show_ids")]
+    if spec.merge is not None:  # reports that merge per household shard
+        params += [_typer_parameter(o) for o in SHARD_OPTIONS.values()]
     return params
 
 
-SHARED = tuple(SHARED_OPTIONS)
+SHARED = tuple(SHARED_OPTIONS) + tuple(SHARD_OPTIONS)
 _callbacks: dict[str, Callable[..., Any]] = {}  # Typer commands made, by name
 
 
@@ -572,9 +577,55 @@ def _report(job: Job, **options):
     """Read what the command reads, build its report (api.build: the year, the area)."""
     from . import api
 
+    shards = _shards(job)
+    if shards:
+        return _sharded(job, shards, options), None
     ledgers = _load(job)
     return api.build(job.spec.name, ledgers, job.year, job.township, job.village,
                      job.listing, **options), ledgers
+
+
+def _scheduler(job: Job) -> str | None:
+    return job.scheduler or os.environ.get("POVCLI_SCHEDULER") or None
+
+
+def _shards(job: Job) -> int:
+    """How many household shards the report is computed in (0: the whole set at once):
+    --shards; else 16 on a Dask cluster; else as many as keep the ledgers within the
+    memory budget."""
+    if job.spec.merge is None or job.listing:
+        return 0
+    if job.shards:
+        return job.shards
+    if _scheduler(job):
+        return 16
+    from . import shards
+
+    try:
+        budget = shards.memory_budget(job.memory)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    job.folder = resolve_data(job)
+    return shards.shards_for(job.folder, job.spec.reads, budget)
+
+
+def _sharded(job: Job, shards: int, options: dict, name: str | None = None):
+    """The report computed per household shard (api.run_sharded), from the cache's
+    Parquet shards when the files have not changed since they were written."""
+    from . import api, cache
+    from .read.files import find_files
+
+    if job.folder is None:
+        job.folder = resolve_data(job)
+    try:
+        files, _ = find_files(job.folder)
+        job.ledger_files = {n: s.path for n, s in files.items()}
+    except OSError:
+        pass
+    return api.run_sharded(name or job.spec.name, job.folder, shards, _scheduler(job), job.year,
+                           job.township, job.village, job.listing, job.encoding,
+                           use_cache=cache.enabled() and not State.no_cache, workers=None,
+                           **options)
 
 
 @command("summary")
@@ -586,6 +637,15 @@ def summary(job: Job):
     if job.listing:
         return _emit(report, job)
     y = int(reports.metric_value(report, "year"))
+    if ledgers is None:  # computed per shard: so are the tables beside it
+        def sharded_dashboard(lang):
+            job.year = y
+            shards = _shards(job)
+            ch = _sharded(job, shards, {}, "changes") if "changes" in job.ledger_files else None
+            sub = _sharded(job, shards, {}, "subsidies") if "subsidies" in job.ledger_files \
+                else None
+            return render.summary_dashboard(report, ch, sub, lang)
+        return _emit(report, job, table=sharded_dashboard)
     ledgers = restrict(ledgers, job.township, job.village)
 
     def dashboard(lang):

@@ -23,6 +23,34 @@ EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".md": "markdown",
 
 
 @dataclass(frozen=True)
+class Merge:
+    """How the results of one report computed per household shard add up to the
+    whole set's (shards.py). A shard holds every household-keyed row of its households
+    (households that share a person are always in one shard, so a distinct count of
+    people or households adds up) and the small ledgers that are not household-keyed
+    whole (villages, policy, projects).
+
+    Table reports: rows with equal values in the columns that are not `sums` or
+    `ratios` are one row; `sums` add; each ratio (column, numerator, denominator) is
+    recomputed from the merged numerator and denominator (empty where it is not
+    positive). Metric/value reports (`metric=True`): each metric adds, except those in
+    `same` (equal in every shard: from the whole small ledgers, or the year), the ratios,
+    and those in `distinct` (ids that can cross shards, such as a cadre paired with
+    households of two shards), merged exactly as the union of each shard's ids. Sums of
+    money (`cents`) are rounded to the fen once added, as the report itself rounds them:
+    the last bits of a float sum depend on the order of adding."""
+
+    sums: tuple[str, ...] = ()
+    cents: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()  # metrics computed from the merged shards (shards.py)
+    whole_when: tuple[str, ...] = ()  # options whose variant runs on the whole set
+    ratios: tuple[tuple[str, str, str], ...] = ()
+    same: tuple[str, ...] = ()
+    distinct: tuple[str, ...] = ()
+    metric: bool = False
+
+
+@dataclass(frozen=True)
 class Option:
     """One option (or argument) of a command, passed to its report function by `name`.
 
@@ -82,6 +110,7 @@ class Command:
     # households, a diff of two exports) and counts the registered ones itself
     all_households: bool = False
     title: str | None = None  # catalogue id of its title in other languages
+    merge: Merge | None = None  # how per-shard results merge; None: run on the whole set
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
@@ -125,6 +154,25 @@ SHARED_OPTIONS: dict[str, Option] = {o.keyword: o for o in [
            "完整显示身份证号（默认遮盖）。", default=False),
 ]}
 
+# the options of the reports that merge per household shard (a Merge in their row), by
+# the Job field they fill
+SHARD_OPTIONS: dict[str, Option] = {o.keyword: o for o in [
+    Option("--scheduler", "Compute the household shards on this Dask cluster "
+           "(tcp://host:8786; also $POVCLI_SCHEDULER; needs pip install \"povcli[dask]\"). "
+           "The same figures.",
+           "在这个 Dask 集群上按户分片计算（tcp://主机:8786；也可用 $POVCLI_SCHEDULER；需要 "
+           "pip install \"povcli[dask]\"）。数字相同。"),
+    Option("--shards", "Compute the report per household shard and merge (default with "
+           "--scheduler: 16). The same figures.",
+           "按户分片计算报表再合并（用 --scheduler 时默认 16 片）。数字相同。", kind="int",
+           low=1),
+    Option("--memory", "Memory the run may take, e.g. 8G (default $POVCLI_MEMORY_BUDGET, "
+           "else half the machine's): ledgers larger than it are computed per household "
+           "shard, kept in the cache as Parquet shards for the next run. The same figures.",
+           "本次运行可用的内存，如 8G（默认 $POVCLI_MEMORY_BUDGET，否则为本机内存的一半）："
+           "超过它的台账按户分片计算，分片以 Parquet 存入缓存供下次使用。数字相同。"),
+]}
+
 # options several reports share
 BY_AREA = Option("--by", "Add a township or village column after year.",
                  "在年度后加一列乡镇或行政村。", choices=("township", "village"))
@@ -143,18 +191,34 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "某一年度的全部数字：年末在册、未脱贫与已脱贫、当年与累计脱贫、动态调整、帮扶资金，"
             "以及有台账时的项目、帮扶、行政村、教育、危改和政策参数。不给 --year 时取最近年度。",
             reads=None,
-            build="povcli.summary:summary", listing=True, one_year=True),
+            build="povcli.summary:summary", listing=True, one_year=True,
+            merge=Merge(
+                metric=True, cents=("_photovoltaic_amount",),
+                ratios=(("pass_rate_year", "passed_people_year", "verified_people_year"),
+                        ("photovoltaic_amount_per_household_year", "_photovoltaic_amount",
+                         "_photovoltaic_households")),
+                same=("year", "projects_total", "key_projects_total",
+                      "project_funds_higher_total", "project_funds_local_total",
+                      "project_funds_other_total", "project_funds_total", "villages",
+                      "villages_with_enterprise", "poverty_line", "dibao_standard",
+                      "monitoring_line"),
+                distinct=("pairing_leaders", "pairing_units", "pairing_cadres"))),
     Command("exits", "Reports",
             "Households and people exited per year (脱贫退出), verified at home, passed, "
             "pass rate.",
             "每年脱贫退出的户数和人数、入户查验人数、通过人数和通过率。",
             reads=("changes", "exits"), needs=("exits",),
-            build="povcli.reports:exits", options=(BY_AREA,), listing=True),
+            build="povcli.reports:exits", options=(BY_AREA,), listing=True,
+            merge=Merge(
+                sums=("households", "people", "verified_people", "passed_people",
+                      "pending_people"),
+                ratios=(("pass_rate", "passed_people", "verified_people"),))),
     Command("changes", "Reports",
             "People added to and removed from the rolls (动态调整), by direction and reason.",
             "动态调整：按方向和原因统计的增加和减少人数。",
             reads=("changes",), needs=("changes",),
-            build="povcli.reports:changes", options=(BY_AREA,), listing=True),
+            build="povcli.reports:changes", options=(BY_AREA,), listing=True,
+            merge=Merge(sums=("people",))),
     Command("subsidies", "Reports",
             "Subsidy payments (帮扶资金) per year and program: payments, households, people, "
             "amount, and amount per household (the yearly photovoltaic income of a household, "
@@ -165,7 +229,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
                 Option("--program", "Only this program: " + ", ".join(ENUMS["program"].codes)
                        + " (or its Chinese label).",
                        "只看这一类项目：" + "、".join(ENUMS["program"].labels) + "（或英文代码）。",
-                       short="-p"), BY_AREA)),
+                       short="-p"), BY_AREA),
+            merge=Merge(
+                sums=("payments", "households", "people", "amount"), cents=("amount",),
+                ratios=(("amount_per_household", "amount", "households"),))),
     Command("projects", "Programs",
             "Projects (扶贫项目): funds from higher levels, local and other; beneficiary "
             "households and people (on the rolls at the end of the project's year).",
@@ -183,7 +250,12 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             reads=("changes", "exits", "pairings"), needs=("pairings",),
             build="povcli.programs:pairing", listing=True, one_year=True, options=(
                 Option("--uncovered", "List the households on the rolls with no cadre.",
-                       "列出没有帮扶责任人的在册户。", default=False),)),
+                       "列出没有帮扶责任人的在册户。", default=False),),
+            merge=Merge(
+                metric=True, same=("year",), distinct=("leaders", "units", "cadres"),
+                derived=("households_per_cadre_min", "households_per_cadre_median",
+                         "households_per_cadre_max"),
+                whole_when=("uncovered",))),
     Command("villages", "Programs",
             "Villages (行政村) at year end: rural population, people on the rolls, poor people, "
             "poverty incidence, exit year and threshold, paired enterprise.",

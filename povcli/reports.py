@@ -183,11 +183,14 @@ def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         return pd.DataFrame([{
             "payments": len(rows), "households": rows["household_id"].nunique(),
             "people": rows["person_id"].nunique() if rows["person_id"].notna().any() else None,
-            "amount": rows["amount"].sum()}])
+            "amount": round(float(rows["amount"].sum()), 2)}])
     frame = rows.groupby(keys, dropna=False).agg(
         payments=("amount", "size"), households=("household_id", "nunique"),
         people=("person_id", "nunique"), named=("person_id", "count"),
         amount=("amount", "sum")).reset_index()
+    # a sum of amounts in yuan and fen is a whole number of fen: the float sum's last bits
+    # depend on the order of adding (and would decide a tie of amount_per_household)
+    frame["amount"] = frame["amount"].round(2)
     # a program paid per household names no person: its people are not recorded (empty),
     # not zero
     frame["people"] = frame["people"].astype("Int64").where(frame["named"] > 0)

@@ -101,7 +101,8 @@ def _subsidy_areas(ledgers: LedgerSet, year: int, pay: pd.DataFrame) -> dict:
     houses = programs.housing(ledgers, year).frame
     return {
         "photovoltaic_amount_per_household_year":
-            float(pv["amount"].sum() / pv["household_id"].nunique()) if len(pv) else None,
+            float(round(float(pv["amount"].sum()), 2) / pv["household_id"].nunique())
+            if len(pv) else None,
         "education_students_year": int(edu["person_id"].nunique()),
         "education_amount_year": float(edu["amount"].sum()),
         "housing_households_year": int(houses["households"].sum()),
