@@ -881,19 +881,14 @@ def findings_rows(findings, show_ids: bool = False, chunk: int = 50_000):
             from .findframe import masked_texts
             for name, values in cols.items():
                 if name in ID_COLUMNS:
-                    cols[name] = [mask_id(v) for v in values]
+                    if not findings.is_masked:  # (masking a masked ID changes nothing)
+                        cols[name] = [mask_id(v) for v in values]
                 elif name != "line":
                     cols[name] = masked_texts(np.asarray(values, dtype=object)).tolist()
         yield cols
 
 
-def _finding_cell(value, for_people: bool) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if for_people and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+_FORMULA_FIRST = frozenset(c for c in _FORMULA_START if c)  # one character each
 
 
 def write_findings_csv(findings, handle: TextIO, delimiter: str = ",",
@@ -901,14 +896,16 @@ def write_findings_csv(findings, handle: TextIO, delimiter: str = ",",
     """check's findings as to_csv writes checks.findings_frame, chunk by chunk."""
     from .checks import FINDING_COLUMNS
 
-    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
-    quoted = csv.writer(handle, delimiter=delimiter, lineterminator="\n",
+    buffer = io.StringIO()  # a chunk is written at once: one write, not one a row
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    quoted = csv.writer(buffer, delimiter=delimiter, lineterminator="\n",
                         quoting=csv.QUOTE_ALL)
     writer.writerow([_masked(c, show_ids) for c in FINDING_COLUMNS])
     for cols in findings_rows(findings, show_ids):
         cells = [["" if v is None else str(v) for v in cols[c]] for c in FINDING_COLUMNS]
         if for_people:  # a text a spreadsheet would run as a formula stays text
-            cells = [col if c == "line" else [_finding_cell(v, True) for v in col]
+            cells = [col if c == "line" else
+                     [("'" + v) if v[:1] in _FORMULA_FIRST else v for v in col]
                      for c, col in zip(FINDING_COLUMNS, cells)]
         rows = list(zip(*cells))
         if any("\r" in "\x00".join(col) for col in cells):
@@ -916,6 +913,10 @@ def write_findings_csv(findings, handle: TextIO, delimiter: str = ",",
                 (quoted if any("\r" in c for c in row) else writer).writerow(row)
         else:
             writer.writerows(rows)
+        handle.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    handle.write(buffer.getvalue())
 
 
 def write_findings_json(findings, handle: TextIO, show_ids: bool = False) -> None:
