@@ -1081,11 +1081,9 @@ FINDING_COLUMNS = ("code", "severity", "file", "line", "household_id", "person_i
                    "value")
 
 
-def findings_frame(findings: list[Finding] | FindingFrame, lang: str = "en",
-                   said_rows: int | None = None) -> pd.DataFrame:
+def findings_frame(findings: list[Finding] | FindingFrame, lang: str = "en") -> pd.DataFrame:
     """The findings as check's table. Messages are cells that can say any language
-    (English for csv); with said_rows, only the first said_rows rows can (the rest are
-    English text: a terminal shows a screenful)."""
+    (English for csv); the first one asked in another language puts them all into it."""
     if not isinstance(findings, FindingFrame):
         findings = FindingFrame([Batch.of(findings)]) if findings else FindingFrame([])
     english = findings.messages("en")
@@ -1093,12 +1091,11 @@ def findings_frame(findings: list[Finding] | FindingFrame, lang: str = "en",
 
     def words(i: int):
         def say_in(ln: str) -> str:
-            if ln not in texts:
+            if ln not in texts:  # every row in one go
                 texts[ln] = findings.messages(ln)
             return texts[ln][i]
         return say_in
-    shown = len(english) if said_rows is None else min(said_rows, len(english))
-    messages = [Said(english[i], words(i)) for i in range(shown)] + english[shown:]
+    messages = [Said(text, words(i)) for i, text in enumerate(english)]
     line = findings.column("line")
     return pd.DataFrame({
         "code": findings.column("code"), "severity": findings.column("severity"),

@@ -785,8 +785,8 @@ def _cache_clean_reads(ledgers, read_findings: list) -> None:
 
 def _emit_findings(findings, job: Job) -> None:
     """check's findings: csv, tsv and json written a chunk at a time from the columns;
-    the other formats through the report's renderer (on a terminal, only the rows a
-    screen shows can be put into words)."""
+    the other formats through the report's renderer (every message put into words in
+    the table's language at once, when the table asks for the first)."""
     from . import checks, output, render
     from .reports import Report
 
@@ -808,8 +808,7 @@ def _emit_findings(findings, job: Job) -> None:
                     write(handle)
             output.write_atomic(path, to_file)
         return
-    screen = kind == "table" and path is None and _stdout_is_terminal()
-    frame = checks.findings_frame(findings, said_rows=2_000 if screen else None)
+    frame = checks.findings_frame(findings)
     _emit(Report("check", f"Findings of povcli check in {job.folder}", frame,
                  kinds={"line": "year"}), job)
 

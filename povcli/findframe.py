@@ -181,7 +181,8 @@ def _format(msg: str, lang: str, params: dict[str, np.ndarray], n: int) -> list[
     en, zh = MESSAGES.get(msg, (msg, msg))
     template = zh if lang == "zh" else en
     parts = list(string.Formatter().parse(template))
-    if any(name and ("." in name or "[" in name) for _, name, _, _ in parts):
+    if any(name and ("." in name or "[" in name or "{" in (spec or ""))
+           for _, name, spec, _ in parts):  # the rare template: as say does, row by row
         return [say(msg, lang, **{k: v[i] for k, v in params.items()}) for i in range(n)]
     columns: list[Iterable[str]] = []
     for literal, name, spec, conversion in parts:
@@ -192,9 +193,9 @@ def _format(msg: str, lang: str, params: dict[str, np.ndarray], n: int) -> list[
         if name not in params:
             columns.append(repeat(_FORMATTER.format_field("{" + name + "}", spec or ""), n))
             continue
-        spec = _FORMATTER.vformat(spec, (), {}) if spec and "{" in spec else (spec or "")
-        fmt = (lambda v, s=spec, c=conversion:
-               _FORMATTER.format_field(_FORMATTER.convert_field(v, c) if c else v, s))
+        def fmt(v, spec=spec or "", conversion=conversion):
+            return _FORMATTER.format_field(
+                _FORMATTER.convert_field(v, conversion) if conversion else v, spec)
         columns.append(_mapped(params[name], fmt).tolist())
     if not columns:
         return [""] * n
