@@ -682,18 +682,23 @@ def _paid_removed(ctx: Context):
     ch = ctx.rolls.changes  # by date, file order within a date
     last_out = ch[_true((ch["direction"] == "out") & ch["date"].notna())]
     # the person's latest removal up to the payment's date (the later row of one date)
-    left = pd.DataFrame({"person": bad["person_id"].astype(object).astype(str).to_numpy(),
-                         "when": bad["date"].to_numpy().astype("datetime64[ns]"),
-                         "row": np.arange(len(bad))}).sort_values("when", kind="stable")
-    right = pd.DataFrame({
-        "person": last_out["person_id"].astype(object).where(
-            last_out["person_id"].notna(), "\x00none").astype(str).to_numpy(),
-        "date": last_out["date"].to_numpy().astype("datetime64[ns]"),
-        "reason": last_out["reason"].astype(object).to_numpy(),
-        "found": True})
-    why = pd.merge_asof(left, right, left_on="when", right_on="date", by="person",
-                        direction="backward").sort_values("row")
-    removed = why["found"].notna().to_numpy() & why["reason"].notna().to_numpy()
+    removed = np.zeros(len(bad), dtype=bool)
+    why = pd.DataFrame({"reason": np.full(len(bad), None, dtype=object),
+                        "date": np.full(len(bad), np.datetime64("NaT"), "datetime64[ns]")})
+    if len(last_out):
+        def text(values) -> pd.Series:  # one key type on both sides (object, never NA)
+            return pd.Series([str(v) for v in values.astype(object).where(
+                values.notna(), "\x00none")], dtype=object)
+        left = pd.DataFrame({"person": text(bad["person_id"]),
+                             "when": bad["date"].to_numpy().astype("datetime64[ns]"),
+                             "row": np.arange(len(bad))}).sort_values("when", kind="stable")
+        right = pd.DataFrame({"person": text(last_out["person_id"]),
+                              "date": last_out["date"].to_numpy().astype("datetime64[ns]"),
+                              "reason": last_out["reason"].astype(object).to_numpy(),
+                              "found": True})
+        why = pd.merge_asof(left, right, left_on="when", right_on="date", by="person",
+                            direction="backward").sort_values("row").reset_index(drop=True)
+        removed = why["found"].notna().to_numpy() & why["reason"].notna().to_numpy()
     days = _days(bad["date"])
     out = []
     for mask, msg in ((removed, "checks.S01.removed"), (~removed, "checks.S01.off")):
