@@ -12,6 +12,13 @@ IDs have valid check digits, so `povcli check` finds what is wrong in the data, 
 the generator. Everything is vectorised with numpy; a million households take about a
 minute. The bundled sample ledgers are not made here: they are hand-checked against
 the source document (scripts/make_sample_data.py).
+
+With --broken the set is what `check` meets after an Excel round trip and careless
+bookkeeping (issue 12: most rows are findings): most resident IDs fail the check digit
+(Excel's 15 significant digits leave `...000` at the end, or a digit was mistyped), the
+same broken ID everywhere it appears, and the payments break several rules at once
+(paid before the household was identified, to people already removed, education aid for
+adults, vouchers used twice, the same payment twice, reversals of nothing).
 """
 
 from __future__ import annotations
@@ -75,7 +82,22 @@ def write(path: Path, columns: dict) -> None:
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def generate(n: int, out: Path, seed: int = 1) -> None:
+def excel_round_trip(rng, ids: np.ndarray) -> np.ndarray:
+    """Most IDs as they come back from Excel or a careless typist: 45 % end in 000 (15
+    significant digits kept), 40 % carry a wrong check digit, the rest are untouched."""
+    ids = ids.astype("U18")
+    roll = rng.random(len(ids))
+    zeros = (roll < 0.45) & (np.char.str_len(ids) == 18)
+    typo = (roll >= 0.45) & (roll < 0.85) & (np.char.str_len(ids) == 18)
+    out = ids.copy()
+    out[zeros] = np.char.add(np.char.ljust(ids[zeros], 15).astype("U15"), "000")
+    last = np.array([s[-1:] for s in ids[typo]])
+    wrong = np.where(last == "0", "1", np.where(last == "X", "2", "0"))
+    out[typo] = np.char.add(ids[typo].astype("U17"), wrong)
+    return out
+
+
+def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -156,6 +178,11 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     ret_date = (exit_year[returned] + 1 - 1970).astype("datetime64[Y]").astype(
         "datetime64[D]") + rng.integers(30, 300, len(returned)).astype("timedelta64[D]")
 
+    if broken:
+        # one broken form per person, the same in every ledger that names them
+        pid = excel_round_trip(rng, pid)
+        new_pid = excel_round_trip(rng, new_pid)
+
     changes = {
         "date": np.concatenate([r_date, new_date, ret_date]),
         "household_id": np.concatenate([hid[m_hh[removals]], hid[new_hh], hid[returned]]),
@@ -208,7 +235,7 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     person = np.where(named, pid[last], "")
     n_rev = n_pay // 200
     rev = rng.integers(0, n_pay, n_rev)
-    write(out / "subsidies.csv", {
+    pay = {
         "date": np.concatenate([p_date, np.minimum(p_date[rev] + np.timedelta64(15, "D"),
                                                    np.datetime64("2020-12-31"))]),
         "household_id": np.concatenate([hid[p_hh], hid[p_hh[rev]]]),
@@ -218,7 +245,10 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
         "source": rng.choice(["central", "provincial", "municipal", "district"],
                              n_pay + n_rev),
         "voucher": np.char.add("V", np.arange(n_pay + n_rev).astype(str)),
-    })
+    }
+    if broken:
+        pay = broken_payments(rng, pay, hid, identified, pid, m_hh, removals, r_date)
+    write(out / "subsidies.csv", pay)
 
     # ---- projects, beneficiaries, pairings, villages
     n_proj = max(1, n // 1000)
@@ -254,13 +284,53 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     })
 
 
+def broken_payments(rng, pay: dict, hid, identified, pid, m_hh, removals, r_date) -> dict:
+    """The payments with several rules broken on many rows (see the module's text)."""
+    n = len(pay["date"])
+    hh_no = np.searchsorted(hid, pay["household_id"])
+    roll = rng.random(n)
+    # 30 %: dated before the household was identified (S02)
+    early = roll < 0.30
+    pay["date"] = np.where(early, identified[hh_no] - rng.integers(
+        30, 400, n).astype("timedelta64[D]"), pay["date"])
+    # 5 %: education aid named to the household's head, an adult (S05)
+    adult = (roll >= 0.30) & (roll < 0.35) & (pay["amount"] > 0)
+    heads = np.searchsorted(m_hh, np.arange(len(hid)))
+    pay["program"] = np.where(adult, "education", pay["program"])
+    pay["person_id"] = np.where(adult, pid[heads][hh_no], pay["person_id"])
+    # 5 %: named to a person removed before the payment (S01)
+    gone = (roll >= 0.35) & (roll < 0.40) & (pay["amount"] > 0)
+    pick = rng.integers(0, len(removals), n)
+    pay["person_id"] = np.where(gone, pid[removals[pick]], pay["person_id"])
+    pay["household_id"] = np.where(gone, hid[m_hh[removals[pick]]], pay["household_id"])
+    pay["date"] = np.where(gone, r_date[pick] + np.timedelta64(20, "D"), pay["date"])
+    # 5 %: a voucher number used before (S03)
+    again = rng.random(n) < 0.05
+    pay["voucher"] = np.where(again, pay["voucher"][rng.integers(0, n, n)], pay["voucher"])
+    # 10 %: the same payment twice, a few days apart (S04); 2 %: reversals of nothing (S06)
+    twice = np.flatnonzero((rng.random(n) < 0.10) & (pay["amount"] > 0))
+    stray = rng.integers(0, n, n // 50)
+    extra = {k: np.concatenate([v[twice], v[stray]]) for k, v in pay.items()}
+    extra["date"] = np.concatenate([pay["date"][twice] + rng.integers(
+        1, 20, len(twice)).astype("timedelta64[D]"), pay["date"][stray]])
+    extra["amount"] = np.concatenate([pay["amount"][twice],
+                                      -np.round(rng.uniform(10, 900, len(stray)), 2)])
+    extra["voucher"] = np.char.add("W", np.arange(len(twice) + len(stray)).astype(str))
+    out = {k: np.concatenate([v, extra[k]]) for k, v in pay.items()}
+    order = np.argsort(out["date"], kind="stable")
+    return {k: v[order] for k, v in out.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--broken", action="store_true",
+                        help="most IDs failing the check digit and payments breaking "
+                        "several rules: a set where most rows are findings")
     args = parser.parse_args()
-    generate(args.households, args.out, args.seed)
+    generate(args.households, args.out, args.seed, args.broken)
 
 
 if __name__ == "__main__":

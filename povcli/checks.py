@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .findframe import Batch, FindingFrame
 from .findings import Finding, UsageError
 from .read.arrowkit import index_in, is_in
 from .read.integrity import integrity_findings
@@ -57,6 +58,11 @@ def rule(code: str, severity: str, summary: str, source: str):
         RULES[code] = Rule(code, severity, summary, source, fn)
         return fn
     return register
+
+
+def _year_ends(years) -> np.ndarray:
+    """31 December of each year, as dates."""
+    return pd.to_datetime([f"{y}-12-31" for y in np.asarray(years)]).to_numpy()
 
 
 def _day(when) -> str:
@@ -106,6 +112,32 @@ class Context:
                           **({} if params is None else params(r)))
                 for i, r in zip(rows.index, rows.itertuples(index=False))]
 
+    def batch(self, code: str, name: str, index, msg, household=None, person=None,
+              value=None, when=None, column: str | None = None, **params) -> Batch:
+        """Findings of rule `code` at records `index` (an array) of ledger `name`, as
+        columns: what `find` makes one at a time. household, person, value and `when`
+        (the row's date, for --year) are arrays or None; a parameter is an array or one
+        value for all."""
+        index = np.asarray(index, dtype=np.int64)
+        n = len(index)
+        if not n:  # nothing found (the ledger may not even be there)
+            return Batch(code, RULES[code].severity, "", index, msg)
+        one = self.ledgers.loaded[name]
+        lines = one.record_lines[index + 1]
+        return Batch(code, RULES[code].severity, one.display, lines, msg,
+                     {k: _cells(v, n) for k, v in params.items()}, column, None,
+                     _texts(value, n), _texts(household, n), _texts(person, n),
+                     _years(when, n))
+
+    def rows(self, code: str, name: str, rows: pd.DataFrame, msg, value=None,
+             dated: str | None = None, **params) -> Batch:
+        """A finding of `code` for every row of `rows` (a part of ledger `name`), its
+        household and person from their columns (`each`, as columns)."""
+        return self.batch(code, name, rows.index, msg,
+                          rows["household_id"] if "household_id" in rows.columns else None,
+                          rows["person_id"] if "person_id" in rows.columns else None,
+                          value, rows[dated] if dated else None, **params)
+
     def find(self, code: str, name: str, index, msg: str, household=None, person=None,
              value=None, when=None, column: str | None = None, **params) -> Finding:
         """A finding of rule `code` at record `index` of ledger `name`, saying catalogue
@@ -126,6 +158,61 @@ def _missing(value) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def _cells(values, n: int):
+    """A message parameter: one value for all rows, or an object array of them."""
+    if values is None or isinstance(values, (str, int, float)):
+        return values
+    return np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values,
+                      dtype=object)
+
+
+def _texts(values, n: int):
+    """Cells as Finding keeps them: str, None where missing (a scalar stays one)."""
+    if values is None:
+        return None
+    if not isinstance(values, (pd.Series, np.ndarray, list, pd.Index)):
+        return None if _missing(values) else str(values)
+    s = pd.Series(np.asarray(values, dtype=object))
+    out = np.full(n, None, dtype=object)
+    known = s.notna().to_numpy()
+    out[known] = s[known].astype(str).to_numpy(dtype=object)
+    return out
+
+
+def _years(when, n: int) -> np.ndarray | None:
+    """The year of each row's date (-1 where there is none), for check --year."""
+    if when is None:
+        return None
+    if not isinstance(when, (pd.Series, np.ndarray, list, pd.Index)):
+        year = -1 if _missing(when) else int(pd.Timestamp(when).year)
+        return np.full(n, year, dtype=np.int64)
+    years = pd.Series(pd.to_datetime(np.asarray(when))).dt.year
+    return years.fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _days(values) -> np.ndarray:
+    """Dates as 2017-12-31 ('' where missing), as _day gives them, for many at once."""
+    s = pd.Series(pd.to_datetime(np.asarray(values)))
+    return s.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+
+
+def _amounts(values) -> np.ndarray:
+    """f"{amount:.2f}" of every value (a finding's value)."""
+    return np.array([f"{v:.2f}" for v in np.asarray(values, dtype=float)], dtype=object)
+
+
+def _moneys(values) -> np.ndarray:
+    """_money of every value."""
+    return np.array(["" if v != v else f"{v:,.2f}" for v in np.asarray(values, dtype=float)],
+                    dtype=object)
+
+
+def _codes(values) -> np.ndarray:
+    """_enum_code of every value."""
+    s = pd.Series(np.asarray(values, dtype=object))
+    return s.where(s.notna(), "").astype(str).to_numpy(dtype=object)
 
 
 # --------------------------------------------------------------------------- ledger rules
@@ -240,31 +327,90 @@ def _valid_ids(numbers: pd.Series) -> np.ndarray:
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 
 
-def _all_id_findings(ctx: Context) -> list[Finding]:
+def _id_problems(ids: pd.Series) -> pd.DataFrame:
+    """id_problem of every ID (a Series of text, none missing), as columns: code, msg,
+    digit (I01), area (I03); rows without a problem left out. The usual cases (a check
+    digit that fails, Excel's zeros, a birth date, an area) are computed for all rows at
+    once; anything else goes through id_problem, once per distinct number."""
+    s = ids.astype(object).astype(str)
+    text = s.to_numpy(dtype=object)
+    n = len(s)
+    code = np.full(n, None, dtype=object)
+    msg = np.full(n, None, dtype=object)
+    digit = np.full(n, None, dtype=object)
+    area = np.full(n, None, dtype=object)
+    form = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(dtype=bool)
+    slow = ~form
+    idx = np.flatnonzero(form)
+    if len(idx):
+        body = text[idx].astype("U18").astype("S18")
+        raw = np.frombuffer(body.tobytes(), dtype=np.uint8).reshape(len(idx), 18)
+        check = np.array(list("10X98765432"), dtype=object)[((raw[:, :17] - 48) @ _WEIGHTS)
+                                                            % 11]
+        last = raw[:, 17].view("S1").astype("U1").astype(object)
+        wrong = check != last
+        zeros = wrong & (raw[:, 15:18] == 48).all(axis=1)
+        sub = pd.Series(text[idx])
+        born = pd.to_datetime(sub.str[6:14], format="%Y%m%d", errors="coerce")
+        ok = ~wrong
+        # a date pandas cannot hold (before 1677) is id_problem's to judge
+        odd = ok & born.isna().to_numpy() & ~sub.str[6:8].isin(["19", "20"]).to_numpy()
+        slow[idx[odd]] = True
+        ok &= ~odd
+        bad_date = ok & born.isna().to_numpy()
+        future = ok & ~bad_date & (born > pd.Timestamp(date.today())).to_numpy()
+        areas = sub.str[:6]
+        rest = ok & ~bad_date & ~future
+        known = areas.map({a: _known_area(a) for a in pd.unique(areas[rest])}).to_numpy()
+        unknown = rest & (known == False)  # noqa: E712 (NaN elsewhere)
+        for mask, c, m in ((zeros, "I05", "checks.I05.zeros"),
+                           (wrong & ~zeros, "I01", "checks.I01.digit"),
+                           (bad_date, "I02", "checks.I02.date"),
+                           (future, "I02", "checks.I02.future"),
+                           (unknown, "I03", "checks.I03.area")):
+            code[idx[mask]], msg[idx[mask]] = c, m
+        at = wrong & ~zeros
+        digit[idx[at]] = check[at]
+        area[idx[unknown]] = areas.to_numpy(dtype=object)[unknown]
+    if slow.any():
+        problems = {u: id_problem(u) for u in pd.unique(text[slow])}
+        for i in np.flatnonzero(slow):
+            problem = problems[text[i]]
+            if problem:
+                code[i], msg[i], params = problem
+                digit[i], area[i] = params.get("digit"), params.get("area")
+    out = pd.DataFrame({"code": code, "msg": msg, "digit": digit, "area": area},
+                       index=ids.index)
+    return out[out["code"].notna().to_numpy()]
+
+
+def _all_id_findings(ctx: Context) -> dict[str, list[Batch]]:
+    """The ID rules' findings, by rule code."""
     if hasattr(ctx, "_id_rows"):
         return ctx._id_rows
-    out = []
+    out: dict[str, list[Batch]] = {}
     for name, column, who in (("households", "head_id", "household_id"),
                               ("members", "person_id", "household_id")):
         frame = ctx.frame(name)
         if frame is None or column not in frame.columns:
             continue
         ids = frame[column].dropna()
-        doubtful = ids[~_valid_ids(ids)]  # only these go through stdnum one by one
-        problems = {u: id_problem(str(u)) for u in pd.unique(doubtful)}
-        for index, number in doubtful.items():
-            problem = problems[number]
-            if problem:
-                code, msg, params = problem
-                out.append(ctx.find(code, name, index, msg, frame.at[index, who], number,
-                                    number if code in ("I05", "I06") else None,
-                                    column=column, **params))
+        doubtful = ids[~_valid_ids(ids)]  # only these are looked at closer
+        found = _id_problems(doubtful)
+        numbers = doubtful.astype(object).astype(str)
+        for (code, msg), rows in found.groupby(["code", "msg"], sort=False):
+            number = numbers[rows.index]
+            params = {"digit": rows["digit"]} if code == "I01" else \
+                {"area": rows["area"]} if code == "I03" else {}
+            out.setdefault(code, []).append(ctx.batch(
+                code, name, rows.index, msg, frame.loc[rows.index, who], number,
+                number if code in ("I05", "I06") else None, column=column, **params))
     ctx._id_rows = out
     return out
 
 
 def _id_findings(ctx: Context, codes: set[str]):
-    return [f for f in _all_id_findings(ctx) if f.code in codes]
+    return [b for c in sorted(codes) for b in _all_id_findings(ctx).get(c, [])]
 
 
 for _code, _summary in (("I01", "a resident ID with a wrong check digit"),
@@ -294,9 +440,9 @@ def _sex_mismatch(ctx: Context):
     fields = _id_fields(m["person_id"])
     sex = m["sex"].astype(object)
     bad = _true(sex.notna() & fields["sex"].notna() & (sex != fields["sex"]))
-    return [ctx.find("I07", "members", i, "checks.I07.sex", m.at[i, "household_id"],
-                     m.at[i, "person_id"], sex[i], sex=sex[i], id_sex=fields.at[i, "sex"])
-            for i in m.index[bad]]
+    rows = m[bad]
+    return ctx.rows("I07", "members", rows, "checks.I07.sex", sex[bad],
+                    sex=sex[bad], id_sex=fields["sex"][bad])
 
 
 @rule("I08", ERROR, "a member's birth date disagrees with the resident ID (digits 7-14)",
@@ -306,10 +452,9 @@ def _birth_mismatch(ctx: Context):
     fields = _id_fields(m["person_id"])
     born = m["birth_date"]
     bad = _true(born.notna() & fields["born"].notna() & (born != fields["born"]))
-    return [ctx.find("I08", "members", i, "checks.I08.born", m.at[i, "household_id"],
-                     m.at[i, "person_id"], _day(born[i]), born=_day(born[i]),
-                     id_born=_day(fields.at[i, "born"]))
-            for i in m.index[bad]]
+    days = _days(born[bad])
+    return ctx.rows("I08", "members", m[bad], "checks.I08.born", days, born=days,
+                    id_born=_days(fields["born"][bad]))
 
 
 # --------------------------------------------------------------------------- households
@@ -329,7 +474,7 @@ def _no_head(ctx: Context):
     hh = ctx.frame("households")
     heads = _heads(ctx)
     bad = ~is_in(hh["household_id"], heads.index.to_series())
-    return ctx.each("H02", "households", hh[bad], "checks.H02.none")
+    return ctx.rows("H02", "households", hh[bad], "checks.H02.none")
 
 
 @rule("H03", ERROR, "a household with several heads", "建档立卡: one head per household")
@@ -337,8 +482,9 @@ def _several_heads(ctx: Context):
     hh = ctx.frame("households")
     heads = _heads(ctx)
     n = hh["household_id"].map(heads).fillna(0)
-    return ctx.each("H03", "households", hh.assign(heads=n)[_true(n > 1)], "checks.H03.many",
-                    lambda r: {"count": int(r.heads)})
+    bad = _true(n > 1)
+    return ctx.rows("H03", "households", hh[bad], "checks.H03.many",
+                    count=n[bad].astype("int64"))
 
 
 @rule("H04", ERROR, "head_id is not a member of the household", "the ledger contract")
@@ -348,9 +494,9 @@ def _head_not_member(ctx: Context):
     pairs = pd.MultiIndex.from_arrays([m["person_id"].to_numpy(), m["household_id"].to_numpy()])
     here = pd.MultiIndex.from_arrays([hh["head_id"].to_numpy(), hh["household_id"].to_numpy()])
     bad = hh["head_id"].notna().to_numpy() & ~here.isin(pairs)
-    return [ctx.find("H04", "households", i, "checks.H04.head", hh.at[i, "household_id"],
-                     hh.at[i, "head_id"], hh.at[i, "head_id"], column="head_id")
-            for i in hh.index[bad]]
+    rows = hh[bad]
+    return ctx.batch("H04", "households", rows.index, "checks.H04.head", rows["household_id"],
+                     rows["head_id"], rows["head_id"], column="head_id")
 
 
 @rule("H05", WARNING, "a household on no roll, with no removal recorded",
@@ -362,8 +508,7 @@ def _on_no_roll(ctx: Context):
     removed = ch.loc[_true((ch["direction"] == "out") & (ch["date"] <= ctx.as_of)),
                      "household_id"]
     bad = _true(hh["identified_on"] <= ctx.as_of) & ~on & ~is_in(hh["household_id"], removed)
-    return ctx.each("H05", "households", hh[bad], "checks.H05.nobody",
-                    lambda r: {"date": _day(ctx.as_of)})
+    return ctx.rows("H05", "households", hh[bad], "checks.H05.nobody", date=_day(ctx.as_of))
 
 
 # --------------------------------------------------------------------------- exits
@@ -393,10 +538,10 @@ def _exit_before(ctx: Context):
         return []
     identified = pd.to_datetime(rows["identified_on"])
     bad = _true(identified.notna() & (rows["exit_year"] < identified.dt.year))
-    return [ctx.find("E01", "exits", i, "checks.E01.before", rows.at[i, "household_id"],
-                     value=rows.at[i, "exit_year"], when=year_end(rows.at[i, "exit_year"]),
-                     exit_year=int(rows.at[i, "exit_year"]), identified=_day(identified[i]))
-            for i in rows.index[bad]]
+    years = rows["exit_year"][bad].to_numpy(dtype=np.int64)
+    return ctx.batch("E01", "exits", rows.index[bad], "checks.E01.before",
+                     rows["household_id"][bad], value=years, when=_year_ends(years),
+                     exit_year=years.astype(object), identified=_days(identified[bad]))
 
 
 # E02 (the exit income test) is in checks_exits.py: it tests the exit standard in force.
@@ -411,8 +556,9 @@ def _still_pending(ctx: Context):
     pending = ~_true(rows["verification"].isin(["pass", "fail"]))
     bad = pending & _true(rows["exit_year"] < ctx.as_of.year)
     # undated: it is a finding as of the check's date, whatever the exit's year
-    return [ctx.find("E03", "exits", i, "checks.E03.pending", rows.at[i, "household_id"],
-                     exit_year=int(rows.at[i, "exit_year"])) for i in rows.index[bad]]
+    return ctx.batch("E03", "exits", rows.index[bad], "checks.E03.pending",
+                     rows["household_id"][bad],
+                     exit_year=rows["exit_year"][bad].to_numpy(dtype=np.int64).astype(object))
 
 
 @rule("E04", ERROR, "two exits of one household without a return to poverty between them",
@@ -448,10 +594,10 @@ def _exit_of_nobody(ctx: Context):
     if rows is None:
         return []
     bad = _true(rows["exited"] & (rows["people"] == 0))
-    return [ctx.find("E05", "exits", i, "checks.E05.nobody", rows.at[i, "household_id"],
-                     when=year_end(rows.at[i, "exit_year"]),
-                     exit_year=int(rows.at[i, "exit_year"]))
-            for i in rows.index[bad]]
+    years = rows["exit_year"][bad].to_numpy(dtype=np.int64)
+    return ctx.batch("E05", "exits", rows.index[bad], "checks.E05.nobody",
+                     rows["household_id"][bad], when=_year_ends(years),
+                     exit_year=years.astype(object))
 
 
 # --------------------------------------------------------------------------- changes
@@ -475,8 +621,8 @@ def _change_states(ctx: Context) -> pd.DataFrame:
 def _remove_absent(ctx: Context):
     ch = _change_states(ctx)
     bad = ch["known"].to_numpy() & _true(ch["direction"] == "out") & ~ch["was_on"].to_numpy()
-    return ctx.each("C01", "changes", ch[bad], "checks.C01.absent",
-                    lambda r: {"date": _day(r.date)}, lambda r: _day(r.date), "date")
+    days = _days(ch["date"][bad])
+    return ctx.rows("C01", "changes", ch[bad], "checks.C01.absent", days, "date", date=days)
 
 
 @rule("C02", ERROR, "an addition of someone already on the rolls (returned excepted)",
@@ -486,8 +632,8 @@ def _add_present(ctx: Context):
     bad = ch["known"].to_numpy() & _true((ch["direction"] == "in")
                                          & (ch["reason"] != "returned")) \
         & ch["was_on"].to_numpy()
-    return ctx.each("C02", "changes", ch[bad], "checks.C02.present",
-                    lambda r: {"date": _day(r.date)}, lambda r: _day(r.date), "date")
+    days = _days(ch["date"][bad])
+    return ctx.rows("C02", "changes", ch[bad], "checks.C02.present", days, "date", date=days)
 
 
 @rule("C03", ERROR, "a change recorded after the person's death", "动态管理")
@@ -503,8 +649,8 @@ def _after_death(ctx: Context):
                     np.datetime64("NaT"))
     bad = (pos >= 0) & (ch["date"].to_numpy().astype("datetime64[s]") > died)
     rows = ch.assign(died=pd.to_datetime(died))[bad]
-    return ctx.each("C03", "changes", rows, "checks.C03.dead",
-                    lambda r: {"died": _day(r.died)}, lambda r: _day(r.date), "date")
+    return ctx.rows("C03", "changes", rows, "checks.C03.dead", _days(rows["date"]), "date",
+                    died=_days(rows["died"]))
 
 
 # --------------------------------------------------------------------------- subsidies
@@ -532,22 +678,38 @@ def _paid_removed(ctx: Context):
         return []
     rows = pay[_true(pay["person_id"].notna() & (pay["amount"] > 0))]
     bad = rows[~_on_at(ctx, rows, person=True)]
-    ch = ctx.rolls.changes
+    if bad.empty:
+        return []
+    ch = ctx.rolls.changes  # by date, file order within a date
     last_out = ch[_true((ch["direction"] == "out") & ch["date"].notna())]
+    # the person's latest removal up to the payment's date (the later row of one date)
+    removed = np.zeros(len(bad), dtype=bool)
+    why = pd.DataFrame({"reason": np.full(len(bad), None, dtype=object),
+                        "date": np.full(len(bad), np.datetime64("NaT"), "datetime64[ns]")})
+    if len(last_out):
+        def text(values) -> pd.Series:  # one key type on both sides (object, never NA)
+            return pd.Series([str(v) for v in values.astype(object).where(
+                values.notna(), "\x00none")], dtype=object)
+        left = pd.DataFrame({"person": text(bad["person_id"]),
+                             "when": bad["date"].to_numpy().astype("datetime64[ns]"),
+                             "row": np.arange(len(bad))}).sort_values("when", kind="stable")
+        right = pd.DataFrame({"person": text(last_out["person_id"]),
+                              "date": last_out["date"].to_numpy().astype("datetime64[ns]"),
+                              "reason": last_out["reason"].astype(object).to_numpy(),
+                              "found": True})
+        why = pd.merge_asof(left, right, left_on="when", right_on="date", by="person",
+                            direction="backward").sort_values("row").reset_index(drop=True)
+        removed = why["found"].notna().to_numpy() & why["reason"].notna().to_numpy()
+    days = _days(bad["date"])
     out = []
-    for i in bad.index:
-        why = last_out[_true((last_out["person_id"] == bad.at[i, "person_id"])
-                             & (last_out["date"] <= bad.at[i, "date"]))]
-        params = dict(date=_day(bad.at[i, "date"]))
-        if len(why) and pd.notna(why["reason"].iloc[-1]):
-            msg = "checks.S01.removed"
-            params.update(reason=_enum_code(why["reason"].iloc[-1]),
-                          on=_day(why["date"].iloc[-1]))
-        else:
-            msg = "checks.S01.off"
-        out.append(ctx.find("S01", "subsidies", i, msg, bad.at[i, "household_id"],
-                            bad.at[i, "person_id"], f"{bad.at[i, 'amount']:.2f}",
-                            bad.at[i, "date"], **params))
+    for mask, msg in ((removed, "checks.S01.removed"), (~removed, "checks.S01.off")):
+        if not mask.any():
+            continue
+        rows = bad[mask]
+        extra = dict(reason=_codes(why["reason"].to_numpy()[mask]),
+                     on=_days(why["date"].to_numpy()[mask])) if msg.endswith("removed") else {}
+        out.append(ctx.rows("S01", "subsidies", rows, msg, _amounts(rows["amount"]), "date",
+                            date=days[mask], **extra))
     return out
 
 
@@ -559,8 +721,8 @@ def _paid_off_roll(ctx: Context):
         return []
     rows = pay[_true(pay["amount"] > 0)]
     bad = rows[~_on_at(ctx, rows, person=False)]
-    return ctx.each("S02", "subsidies", bad, "checks.S02.off",
-                    lambda r: {"date": _day(r.date)}, lambda r: f"{r.amount:.2f}", "date")
+    return ctx.rows("S02", "subsidies", bad, "checks.S02.off", _amounts(bad["amount"]), "date",
+                    date=_days(bad["date"]))
 
 
 @rule("S03", ERROR, "the same voucher number on two payments", "audit: one voucher, one payment")
@@ -573,11 +735,12 @@ def _voucher_twice(ctx: Context):
     if dup.empty:
         return []
     first = v[~v.duplicated(keep="first") & v.isin(dup.unique())]
-    first_line = {val: ctx.ledgers.loaded["subsidies"].line(i) for i, val in first.items()}
-    return [ctx.find("S03", "subsidies", i, "checks.S03.twice", pay.at[i, "household_id"],
-                     pay.at[i, "person_id"], val, pay.at[i, "date"], voucher=val,
-                     first_line=first_line[val])
-            for i, val in dup.items()]
+    lines = ctx.ledgers.loaded["subsidies"].record_lines
+    first_line = pd.Series(lines[first.index.to_numpy() + 1], index=first.to_numpy())
+    rows = pay.loc[dup.index]
+    return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", dup, "date",
+                    voucher=dup.astype(object).to_numpy(),
+                    first_line=first_line.reindex(dup.to_numpy()).to_numpy().astype(object))
 
 
 def _payees(rows: pd.DataFrame) -> pd.DataFrame:
@@ -605,17 +768,15 @@ def _likely_duplicates(ctx: Context):
     if hits.empty:
         return []
     neg = rows[_true(rows["amount"] < 0)]
-    reversed_keys = set(zip(neg["payee"], neg["program"], -neg["amount"]))
-    out = []
-    for i in hits.index:
-        program, amount = hits.at[i, "program"], hits.at[i, "amount"]
-        if (hits.at[i, "payee"], program, amount) in reversed_keys:
-            continue  # paid twice and the extra reversed: bookkeeping as it should be
-        out.append(ctx.find("S04", "subsidies", i, "checks.S04.again",
-                            hits.at[i, "household_id"], hits.at[i, "person_id"],
-                            f"{amount:.2f}", hits.at[i, "date"], program=_enum_code(program),
-                            amount=_money(amount), days=ctx.params.duplicate_window))
-    return out
+    # paid twice and the extra reversed: bookkeeping as it should be
+    undone = pd.MultiIndex.from_arrays([neg["payee"].to_numpy(), neg["program"].to_numpy(),
+                                        (-neg["amount"]).to_numpy()])
+    keys = pd.MultiIndex.from_arrays([hits["payee"].to_numpy(), hits["program"].to_numpy(),
+                                      hits["amount"].to_numpy()])
+    hits = hits[~keys.isin(undone)]
+    return ctx.rows("S04", "subsidies", hits, "checks.S04.again", _amounts(hits["amount"]),
+                    "date", program=_codes(hits["program"]), amount=_moneys(hits["amount"]),
+                    days=ctx.params.duplicate_window)
 
 
 @rule("S05", WARNING, "education aid for someone outside school age (by the ID's birth date)",
@@ -631,9 +792,10 @@ def _not_school_age(ctx: Context):
         < (born.dt.month * 100 + born.dt.day)).astype(int)
     low, high = ctx.params.school_age
     bad = _true(born.notna() & ((age < low) | (age > high)))
-    return ctx.each("S05", "subsidies", rows.assign(age=age)[bad], "checks.S05.age",
-                    lambda r: {"age": int(r.age), "low": low, "high": high},
-                    lambda r: f"{r.amount:.2f}", "date")
+    rows = rows[bad]
+    return ctx.rows("S05", "subsidies", rows, "checks.S05.age", _amounts(rows["amount"]),
+                    "date", age=age[bad].astype("int64").to_numpy().astype(object), low=low,
+                    high=high)
 
 
 def _reversals(ctx: Context) -> pd.DataFrame | None:
@@ -688,20 +850,19 @@ def _reversal_without_original(ctx: Context):
         return []
     partial = ~rows["over"] & rows["larger_before"]
     bad = rows[~rows["matched"] & ~partial]
+    none = ~bad["paid_before"].to_numpy(dtype=bool)
+    over = ~none & bad["over"].to_numpy(dtype=bool)
     out = []
-    for i in bad.index:
-        r = bad.loc[i]
-        params = {"amount": _money(-r["amount"]), "program": _enum_code(r["program"])}
-        if not r["paid_before"]:
-            msg = "checks.S06.none"
-        elif r["over"]:
-            msg = "checks.S06.over"
-            params.update(reversed=_money(r["reversed"]), paid=_money(r["paid"]),
-                          date=_day(r["date"]))
-        else:
-            msg = "checks.S06.unmatched"
-        out.append(ctx.find("S06", "subsidies", i, msg, r["household_id"], r["person_id"],
-                            f"{r['amount']:.2f}", r["date"], **params))
+    for mask, msg in ((none, "checks.S06.none"), (over, "checks.S06.over"),
+                      (~none & ~over, "checks.S06.unmatched")):
+        if not mask.any():
+            continue
+        r = bad[mask]
+        extra = dict(reversed=_moneys(r["reversed"]), paid=_moneys(r["paid"]),
+                     date=_days(r["date"])) if msg.endswith("over") else {}
+        out.append(ctx.rows("S06", "subsidies", r, msg, _amounts(r["amount"]), "date",
+                            amount=_moneys(-r["amount"]), program=_codes(r["program"]),
+                            **extra))
     return out
 
 
@@ -712,10 +873,8 @@ def _partial_reversal(ctx: Context):
     if rows is None:
         return []
     part = rows[~rows["matched"] & ~rows["over"] & rows["larger_before"]]
-    return [ctx.find("S08", "subsidies", i, "checks.S08.partial", part.at[i, "household_id"],
-                     part.at[i, "person_id"], f"{part.at[i, 'amount']:.2f}",
-                     part.at[i, "date"], amount=_money(-part.at[i, "amount"]),
-                     program=_enum_code(part.at[i, "program"])) for i in part.index]
+    return ctx.rows("S08", "subsidies", part, "checks.S08.partial", _amounts(part["amount"]),
+                    "date", amount=_moneys(-part["amount"]), program=_codes(part["program"]))
 
 
 @rule("S07", WARNING, "an amount far out of line for its program and year (robust z-score)",
@@ -736,13 +895,12 @@ def _outliers(ctx: Context):
         if not scale > 0:
             continue
         z = (group["amount"] - median).abs() / scale
-        for i in group.index[_true(z > ctx.params.outlier)]:
-            out.append(ctx.find("S07", "subsidies", i, "checks.S07.far",
-                                group.at[i, "household_id"], group.at[i, "person_id"],
-                                f"{group.at[i, 'amount']:.2f}", group.at[i, "date"],
-                                program=_enum_code(program),
-                                amount=_money(group.at[i, "amount"]),
-                                median=_money(median), pay_year=int(year)))
+        far = group[_true(z > ctx.params.outlier)]
+        if len(far):
+            out.append(ctx.rows("S07", "subsidies", far, "checks.S07.far",
+                                _amounts(far["amount"]), "date", program=_enum_code(program),
+                                amount=_moneys(far["amount"]), median=_money(median),
+                                pay_year=int(year)))
     return out
 
 
@@ -757,8 +915,7 @@ def _no_cadre(ctx: Context):
     poor = ctx.rolls.poor_households(ctx.as_of).to_numpy()
     started = _true(pairs["since"].isna() | (pairs["since"] <= ctx.as_of))
     bad = poor & ~is_in(hh["household_id"], pairs.loc[started, "household_id"])
-    return ctx.each("P01", "households", hh[bad], "checks.P01.none",
-                    lambda r: {"date": _day(ctx.as_of)})
+    return ctx.rows("P01", "households", hh[bad], "checks.P01.none", date=_day(ctx.as_of))
 
 
 @rule("P02", WARNING, "a cadre paired with more households than the load limit",
@@ -832,11 +989,11 @@ def _village_unknown(ctx: Context):
     here = pd.MultiIndex.from_arrays([hh["township"].astype(object).to_numpy(),
                                       hh["village"].astype(object).to_numpy()])
     bad = hh["village"].notna().to_numpy() & ~here.isin(listed)
-    return [ctx.find("V02", "households", i, "checks.V02.unknown", hh.at[i, "household_id"],
-                     value=hh.at[i, "village"], village=hh.at[i, "village"],
-                     township=("" if _missing(hh.at[i, "township"])
-                               else hh.at[i, "township"]))
-            for i in hh.index[bad]]
+    rows = hh[bad]
+    return ctx.batch("V02", "households", rows.index, "checks.V02.unknown",
+                     rows["household_id"], value=rows["village"],
+                     village=rows["village"].astype(object).to_numpy(),
+                     township=_codes(rows["township"]))
 
 
 # --------------------------------------------------------------------------- dates
@@ -850,11 +1007,14 @@ def _future(ctx: Context):
             if col.type != DATE or col.name not in one.frame.columns:
                 continue
             values = one.frame[col.name]
-            for i in values.index[_true(values > ctx.today)]:
-                out.append(ctx.find("D01", name, i, "checks.D01.future",
-                                    one.frame.at[i, "household_id"] if "household_id" in
-                                    one.frame.columns else None, value=_day(values[i]),
-                                    column=col.name, date=_day(values[i])))
+            bad = _true(values > ctx.today)
+            if not bad.any():
+                continue
+            days = _days(values[bad])
+            out.append(ctx.batch("D01", name, values.index[bad], "checks.D01.future",
+                                 one.frame["household_id"][bad] if "household_id" in
+                                 one.frame.columns else None, value=days, column=col.name,
+                                 date=days))
     return out
 
 
@@ -881,30 +1041,77 @@ def default_as_of(ledgers: LedgerSet, today: pd.Timestamp) -> pd.Timestamp:
     return year_end(year) if year else today
 
 
-def run_checks(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
-               rules: list[Rule] | None = None, params: Params = Params(),
-               year: int | None = None, today: pd.Timestamp | None = None) -> list[Finding]:
+def run_frame(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
+              rules: list[Rule] | None = None, params: Params = Params(),
+              year: int | None = None, today: pd.Timestamp | None = None) -> FindingFrame:
+    """The findings of the rules (every default rule when None) as columns, in check's
+    order: file, line, rule, message (see findframe)."""
     today = pd.Timestamp(today or date.today())
     as_of = year_end(year) if year else default_as_of(ledgers, today)
     ctx = Context(ledgers, params, as_of, today, list(read_findings or []))
-    findings: list[Finding] = []
+    batches: list[Batch] = []
     for r in rules if rules is not None else [r for r in RULES.values()
                                               if r.code not in OPT_IN]:
-        findings += r.run(ctx)
-    if year:
-        findings = [f for f in findings if f.year is None or f.year == year]
-    return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code or "", f.reason))
+        batches += _batches(r.run(ctx))
+    return FindingFrame(batches).in_year(year).sorted()
 
 
-def findings_frame(findings: list[Finding], lang: str = "en") -> pd.DataFrame:
+def _batches(found) -> list[Batch]:
+    """What a rule returned (a Batch, a list of Finding, or a list of both), as batches
+    in the same order."""
+    if isinstance(found, Batch):
+        return [found]
+    out: list[Batch] = []
+    loose: list[Finding] = []
+    for x in found:
+        if isinstance(x, Batch):
+            if loose:
+                out.append(Batch.of(loose))
+                loose = []
+            out.append(x)
+        else:
+            loose.append(x)
+    if loose:
+        out.append(Batch.of(loose))
+    return out
+
+
+def run_checks(ledgers: LedgerSet, read_findings: list[Finding] | None = None,
+               rules: list[Rule] | None = None, params: Params = Params(),
+               year: int | None = None, today: pd.Timestamp | None = None) -> list[Finding]:
+    """run_frame's findings as Finding objects."""
+    return run_frame(ledgers, read_findings, rules, params, year, today).to_findings()
+
+
+FINDING_COLUMNS = ("code", "severity", "file", "line", "household_id", "person_id", "message",
+                   "value")
+
+
+def findings_frame(findings: list[Finding] | FindingFrame, lang: str = "en") -> pd.DataFrame:
+    """The findings as check's table. Messages are cells that can say any language
+    (English for csv); the first one asked in another language puts them all into it."""
+    if not isinstance(findings, FindingFrame):
+        findings = FindingFrame([Batch.of(findings)]) if findings else FindingFrame([])
+    english = findings.messages("en")
+    texts: dict[str, list[str]] = {"en": english}
+
+    def words(i: int):
+        def say_in(ln: str) -> str:
+            if ln not in texts:  # every row in one go
+                texts[ln] = findings.messages(ln)
+            return texts[ln][i]
+        return say_in
+    messages = [Said(text, words(i)) for i, text in enumerate(english)]
+    line = findings.column("line")
     return pd.DataFrame({
-        "code": [f.code for f in findings], "severity": [f.severity for f in findings],
-        "file": [f.file for f in findings], "line": [f.line for f in findings],
-        "household_id": [f.household for f in findings],
-        "person_id": [f.person for f in findings],
-        "message": pd.Series([Said(_with_column(f, lang), lambda ln, f=f: _with_column(f, ln))
-                              for f in findings], dtype=object),
-        "value": [f.value for f in findings],
+        "code": findings.column("code"), "severity": findings.column("severity"),
+        "file": findings.column("file"),
+        "line": pd.Series(np.where(line == -1, np.nan, line) if (line == -1).any() else line,
+                          dtype="float64" if (line == -1).any() else "int64"),
+        "household_id": findings.column("household"),
+        "person_id": findings.column("person"),
+        "message": pd.Series(messages, dtype=object),
+        "value": findings.column("value"),
     })
 
 

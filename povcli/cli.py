@@ -729,9 +729,7 @@ def check(
         "--incidence", help="A poor village exits at or below this poverty incidence (0.02 = "
         "2 %; 0.03 in the west).", min=0.0, max=1.0)] = 0.02,
 ):
-    from collections import Counter
-
-    from . import checks
+    from . import cache, checks
     from .read.load import read_ledgers
     from .reports import Report
 
@@ -744,8 +742,13 @@ def check(
     rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
     job.folder = resolve_data(job)
     notes: list[str] = []
+    use = cache.enabled() and not State.no_cache
     try:
-        ledgers, read_findings = read_ledgers(job.folder, None, job.encoding, notes=notes)
+        # the reports' loader (cache, progress), keeping what it finds: finding is the job
+        with _progress() as progress:
+            ledgers, read_findings = read_ledgers(job.folder, None, job.encoding,
+                                                  use_cache=use, notes=notes,
+                                                  progress=progress)
     finally:
         for note in notes:
             _note(job, note)
@@ -756,22 +759,22 @@ def check(
     if not all(ledgers.has(n) for n in ("households", "members")):
         # a required ledger that could not be read at all: its findings say why
         raise LedgerError(read_findings)
+    _cache_clean_reads(ledgers, read_findings)
     if job.year is not None:
         _year_note(job, ledgers)
-    findings = checks.run_checks(ledgers, read_findings, rules, params, job.year)
+    with _progress() as progress:
+        if progress:
+            progress("checking")
+        findings = checks.run_frame(ledgers, read_findings, rules, params, job.year)
     if not job.show_ids:
-        findings = [f.masked() for f in findings]
-    if findings or job.output not in (None, "-"):
-        # the messages say themselves in the table's language; csv and json keep English
-        report = Report("check", f"Findings of povcli check in {job.folder}",
-                        checks.findings_frame(findings), kinds={"line": "year"})
-        _emit(report, job)
-    errors = sum(f.severity == "error" for f in findings)
-    if findings:
+        findings = findings.masked()
+    if len(findings) or job.output not in (None, "-"):
+        _emit_findings(findings, job)
+    errors = findings.errors()
+    if len(findings):
         if len(findings) > MAX_SHOWN:
-            by_rule = Counter((f.code, f.file) for f in findings)
             _err(say("cli.counts_head", job.lang, count=len(findings)), job.show_ids)
-            for (code, file), n in by_rule.most_common():
+            for (code, file), n in findings.counts():
                 _err(f"  {code} " + say("cli.count_line", job.lang, file=file, count=n,
                                         message=say(f"checks.{code}.rule", job.lang)),
                      job.show_ids)
@@ -780,6 +783,67 @@ def check(
     else:
         _err(say("cli.check_clean", job.lang, rules=len(rules), ledgers=len(ledgers.loaded)))
     return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _cache_clean_reads(ledgers, read_findings: list) -> None:
+    """Keep in the cache every ledger check read afresh without a finding, as the
+    reports' loader does for a clean set: the next run (check or a report) reads it
+    from there. A ledger with findings is read again next time, so they are found
+    again; the set is not marked clean (keys and references are the rules' to judge)."""
+    from . import cache
+
+    keys = ledgers.cache_keys
+    if not keys or ledgers.read_seconds < cache.THRESHOLD:
+        return
+    dirty = {f.file for f in read_findings}
+    for name in ledgers.fresh:
+        one = ledgers.loaded[name]
+        if name in keys and one.display not in dirty:
+            cache.store(keys[name], name, one.frame, {"encoding": one.encoding,
+                                                      "headers": one.headers})
+
+
+def _emit_findings(findings, job: Job) -> None:
+    """check's findings: csv, tsv and json written a chunk at a time from the columns;
+    the other formats through the report's renderer (every message put into words in
+    the table's language at once, when the table asks for the first)."""
+    from . import checks, output, render
+    from .reports import Report
+
+    kind, path = _destination(job)
+    if kind in ("csv", "tsv", "json"):
+        def write(handle):
+            if kind == "json":
+                render.write_findings_json(findings, handle, job.show_ids)
+            else:
+                render.write_findings_csv(findings, handle, "\t" if kind == "tsv" else ",",
+                                          job.show_ids, for_people=path is not None)
+        if path is None:
+            _to_stdout(write)
+        else:
+            def to_file(tmp):
+                with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                    if kind != "json":
+                        handle.write("\ufeff")
+                    write(handle)
+            output.write_atomic(path, to_file)
+        return
+    frame = checks.findings_frame(findings)
+    _emit(Report("check", f"Findings of povcli check in {job.folder}", frame,
+                 kinds={"line": "year"}), job)
+
+
+def _to_stdout(write: Callable) -> None:
+    """write(stdout); a full disk or a closed stream is a message, not a traceback."""
+    from .output import _reason
+
+    try:
+        write(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError.of("output.stdout_failed", reason=_reason(exc)) from None
 
 
 # --------------------------------------------------------------------------- dossiers

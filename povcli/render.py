@@ -855,3 +855,89 @@ def dossier_view(d: dict, show_ids: bool = False, lang: str = "en"):
                            [[s(p["project_id"]), s(p["name"]), v("kind", p["kind"]),
                              s(p["year"])] for p in d["projects"]]))
     return Group(*parts)
+
+
+# --------------------------------------------------------------------------- findings
+
+def findings_rows(findings, show_ids: bool = False, chunk: int = 50_000):
+    """The rows of check's table (checks.FINDING_COLUMNS), a chunk of findings at a
+    time, as columns of plain values: what to_csv and to_json write of
+    checks.findings_frame, made only from the arrays and the English messages. IDs in
+    text are masked as masked_frame does, unless show_ids."""
+    import numpy as np
+
+    for start in range(0, len(findings), chunk):
+        part = findings.take(np.arange(start, min(start + chunk, len(findings))))
+        line = part.column("line").tolist()
+        cols = {"code": part.column("code").tolist(),
+                "severity": part.column("severity").tolist(),
+                "file": part.column("file").tolist(),
+                "line": [None if v == -1 else v for v in line],
+                "household_id": part.column("household").tolist(),
+                "person_id": part.column("person").tolist(),
+                "message": part.messages("en"),
+                "value": part.column("value").tolist()}
+        if not show_ids:
+            from .findframe import masked_texts
+            for name, values in cols.items():
+                if name in ID_COLUMNS:
+                    if not findings.is_masked:  # (masking a masked ID changes nothing)
+                        cols[name] = [mask_id(v) for v in values]
+                elif name != "line":
+                    cols[name] = masked_texts(np.asarray(values, dtype=object)).tolist()
+        yield cols
+
+
+_FORMULA_FIRST = frozenset(c for c in _FORMULA_START if c)  # one character each
+
+
+def write_findings_csv(findings, handle: TextIO, delimiter: str = ",",
+                       show_ids: bool = False, for_people: bool = False) -> None:
+    """check's findings as to_csv writes checks.findings_frame, chunk by chunk."""
+    from .checks import FINDING_COLUMNS
+
+    buffer = io.StringIO()  # a chunk is written at once: one write, not one a row
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    quoted = csv.writer(buffer, delimiter=delimiter, lineterminator="\n",
+                        quoting=csv.QUOTE_ALL)
+    writer.writerow([_masked(c, show_ids) for c in FINDING_COLUMNS])
+    for cols in findings_rows(findings, show_ids):
+        cells = [["" if v is None else str(v) for v in cols[c]] for c in FINDING_COLUMNS]
+        if for_people:  # a text a spreadsheet would run as a formula stays text
+            cells = [col if c == "line" else
+                     [("'" + v) if v[:1] in _FORMULA_FIRST else v for v in col]
+                     for c, col in zip(FINDING_COLUMNS, cells)]
+        rows = list(zip(*cells))
+        if any("\r" in "\x00".join(col) for col in cells):
+            for row in rows:
+                (quoted if any("\r" in c for c in row) else writer).writerow(row)
+        else:
+            writer.writerows(rows)
+        handle.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    handle.write(buffer.getvalue())
+
+
+def write_findings_json(findings, handle: TextIO, show_ids: bool = False) -> None:
+    """check's findings as to_json writes checks.findings_frame, chunk by chunk."""
+    from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+    from .checks import FINDING_COLUMNS
+
+    keys = [encode_basestring(_masked(c, show_ids)) for c in FINDING_COLUMNS]
+
+    def enc(value) -> str:
+        if value is None:
+            return "null"
+        return str(value) if isinstance(value, int) else encode_basestring(str(value))
+    first = True
+    for cols in findings_rows(findings, show_ids):
+        values = [[enc(v) for v in cols[c]] for c in FINDING_COLUMNS]
+        items = []
+        for row in zip(*values):
+            items.append("  {\n" + ",\n".join(f"    {k}: {v}" for k, v in zip(keys, row))
+                         + "\n  }")
+        handle.write(("[\n" if first else ",\n") + ",\n".join(items))
+        first = False
+    handle.write("[]\n" if first else "\n]\n")
