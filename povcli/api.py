@@ -37,7 +37,7 @@ def builder(name: str) -> Callable[..., Any]:
 
     spec = COMMANDS.get(name)
     if spec is None or spec.build is None:
-        raise UsageError(f"no report '{name}' (reports: {', '.join(reports())})")
+        raise UsageError.of("reports.no_report", name=name, names=", ".join(reports()))
     module, function = spec.build.split(":")
     return getattr(importlib.import_module(module), function)
 
@@ -72,7 +72,7 @@ def latest_year(ledgers) -> int:
 
     year = latest(ledgers)
     if year is None:
-        raise UsageError.of("cli.no_dated_rows")
+        raise UsageError.of("reports.no_dated_rows")
     return year
 
 
@@ -204,7 +204,7 @@ def _sharded(name, meta, shards, scheduler, year, township, village, options, st
     if year is None and COMMANDS[name].one_year:
         year = meta.get("latest_year")
         if year is None:
-            raise UsageError.of("cli.no_dated_rows")
+            raise UsageError.of("reports.no_dated_rows")
         notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
                       {"year": year}))
     sharding.check_area(meta, township, village)

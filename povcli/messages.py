@@ -605,6 +605,37 @@ define({
                                 "未知的项目类别“{value}”（可用：{codes}）"),
     "reports.school_age": ("--school-age takes a range such as 6-22 (not '{value}')",
                            "--school-age 应为年龄范围，如 6-22（不能是“{value}”）"),
+    "reports.no_dated_rows": ("the ledgers hold no dated row: give --year",
+                              "台账中没有带日期的行：请用 --year 指定年度"),
+    "reports.bad_by": ("{option} takes one of: {choices} (not '{value}')",
+                       "{option} 只能取：{choices}（不能是“{value}”）"),
+    "reports.no_report": ("no report '{name}' (reports: {names})",
+                          "没有名为“{name}”的报表（可用：{names}）"),
+    "reports.no_township": ("no household is in township '{township}' (townships: {names})",
+                            "乡镇“{township}”没有任何户（现有乡镇：{names}）"),
+    "reports.no_village": ("no household is in village '{village}' (villages: {names})",
+                           "行政村“{village}”没有任何户（现有行政村：{names}）"),
+    "reports.no_village_of": ("no household is in village '{village}' of {township} "
+                              "(villages: {names})",
+                              "{township}的行政村“{village}”没有任何户（现有行政村：{names}）"),
+    # ledgers given as DataFrames (api.ledgers_from_frames)
+    "reader.frames_unknown": ("no ledger '{name}' (ledgers: {names})",
+                              "没有名为“{name}”的台账（可用：{names}）"),
+    "reader.frames_twice": ("ledger '{name}' given twice", "台账“{name}”给了两次"),
+    # household shards and the Dask cluster (shards.py)
+    "shards.too_few": ("the number of shards must be at least 1 (not {shards})",
+                       "分片数至少为 1（不能是 {shards}）"),
+    "shards.no_dask": ("--scheduler needs Dask: pip install \"povcli[dask]\"",
+                       "--scheduler 需要 Dask：pip install \"povcli[dask]\""),
+    "shards.unreachable": ("cannot reach the Dask scheduler at {scheduler}: {reason}",
+                           "无法连接 Dask 调度器 {scheduler}：{reason}"),
+    "shards.lost_workers": ("the Dask cluster lost the workers computing a shard too often "
+                            "({reason}): no figure is given; run it again",
+                            "Dask 集群多次失去计算某一分片的工作进程（{reason}）：不给出任何数字，"
+                            "请重新运行"),
+    "shards.scheduler_gone": ("the Dask scheduler at {scheduler} stopped answering "
+                              "({reason}): no figure is given; run it again",
+                              "Dask 调度器 {scheduler} 停止响应（{reason}）：不给出任何数字，请重新运行"),
 })
 
 define({  # render

@@ -85,15 +85,17 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
     if township:
         keep &= hh["township"] == township
         if not keep.any():
-            raise UsageError(f"no household is in township '{township}' (townships: "
-                             + ", ".join(sorted(hh["township"].dropna().unique())) + ")")
+            raise UsageError.of("reports.no_township", township=township, names=", ".join(
+                sorted(hh["township"].dropna().unique())))
     if village:
         keep &= hh["village"] == village
         if not keep.any():
             villages = hh.loc[hh["township"] == township, "village"] if township else hh["village"]
-            raise UsageError(f"no household is in village '{village}'"
-                             + (f" of {township}" if township else "") + " (villages: "
-                             + ", ".join(sorted(villages.dropna().unique())) + ")")
+            names = ", ".join(sorted(villages.dropna().unique()))
+            if township:
+                raise UsageError.of("reports.no_village_of", village=village,
+                                    township=township, names=names)
+            raise UsageError.of("reports.no_village", village=village, names=names)
     area_ids = set(hh.loc[keep, "household_id"])
     keep &= own
     ids = set(hh.loc[keep, "household_id"])

@@ -19,7 +19,7 @@ from .reports import Report, _finish, _rows_of_year, with_area
 def _year_or_latest(ledgers: LedgerSet, year: int | None) -> int:
     year = year or latest_year(ledgers)
     if year is None:
-        raise UsageError("the ledgers hold no dated row: give --year")
+        raise UsageError.of("reports.no_dated_rows")
     return year
 
 
@@ -87,7 +87,8 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
              key_only: bool = False, listing: bool = False) -> Report:
     """Funds by source and beneficiaries, per project or per kind, year or village."""
     if by is not None and by not in PROJECT_BY:
-        raise UsageError(f"projects --by takes one of: {', '.join(PROJECT_BY)} (not '{by}')")
+        raise UsageError.of("reports.bad_by", option="projects --by",
+                            choices=", ".join(PROJECT_BY), value=by)
     plist, ben, rolls = _projects(ledgers, year, township, village, key_only)
     title = "Poverty-alleviation projects (扶贫项目): funds in yuan, beneficiaries"
     if listing:

@@ -618,21 +618,6 @@ def render(report, fmt: str, show_ids: bool = False, lang: str = "en",
     return None
 
 
-def format_for(fmt: str | None, output: Path | None, stdout_is_terminal: bool) -> str:
-    """--format wins; else the extension of -o; else table on a terminal, csv in a pipe."""
-    if fmt:
-        return fmt
-    if output is not None:
-        ext = output.suffix.lower()
-        if ext not in EXTENSIONS:
-            from .findings import UsageError
-            raise UsageError(f"cannot tell the format from '{output.name}': give --format "
-                             f"({', '.join(FORMATS)}) or a name ending in "
-                             + ", ".join(EXTENSIONS))
-        return EXTENSIONS[ext]
-    return "table" if stdout_is_terminal else "csv"
-
-
 def summary_dashboard(summary, changes=None, subsidies=None, lang: str = "en"):
     """The terminal view of `summary`: the rolls, exits, changes and subsidies of a year,
     and the other areas where their ledgers are."""

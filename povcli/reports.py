@@ -35,7 +35,8 @@ def _group_keys(by: str | None) -> list[str]:
     if by is None:
         return ["year"]
     if by not in BY_CHOICES:
-        raise UsageError(f"--by takes one of: {', '.join(BY_CHOICES)} (not '{by}')")
+        raise UsageError.of("reports.bad_by", option="--by", choices=", ".join(BY_CHOICES),
+                            value=by)
     return ["year", by]
 
 

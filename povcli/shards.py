@@ -96,7 +96,7 @@ def assign(ledgers: LedgerSet, shards: int) -> dict[str, np.ndarray]:
 def each_shard(ledgers: LedgerSet, shards: int):
     """The ledger set as `shards` ledger sets of disjoint households, one at a time."""
     if shards < 1:
-        raise UsageError(f"the number of shards must be at least 1 (not {shards})")
+        raise UsageError.of("shards.too_few", shards=shards)
     where = assign(ledgers, shards)
     for k in range(shards):
         loaded = {}
@@ -447,13 +447,14 @@ def _client(scheduler):
     try:
         from dask.distributed import Client
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install \"povcli[dask]\"") from None
+        raise UsageError.of("shards.no_dask") from None
     if isinstance(scheduler, Client):
         return scheduler, False
     try:
         return Client(scheduler, timeout="10s", set_as_default=False), True
     except (OSError, TimeoutError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        raise UsageError.of("shards.unreachable", scheduler=str(scheduler), reason=str(exc)) \
+            from None
 
 
 # Below this many bytes of Parquet shards, starting processes costs more than it saves.
@@ -526,15 +527,13 @@ def run_map(name: str, shards: list, year: int | None, options: dict,
         try:
             return [p for p in client.gather(futures) if p is not None]
         except KilledWorker as exc:
-            raise UsageError(
-                f"the Dask cluster lost the workers computing a shard too often ({exc}): "
-                "no figure is given; run it again") from None
+            raise UsageError.of("shards.lost_workers", reason=str(exc)) from None
         finally:
             client.cancel(futures)
     except OSError as exc:  # the scheduler went away mid-run
         where = getattr(getattr(client, "scheduler", None), "address", scheduler)
-        raise UsageError(f"the Dask scheduler at {where} stopped answering ({exc}): "
-                         "no figure is given; run it again") from None
+        raise UsageError.of("shards.scheduler_gone", scheduler=str(where),
+                            reason=str(exc)) from None
     finally:
         if own:
             client.close()

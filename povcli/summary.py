@@ -28,7 +28,7 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
     if year is None:
         year = latest_year(ledgers)
         if year is None:
-            raise UsageError("the ledgers hold no dated row: give --year")
+            raise UsageError.of("reports.no_dated_rows")
         notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
                       {"year": year}))
     rolls = Rolls.of(ledgers)

@@ -88,9 +88,9 @@ def read_frames(frames: Mapping[str, pd.DataFrame]) -> ReadSet:
     for key, frame in frames.items():
         name = by_name.get(str(key).strip().casefold())
         if name is None:
-            raise UsageError(f"no ledger '{key}' (ledgers: {', '.join(LEDGERS)})")
+            raise UsageError.of("reader.frames_unknown", name=str(key), names=", ".join(LEDGERS))
         if name in named:
-            raise UsageError(f"ledger '{name}' given twice")
+            raise UsageError.of("reader.frames_twice", name=name)
         named[name] = frame
     findings: list[Finding] = []
     for name in ("households", "members"):
