@@ -762,10 +762,20 @@ def check(
     _cache_clean_reads(ledgers, read_findings)
     if job.year is not None:
         _year_note(job, ledgers)
+    area = None
+    if job.township or job.village:
+        # the rules judge the whole set (what is usual, a voucher used twice, an ID in two
+        # households) and the area's households' findings are shown, with those of no
+        # household: what the county's check finds there, no more
+        from .model import restrict
+        area = restrict(ledgers, job.township, job.village,
+                        registered_only=False).frame("households")["household_id"]
     with _progress() as progress:
         if progress:
             progress("checking")
         findings = checks.run_frame(ledgers, read_findings, rules, params, job.year)
+    if area is not None:
+        findings = findings.in_households(area)
     if not job.show_ids:
         findings = findings.masked()
     if len(findings) or job.output not in (None, "-"):

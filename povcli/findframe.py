@@ -293,6 +293,15 @@ class FindingFrame:
         y = self.column("year")
         return self.take(np.flatnonzero((y == _NONE) | (y == year)))
 
+    def in_households(self, ids) -> "FindingFrame":
+        """Findings of households `ids`, and those of no household (a project, a
+        village, a file's cells)."""
+        from .read.arrowkit import is_in
+
+        hh = self.column("household")
+        none = np.array([v is None or v == "" or v != v for v in hh.tolist()], dtype=bool)
+        return self.take(np.flatnonzero(none | is_in(hh, ids)))
+
     def masked(self) -> "FindingFrame":
         out = FindingFrame([b.masked() for b in self.batches], self.rows, self.which)
         out.is_masked = True

@@ -300,7 +300,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "payments, pairing, villages. Exit 0 clean, 1 errors found, 2 unreadable.",
             "报告前核查台账：身份证号、户、脱贫、动态调整、资金发放、帮扶、行政村。"
             "退出码 0 无误，1 发现错误，2 无法读取。",
-            reads=None, area=False),
+            reads=None),
     Command("show", "Dossiers",
             "One household's dossier: members, timeline, subsidies, cadres, projects.",
             "一户的档案：成员、时间线、帮扶资金、帮扶责任人、项目。",

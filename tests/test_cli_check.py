@@ -311,3 +311,20 @@ def test_check_speaks_chinese(run, faulty):
     rules = run("check", "--list-rules", "--lang", "zh", "-f", "markdown").stdout
     assert "身份证号校验位错误" in rules and "台账数据规范" in rules
     assert "a resident ID with a wrong check digit" not in rules
+
+
+def test_check_of_an_area_shows_what_the_county_check_finds_there(run):
+    """--township: the findings of the area's households (and of no household), judged
+    on the whole set, so a township's check never finds what the county's does not."""
+    from pathlib import Path
+    BROKEN = Path(__file__).parent / "fixtures" / "broken"
+
+    def rows_of(result):
+        return list(csv.DictReader(io.StringIO(result.stdout)))
+    whole = rows_of(run("check", "-d", BROKEN, "-f", "csv"))
+    area = rows_of(run("check", "-d", BROKEN, "-f", "csv", "--township", "五道江镇"))
+    assert area and all(r in whole for r in area)
+    assert {r["household_id"] for r in area} <= {"H3", ""}
+    assert {r["household_id"] for r in whole} > {"H1", "H2", "H3"}
+    refused = run("check", "-d", BROKEN, "--township", "铁厂镇")
+    assert refused.exit_code == 2 and "no household is in township" in refused.stderr
