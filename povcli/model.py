@@ -11,9 +11,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .findings import UsageError
-from .ledgers import LedgerSet, factorize, index_in, is_in
+from .ledgers import LedgerSet, arrow, index_in, is_in
 
 # Columns whose dates or years are events of the case file; `summary` without a year
 # takes the latest year any of them falls in (birth dates and policy years are not).
@@ -117,6 +119,18 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
     return replace(ledgers, loaded=loaded)
 
 
+def factorize_together(*columns) -> tuple[np.ndarray, pa.Array]:
+    """factorize of the columns one after the other, without concatenating them first:
+    Arrow hashes the pieces as one chunked array, with one dictionary for all."""
+    pieces = [arrow(c) for c in columns]
+    encoded = pc.dictionary_encode(pa.chunked_array(pieces, pa.string()))
+    if not encoded.num_chunks:  # nothing at all
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
+                            for c in encoded.chunks]).astype(np.int64)
+    return codes, encoded.chunk(0).dictionary
+
+
 def codes_of(keys: pd.Series, index: pd.Index) -> np.ndarray:
     """Position of each key in index (its first occurrence), -1 where absent."""
     return index_in(keys, index)
@@ -159,8 +173,8 @@ class Rolls:
         n_m = len(self.members)
         # one hash pass gives the code of every household row, every member's and every
         # change's household (household rows first: codes 0..n-1 are households)
-        codes, uniques = factorize(pd.concat([hh["household_id"], self.members["household_id"],
-                                              ch["household_id"]], ignore_index=True))
+        codes, uniques = factorize_together(hh["household_id"], self.members["household_id"],
+                                            ch["household_id"])
         self.hh_row = codes[:len(hh)]  # household row -> code
         n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
         self.household_index = pd.Index(uniques.slice(0, n_hh).to_pandas())
@@ -174,8 +188,7 @@ class Rolls:
         identified = np.full(n_m, np.datetime64("NaT"), dtype="datetime64[s]")
         identified[known] = self.hh_identified[self.member_hh[known]]
         self.identified = pd.Series(identified, index=self.members.index)
-        codes, p_uniques = factorize(pd.concat([self.members["person_id"], ch["person_id"]],
-                                               ignore_index=True))
+        codes, p_uniques = factorize_together(self.members["person_id"], ch["person_id"])
         self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
         n_people = int(self.member_person.max()) + 1 if n_m else 0
         self.person_index = pd.Index(p_uniques.slice(0, n_people).to_pandas())

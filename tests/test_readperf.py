@@ -60,3 +60,20 @@ def test_subsidy_total_counts_on_codes():
     assert total["households"] == rows["household_id"].nunique()
     assert total["people"] == rows["person_id"].nunique()
     assert total["amount"] == rows["amount"].sum()
+
+
+@pytest.mark.parametrize("pieces", [
+    (["H1", "H2", None], ["H3", "H1"], []),
+    ([], [], []),
+    ([], ["H2", None, "H2"], ["H9"]),
+    (["a"], [None, None], ["b", "a", "c"]),
+])
+def test_factorize_together_is_factorize_of_the_concatenation(pieces):
+    from povcli.ledgers import factorize
+    from povcli.model import factorize_together
+
+    columns = [pd.Series(p, dtype=object) for p in pieces]
+    codes, uniques = factorize_together(*columns)
+    want_codes, want_uniques = factorize(pd.concat(columns, ignore_index=True))
+    assert codes.tolist() == want_codes.tolist()
+    assert uniques.to_pylist() == want_uniques.to_pylist()
