@@ -77,3 +77,31 @@ def test_factorize_together_is_factorize_of_the_concatenation(pieces):
     want_codes, want_uniques = factorize(pd.concat(columns, ignore_index=True))
     assert codes.tolist() == want_codes.tolist()
     assert uniques.to_pylist() == want_uniques.to_pylist()
+
+
+@pytest.mark.parametrize("year", [2016, 2020])
+def test_show_of_one_household_answers_as_the_roll_model_of_the_county(year):
+    """show builds the roll model of one household's rows: every household of the sample
+    is on the rolls, poor, and has the members on, that the whole county's model says."""
+    from conftest import SAMPLE
+    from povcli.dossier import dossier
+    from povcli.ledgers import open_ledgers
+    from povcli.model import Rolls, year_end
+
+    ledgers = open_ledgers(SAMPLE)
+    rolls = Rolls.of(ledgers)
+    end = year_end(year)
+    hh = ledgers.frame("households")
+    members = ledgers.frame("members")
+    on_hh, poor = rolls.households_on(end), rolls.poor_households(end)
+    on_member = pd.Series(rolls.members_on(end), index=members.index)
+    # the households with changes (births, moves, returns) and the exits, and some others
+    changed = set(ledgers.frame("changes")["household_id"]) | set(
+        ledgers.frame("exits")["household_id"])
+    picked = [(i, h) for i, h in zip(hh.index, hh["household_id"]) if h in changed][:25]
+    picked += list(zip(hh.index, hh["household_id"]))[::20]
+    for i, hid in picked:
+        d = dossier(ledgers, hid, year)
+        assert (d["on_rolls"], d["poor"]) == (bool(on_hh[i]), bool(poor[i])), hid
+        mine = members[members["household_id"] == hid]
+        assert [m["on_rolls"] for m in d["members"]] == on_member[mine.index].tolist(), hid
