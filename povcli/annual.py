@@ -8,7 +8,7 @@ charts draw. Pure: no matplotlib, no printing.
 from __future__ import annotations
 
 from .flow import flow
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, year_end
 from .programs import education, housing, projects, villages
 from .reports import changes, exits, subsidies

@@ -4,124 +4,66 @@
     >>> api.run("exits", "sample_data", year=2017).frame          # doctest: +SKIP
     >>> ledgers = api.open_ledgers("sample_data", "villages")      # doctest: +SKIP
     >>> api.build("villages", ledgers, township="铁厂镇").frame     # doctest: +SKIP
+    >>> ledgers = api.ledgers_from_frames({"households": hh, "members": mm})  # doctest: +SKIP
+    >>> api.build("summary", ledgers, year=2017).frame             # doctest: +SKIP
 
 `run` reads the ledgers a report needs (as the registry says), checks them (a
 `findings.LedgerError` carries every problem, with its place), cuts them to an area
 and builds the report: a `reports.Report` whose `frame` is the DataFrame the CLI
 prints (the contract's columns, raw numbers, English codes). This is the one place
 that decides the year when none is given, the area and what is read.
+
+`ledgers_from_frames` builds a ledger set from pandas DataFrames instead of files (ledger
+name -> frame; names and headers as a file may spell them, English or Chinese). Cells may
+be text, parsed by the same cell parsers as a file's, or already typed (Timestamps,
+numbers, booleans, codes); keys and references are checked alike. Every problem is a
+finding placed at the ledger and the row's position in its frame counted from 1
+(`households:3: column identified_on: not a date (value 'soon')`), and all of them come
+together in one `findings.LedgerError`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .findings import UsageError
 from .registry import COMMANDS
 
-# Reports of one year: without a year they take the latest year of the ledgers. The
-# others give a row for every year that has rows.
-ONE_YEAR = {"summary", "pairing", "villages", "flow"}
-# Reports that cut to an area themselves (a project's area is its own columns).
-OWN_AREA = {"projects", "assess"}
-# Reports that see unregistered households (monitoring's 边缘易致贫户, the ordinary
-# households an assessment draws, a diff of two exports) and count registered ones
-# themselves; every other report counts registered households only.
-OWN_REGISTRATION = {"monitor", "assess", "sample", "diff"}
 
+def builder(name: str) -> Callable[..., Any]:
+    """The function that builds report `name`, as its registry row names it."""
+    import importlib
 
-def _builders() -> dict[str, Callable[..., Any]]:
-    from . import programs, reports
-    from .flow import flow
-    from .summary import summary
-
-    return {
-        "summary": lambda ledgers, year, listing, **o: summary(ledgers, year, listing),
-        "exits": lambda ledgers, year, listing, by=None, **o: reports.exits(
-            ledgers, year, by, listing=listing),
-        "changes": lambda ledgers, year, listing, by=None, **o: reports.changes(
-            ledgers, year, by, listing),
-        "subsidies": lambda ledgers, year, listing, by=None, program=None, **o:
-            reports.subsidies(ledgers, year, by, program, listing),
-        "projects": lambda ledgers, year, listing, by=None, key=False, township=None,
-            village=None, **o: programs.projects(ledgers, year, by, township, village, key,
-                                                 listing),
-        "pairing": lambda ledgers, year, listing, uncovered=False, **o: programs.pairing(
-            ledgers, year, uncovered, listing),
-        "villages": lambda ledgers, year, listing, incidence=0.02, **o: programs.villages(
-            ledgers, year, incidence, listing),
-        "housing": lambda ledgers, year, listing, **o: programs.housing(ledgers, year, listing),
-        "education": lambda ledgers, year, listing, **o: programs.education(
-            ledgers, year, listing),
-        "policy": lambda ledgers, year, listing, **o: programs.policy(ledgers, year),
-        "flow": lambda ledgers, year, listing, **o: flow(ledgers, year, listing),
-        "income": lambda ledgers, year, listing, by=None, line=None, bunching=False,
-            margin=None, trend=False, **o: _income(ledgers, year, by, line, listing, bunching,
-                                                   margin, trend),
-        "monitor": lambda ledgers, year, listing, by=None, candidates=False, margin=None,
-            **o: _monitor(ledgers, year, by, listing, candidates, margin),
-        **_audit_builders(),
-        "readiness": _readiness,
-    }
-
-
-def _audit_builders() -> dict[str, Callable[..., Any]]:
-    """The reports of issue 14 (assess, compare, diff)."""
-    from .assess import Thresholds, assess
-    from .compare import compare, diff, read_figures
-    from .sample import draw
-
-    return {
-        "assess": lambda ledgers, year, listing, by=None, township=None, village=None,
-            thresholds=Thresholds(), **o: assess(ledgers, year, by, listing, township,
-                                                 village, thresholds),
-        # compare: option `figures` is the published figures' file (none: an empty table)
-        "compare": lambda ledgers, year, listing, figures=None, encoding=None, **o: compare(
-            ledgers, None if figures is None else read_figures(figures, encoding), listing),
-        # diff: `ledgers` is the new export, option `old` the old one (a LedgerSet; none:
-        # every row is added)
-        "diff": lambda ledgers, year, listing, old=None, show_ids=False, **o: diff(
-            old, ledgers, listing, show_ids),
-        "sample": lambda ledgers, year, listing, **o: draw(ledgers, year, **o),
-    }
-
-
-def _income(ledgers, year, by, line, listing, bunching, margin, trend):
-    from .income import income
-
-    return income(ledgers, year, by, line, listing, bunching,
-                  0.1 if margin is None else margin, trend)
-
-
-def _monitor(ledgers, year, by, listing, candidates, margin):
-    from .monitor import monitor
-
-    return monitor(ledgers, year, by, listing, candidates, 0.3 if margin is None else margin)
-
-
-def _readiness(ledgers, year, listing, planned=False, by=None, school_age=(6, 15),
-               margin=0.05, **o):
-    from .readiness import ReadinessParams, readiness
-
-    return readiness(ledgers, year, listing, planned, by,
-                     ReadinessParams(school_age=tuple(school_age), margin=margin))
+    spec = COMMANDS.get(name)
+    if spec is None or spec.build is None:
+        raise UsageError(f"no report '{name}' (reports: {', '.join(reports())})")
+    module, function = spec.build.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def reports() -> list[str]:
     """The names of the reports `build` and `run` make."""
-    return list(_builders())
+    return [name for name, spec in COMMANDS.items() if spec.build]
 
 
 def open_ledgers(data, name: str | None = None, encoding: str | None = None,
                  use_cache: bool = False, notes: list[str] | None = None, progress=None):
     """Read and check the ledgers that report `name` reads (every ledger when None)."""
-    from .ledgers import open_ledgers as read
+    from .read.load import open_ledgers as read
 
     spec = COMMANDS.get(name) if name else None
     reads = None if spec is None or spec.reads is None else list(spec.reads)
     return read(Path(data), reads, encoding, need=spec.needs if spec else (),
                 use_cache=use_cache, notes=notes, progress=progress)
+
+
+def ledgers_from_frames(frames: Mapping[str, Any]):
+    """A checked ledger set from DataFrames (ledger name -> frame), with no files: typed
+    and validated as files are; LedgerError with every finding if anything is wrong."""
+    from .read.frames import open_frames
+
+    return open_frames(frames)
 
 
 def latest_year(ledgers) -> int:
@@ -136,24 +78,24 @@ def latest_year(ledgers) -> int:
 
 def build(name: str, ledgers, year: int | None = None, township: str | None = None,
           village: str | None = None, listing: bool = False, **options):
-    """Report `name` of ledgers already read, for a year and an area."""
+    """Report `name` of ledgers already read, for a year and an area. `options` are the
+    report's own (its registry row's `options`, by keyword)."""
     from .model import restrict
 
-    builders = _builders()
-    if name not in builders:
-        raise UsageError(f"no report '{name}' (reports: {', '.join(builders)})")
+    make = builder(name)
+    spec = COMMANDS[name]
     notes = []
-    if year is None and name in ONE_YEAR:
+    if year is None and spec.one_year:
         year = latest_year(ledgers)
         notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
                       {"year": year}))
-    if name in OWN_AREA:
+    registered_only = not spec.all_households
+    if spec.own_area:
         options.update(township=township, village=village)
-        ledgers = restrict(ledgers, registered_only=name not in OWN_REGISTRATION)
+        ledgers = restrict(ledgers, registered_only=registered_only)
     else:
-        ledgers = restrict(ledgers, township, village,
-                           registered_only=name not in OWN_REGISTRATION)
-    report = builders[name](ledgers, year, listing, **options)
+        ledgers = restrict(ledgers, township, village, registered_only=registered_only)
+    report = make(ledgers, year, listing=listing, **options)
     report.notes[:0] = notes
     report.meta.setdefault("year", year)
     # the variant shown, for titles in other languages

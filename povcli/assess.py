@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
-from .ledgers import LedgerSet, index_in
+from .read.arrowkit import index_in
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_rows, year_end
 from .reports import Report
 
@@ -131,11 +132,15 @@ def _in_area(frame: pd.DataFrame, township: str | None, village: str | None) -> 
 
 def assess(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
            listing: bool = False, township: str | None = None, village: str | None = None,
-           thresholds: Thresholds = Thresholds()) -> Report:
+           wrong_exit: float = Thresholds.wrong_exit, missed: float = Thresholds.missed,
+           approval: float = Thresholds.approval, incidence: float = Thresholds.incidence,
+           missed_base: str = Thresholds.missed_base) -> Report:
     """The rates of every year of assessment.csv (or of `year`), per township with
-    by="township"; with listing, the households behind each rate."""
+    by="township"; with listing, the households behind each rate. The thresholds are
+    those of `Thresholds`."""
     from .model import latest_year
 
+    thresholds = Thresholds(wrong_exit, missed, approval, incidence, missed_base)
     notes: list = []
     assessment = ledgers.get("assessment")
     if assessment is not None:

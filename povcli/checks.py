@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding, UsageError
-from .ledgers import LedgerSet, index_in, integrity_findings, is_in
+from .read.arrowkit import index_in, is_in
+from .read.integrity import integrity_findings
+from .read.loaded import LedgerSet
 from .messages import Said, say  # Said: a message cell, English for csv, any language for tables
 from .model import Rolls, exit_rows, latest_year, year_end
 
@@ -144,7 +146,7 @@ def _integrity(ctx: Context):
 def _duplicates(ctx: Context):
     members = ctx.ledgers.loaded["members"].display
     out = [_recode(f, "L02", "keep") for f in _integrity(ctx)
-           if "duplicate" in f.reason
+           if f.code == "L02"  # the reader files each of its findings under its rule
            and f.column != "voucher" and not (f.file == members and f.column == "person_id")]
     # a person twice in one household (twice in two households is H01)
     m = ctx.frame("members")
@@ -158,8 +160,7 @@ def _duplicates(ctx: Context):
 @rule("L03", ERROR, "a reference to a household, member or project that is not there",
       "the ledger contract")
 def _references(ctx: Context):
-    return [_recode(f, "L03", "fix") for f in _integrity(ctx)
-            if "duplicate" not in f.reason]
+    return [_recode(f, "L03", "fix") for f in _integrity(ctx) if f.code == "L03"]
 
 
 def _recode(f: Finding, code: str, fix: str) -> Finding:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from enum import Enum
@@ -23,8 +24,7 @@ import typer
 from . import __version__
 from .findings import LedgerError, UsageError
 from .messages import define, parse_lang, say
-from .registry import COMMANDS, Command, help_lang
-from .schema import ENUMS, normalize_value
+from .registry import COMMANDS, SHARED_OPTIONS, Command, Option, help_lang
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -47,10 +47,6 @@ define({
     "cli.report_written": ("the report is in {path}", "报告已写入 {path}"),
     "cli.markdown_needs_file": ("a markdown report needs -o FILE.md (its charts go beside "
                                 "it)", "markdown 报告需要 -o 文件名.md（图表写在它旁边）"),
-    "cli.unknown_program": ("unknown program '{value}' (programs: {codes})",
-                            "未知的项目类别“{value}”（可用：{codes}）"),
-    "cli.school_age": ("--school-age takes a range such as 6-22 (not '{value}')",
-                       "--school-age 应为年龄范围，如 6-22（不能是“{value}”）"),
     "cli.check_clean": ("povcli check: {rules:plural:rule} run on {ledgers:plural:ledger}: "
                         "no findings",
                         "povcli check：已对{ledgers}个台账运行{rules}条规则，未发现问题"),
@@ -60,10 +56,13 @@ define({
     "cli.counts_head": ("{count} findings; by file and kind:", "共{count}处；按文件和类别："),
 })
 
+HELP_LANG = help_lang()
 app = typer.Typer(
     name="povcli",
-    help="Figures from poverty-alleviation ledgers (建档立卡台账): the rolls, exits, "
-         "dynamic changes and subsidies, counted as the ledger contract says.",
+    help="建档立卡台账的数字：在册、脱贫退出、动态调整和帮扶资金，按台账约定的口径统计。"
+    if HELP_LANG == "zh" else
+    "Figures from poverty-alleviation ledgers (建档立卡台账): the rolls, exits, "
+    "dynamic changes and subsidies, counted as the ledger contract says.",
     add_completion=False,
     no_args_is_help=True,
     # plain help: Rich's help renderer alone costs ~0.1 s of imports on every --help
@@ -74,7 +73,10 @@ app = typer.Typer(
 
 MAX_SHOWN = 40  # findings printed on stderr before the count
 PER_KIND = 5  # of them, at most this many of one kind when there are many
-HELP_LANG = help_lang()
+if HELP_LANG == "zh":  # Chinese takes two cells a character: wrap help by cells
+    from .helpwrap import install
+
+    install()
 
 
 class State:
@@ -158,7 +160,32 @@ def _err(text: str, show_ids: bool = False) -> None:
 def _note(job: Job, text: str) -> None:
     if hasattr(text, "in_lang"):  # a note that can say itself in the user's language
         text = text.in_lang(job.lang)
-    _err(say("cli.note", job.lang, text=text), job.show_ids)
+    line = say("cli.note", job.lang, text=text)
+    width = _stderr_width()
+    _err(wrapped(line, width) if width else line, job.show_ids)
+
+
+def _stderr_width() -> int | None:
+    """The terminal's width when stderr is one (notes are wrapped there), else None."""
+    try:
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    import shutil
+    return shutil.get_terminal_size().columns
+
+
+def wrapped(text: str, width: int) -> str:
+    """A note wrapped at word boundaries for a terminal `width` cells wide: the terminal
+    itself would cut 'for' into 'f' and 'or'. Chinese is two cells a character."""
+    import io
+
+    from rich.console import Console
+    sink = io.StringIO()
+    Console(file=sink, width=max(width, 20), color_system=None, highlight=False,
+            emoji=False, markup=False).print(text, overflow="fold")
+    return "\n".join(line.rstrip() for line in sink.getvalue().rstrip("\n").split("\n"))
 
 
 def _stdout_is_terminal() -> bool:
@@ -257,86 +284,98 @@ def _report_findings(findings: list, job: Job) -> None:
 
 # --------------------------------------------------------------------------- options
 
-DataOpt = Annotated[Optional[Path], typer.Option(
-    "--data", "-d", help="Folder of ledgers (or one workbook). Default: $POVCLI_DATA, else the "
-    "current folder if it holds ledgers, else the bundled sample ledgers.", show_default=False)]
-YearOpt = Annotated[Optional[int], typer.Option(
-    "--year", "-y", help="Report year; figures are taken at 31 December. Default: the latest "
-    "year of the ledgers.", show_default=False)]
-TownshipOpt = Annotated[Optional[str], typer.Option(
-    "--township", help="Only households of this township (乡镇).", show_default=False)]
-VillageOpt = Annotated[Optional[str], typer.Option(
-    "--village", help="Only households of this administrative village (行政村).",
-    show_default=False)]
-ListOpt = Annotated[bool, typer.Option(
-    "--list", help="Instead of the counts, list the rows that make them (people, households "
-    "or payments, with the keys of the figure they fall under).")]
-OutputOpt = Annotated[Optional[str], typer.Option(
-    "--output", "-o", help="Write to this file (written whole or not at all; never a ledger). "
-    "`-o -` is stdout. csv files get a UTF-8 BOM for Excel and their formula-like cells "
-    "neutralised.", show_default=False)]
-EncodingOpt = Annotated[Optional[str], typer.Option(
-    "--encoding", help="Encoding of the ledger files (default: detect UTF-8 or GB18030).",
-    show_default=False)]
-ShowIdsOpt = Annotated[bool, typer.Option(
-    "--show-ids", help="Show resident ID numbers in full (masked by default).")]
-LangOpt = Annotated[Optional[str], typer.Option(
-    "--lang", help="Language of titles, headers, labels and messages: en or zh (default "
-    "$POVCLI_LANG, else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en). "
-    "csv and json keys never change.", show_default=False)]
-
-# commands with a --list form
-LISTING = {"summary", "exits", "changes", "subsidies", "projects", "pairing", "villages",
-           "housing", "education", "flow"}
-# commands without --year
-NO_YEAR = {"find"}
+def _typer_parameter(option: Option) -> inspect.Parameter:
+    """A registry option as a Typer parameter, its help in the language of --help."""
+    kind = option.type_name
+    if option.choices:
+        typ: Any = Enum(f"{option.keyword.title()}Choice", {c: c for c in option.choices},
+                        type=str)
+    else:
+        typ = {"flag": bool, "int": int, "float": float, "path": Path}.get(kind, str)
+    text = option.help(HELP_LANG)
+    if option.argument:
+        annotation: Any = Annotated[typ, typer.Argument(
+            help=text, show_default=False, metavar=option.flag)]
+        return inspect.Parameter(option.keyword, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                 annotation=annotation)
+    flags = (option.flag, option.short) if option.short else (option.flag,)
+    numeric = {"min": option.low, "max": option.high} if kind in ("int", "float") else {}
+    annotation = Annotated[typ if option.default is not None else Optional[typ],
+                           typer.Option(*flags, help=text, show_default=option.default
+                                        not in (None, False), **numeric)]
+    return inspect.Parameter(option.keyword, inspect.Parameter.KEYWORD_ONLY,
+                             default=option.default, annotation=annotation)
 
 
-def _format_option(spec: Command):
-    choices = Enum(f"{spec.name.title()}Format", {f: f for f in spec.formats}, type=str)
-    return Annotated[Optional[choices], typer.Option(  # type: ignore[valid-type]
-        "--format", "-f", help="Output format: " + ", ".join(spec.formats) + ". Default: "
-        + ("table on a terminal, csv when piped, " if "csv" in spec.formats else "")
-        + "or from the extension of -o.", show_default=False)]
+def _format_option(spec: Command) -> inspect.Parameter:
+    """--format: the formats the command renders, so any other is refused by parsing."""
+    return _typer_parameter(Option(
+        "--format", SHARED_OPTIONS["fmt"].help_en.format(
+            formats=", ".join(spec.formats), default=_default_format(spec.formats, "en")),
+        SHARED_OPTIONS["fmt"].help_zh.format(
+            formats="、".join(spec.formats), default=_default_format(spec.formats, "zh")),
+        choices=spec.formats, short="-f", name="fmt"))
+
+
+def _default_format(formats: tuple[str, ...], lang: str) -> str:
+    """What output.choose picks without --format or -o, in words for --help."""
+    zh = lang == "zh"
+    if "table" not in formats:  # report: a file, named after the year
+        return (f"{formats[0]}，在终端上时写入 report_年度.{formats[0]}" if zh else
+                f"{formats[0]}, written to report_YEAR.{formats[0]} on a terminal")
+    piped = "csv" if "csv" in formats else ("纯文本" if zh else "plain text")
+    return f"终端上为表格，管道中为{piped}" if zh else f"a table on a terminal, {piped} when piped"
 
 
 def _shared(spec: Command) -> list[inspect.Parameter]:
-    kw = inspect.Parameter.KEYWORD_ONLY
-    p = [inspect.Parameter("data", kw, default=None, annotation=DataOpt)]
-    if spec.name not in NO_YEAR:
-        p.append(inspect.Parameter("year", kw, default=None, annotation=YearOpt))
-    if spec.area:
-        p += [inspect.Parameter("township", kw, default=None, annotation=TownshipOpt),
-              inspect.Parameter("village", kw, default=None, annotation=VillageOpt)]
-    if spec.name in LISTING:
-        p.append(inspect.Parameter("listing", kw, default=False, annotation=ListOpt))
-    p += [inspect.Parameter("fmt", kw, default=None, annotation=_format_option(spec)),
-          inspect.Parameter("output", kw, default=None, annotation=OutputOpt),
-          inspect.Parameter("encoding", kw, default=None, annotation=EncodingOpt),
-          inspect.Parameter("lang_option", kw, default=None, annotation=LangOpt),
-          inspect.Parameter("show_ids", kw, default=False, annotation=ShowIdsOpt)]
-    return p
+    """The shared options that the command's registry row allows."""
+    wanted = ["data"] + (["year"] if spec.year else []) + (
+        ["township", "village"] if spec.area else []) + (["listing"] if spec.listing else [])
+    params = [_typer_parameter(SHARED_OPTIONS[k]) for k in wanted]
+    params.append(_format_option(spec))
+    params += [_typer_parameter(SHARED_OPTIONS[k]) for k in
+               ("output", "encoding", "lang_option", "show_ids")]
+    return params
 
 
-SHARED = ("data", "year", "township", "village", "listing", "fmt", "output", "encoding",
-          "lang_option", "show_ids")
+SHARED = tuple(SHARED_OPTIONS)
+_callbacks: dict[str, Callable[..., Any]] = {}  # Typer commands made, by name
+
+
+def _short_help(text: str) -> str:
+    """The first sentence (Click cuts Chinese, which has no spaces, to '...')."""
+    from .helpwrap import cells
+
+    first = re.split(r"(?<=\.)\s+|(?<=。)", text, maxsplit=1)[0].rstrip(".。")
+    out = ""
+    for ch in first:
+        if cells(out + ch) > 62:
+            if ch.isascii() and ch != " " and " " in out[-15:]:  # not inside a word
+                out = out[:out.rindex(" ")]
+            return out.rstrip(" ,;") + "…"
+        out += ch
+    return out
 
 
 def command(name: str):
     """Make a Typer command of `fn(job, **own_options)` with the shared options its
-    registry row allows."""
+    registry row allows and its own: those of its registry row, then those `fn` declares
+    beyond `job`."""
     spec = COMMANDS[name]
 
     def register(fn: Callable[..., Any]):
-        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-               for p in list(inspect.signature(fn, eval_str=True).parameters.values())[1:]]
+        declared = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
+        declared = [p for p in declared if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        own = [_typer_parameter(o) for o in spec.options] + declared
+        # arguments first, then options (keyword-only)
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
 
         def callback(**kwargs):
             shared = {k: kwargs.pop(k) for k in SHARED if k in kwargs}
-            fmt = shared.get("fmt")
-            shared["fmt"] = fmt.value if isinstance(fmt, Enum) else fmt
-            job = Job(spec, **shared)
-            _run(job, lambda: fn(job, **kwargs))
+            job = Job(spec, **{k: v.value if isinstance(v, Enum) else v
+                               for k, v in shared.items()})
+            mine = {k: v.value if isinstance(v, Enum) else v for k, v in kwargs.items()}
+            _run(job, lambda: fn(job, **mine))
 
         params = own + _shared(spec)
         callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -344,7 +383,7 @@ def command(name: str):
         callback.__annotations__ = {p.name: p.annotation for p in params}
         callback.__name__ = name
         callback.__doc__ = spec.help(HELP_LANG)
-        app.command(name=name, help=spec.help(HELP_LANG), rich_help_panel=spec.panel)(callback)
+        _callbacks[name] = callback
         return fn
     return register
 
@@ -366,7 +405,7 @@ def resolve_data(job: Job) -> Path:
     env = os.environ.get("POVCLI_DATA")
     if env:
         return Path(env)
-    from .ledgers import find_files
+    from .read.files import find_files
 
     cwd = Path.cwd()
     try:
@@ -384,7 +423,7 @@ def resolve_data(job: Job) -> Path:
 def _load(job: Job, reads: tuple[str, ...] | None = None, area: bool = False):
     """Read and validate the ledgers the command reads (cut to the area when asked)."""
     from . import cache
-    from .ledgers import open_ledgers
+    from .read.load import open_ledgers
     from .model import restrict
 
     spec = job.spec
@@ -464,8 +503,8 @@ class _progress:
 # --------------------------------------------------------------------------- writing
 
 def _ledger_of_name(stem: str) -> str | None:
-    from .ledgers import _ledger_by_name
-    return _ledger_by_name().get(stem)
+    from .read.files import ledger_by_name
+    return ledger_by_name().get(stem)
 
 
 def _destination(job: Job) -> tuple[str, Path | None]:
@@ -527,26 +566,7 @@ def _print(renderable, path: Path | None) -> None:
     output.write_text(path, buf.getvalue())
 
 
-def _program(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = normalize_value("program", value)
-    if code is None:
-        raise UsageError.of("cli.unknown_program", value=value,
-                            codes=", ".join(ENUMS["program"].codes))
-    return code
-
-
 # --------------------------------------------------------------------------- reports
-
-class By(str, Enum):
-    township = "township"
-    village = "village"
-
-
-ByOpt = Annotated[Optional[By], typer.Option(
-    "--by", help="Add a township or village column after year.", show_default=False)]
-
 
 def _report(job: Job, **options):
     """Read what the command reads, build its report (api.build: the year, the area)."""
@@ -575,68 +595,13 @@ def summary(job: Job):
     _emit(report, job, table=dashboard)
 
 
-@command("exits")
-def exits(job: Job, by: ByOpt = None):
-    _emit(_report(job, by=by.value if by else None)[0], job)
-
-
-@command("changes")
-def changes(job: Job, by: ByOpt = None):
-    _emit(_report(job, by=by.value if by else None)[0], job)
-
-
-ProgramOpt = Annotated[Optional[str], typer.Option(
-    "--program", "-p", help="Only this program: " + ", ".join(ENUMS["program"].codes)
-    + " (or its Chinese label).", show_default=False)]
-
-
-@command("subsidies")
-def subsidies(job: Job, program: ProgramOpt = None, by: ByOpt = None):
-    code = _program(program)
-    _emit(_report(job, by=by.value if by else None, program=code)[0], job)
-
-
-class ProjectBy(str, Enum):
-    kind = "kind"
-    year = "year"
-    village = "village"
-
-
-@command("projects")
-def projects(job: Job,
-             by: Annotated[Optional[ProjectBy], typer.Option(
-                 "--by", help="Group the projects by kind, year or village.",
-                 show_default=False)] = None,
-             key: Annotated[bool, typer.Option("--key", help="Only key projects (重点项目).")]
-             = False):
-    _emit(_report(job, by=by.value if by else None, key=key)[0], job)
-
-
-@command("pairing")
-def pairing(job: Job,
-            uncovered: Annotated[bool, typer.Option(
-                "--uncovered", help="List the households on the rolls with no cadre.")]
-            = False):
-    _emit(_report(job, uncovered=uncovered)[0], job)
-
-
-IncidenceOpt = Annotated[float, typer.Option(
-    "--incidence", help="Exit threshold of poverty incidence (0.02 = 2 %; 0.03 in the west); "
-    "a village at or below it meets it.", min=0.0, max=1.0)]
-
-
-@command("villages")
-def villages(job: Job, incidence: IncidenceOpt = 0.02):
-    _emit(_report(job, incidence=incidence)[0], job)
-
-
-def _plain_report(job: Job):
-    """A report with no options of its own: build it, render it."""
-    _emit(_report(job)[0], job)
-
-
-for _name in ("housing", "education", "policy", "flow"):
-    command(_name)(_plain_report)
+def _generic(job: Job, **options):
+    """A report of the registry with nothing of its own on the command line: build it
+    with its options, render it."""
+    report, _ = _report(job, **options)
+    if job.spec.title and job.lang == "zh":
+        report.title = say(job.spec.title, "zh")
+    _emit(report, job)
 
 
 @command("report")
@@ -676,13 +641,8 @@ def _split_codes(values: list[str] | None) -> list[str]:
 
 
 def _age_range(text: str) -> tuple[int, int]:
-    try:
-        low, high = (int(x) for x in text.replace("–", "-").split("-"))
-    except ValueError:
-        raise UsageError.of("cli.school_age", value=text) from None
-    if not 0 <= low <= high:
-        raise UsageError.of("cli.school_age", value=text)
-    return low, high
+    from .readiness import age_range
+    return age_range(text)
 
 
 @command("check")
@@ -712,7 +672,7 @@ def check(
     from collections import Counter
 
     from . import checks
-    from .ledgers import read_ledgers
+    from .read.load import read_ledgers
     from .reports import Report
 
     if list_rules:
@@ -823,112 +783,7 @@ app.add_typer(cache_app, name="cache", help="The cache of parsed ledgers (reside
 
 # --------------------------------------------------------------------------- income, monitor
 
-LISTING.update({"income", "monitor"})
-
-
-class IncomeBy(str, Enum):
-    township = "township"
-    village = "village"
-
-
-class MonitorBy(str, Enum):
-    risk = "risk"
-    township = "township"
-    village = "village"
-
-
-def _own_words(report, job: Job, title_id: str):
-    """Notes of the catalogue (id, params) said in the user's language; the title too."""
-    from .messages import MESSAGES
-
-    report.notes = [say(n[0], job.lang, **n[1]) if isinstance(n, tuple) and n[0] in MESSAGES
-                    else n for n in report.notes]
-    if job.lang == "zh":
-        report.title = say(title_id, "zh")
-    return report
-
-
-@command("income")
-def income(
-    job: Job,
-    by: Annotated[Optional[IncomeBy], typer.Option(
-        "--by", help="Add a township or village column after year.", show_default=False)]
-    = None,
-    line: Annotated[Optional[str], typer.Option(
-        "--line", help="exit (policy.csv exit_standard), monitoring (monitoring_line), poverty "
-        "(the national line) or an amount: adds FGT P0, P1, P2 and Watts at that line.",
-        show_default=False)] = None,
-    bunching: Annotated[bool, typer.Option(
-        "--bunching", help="Households just below against just above the line (exit unless "
-        "--line): an excess above is a sign to look at, not a verdict.")] = False,
-    margin: Annotated[float, typer.Option(
-        "--margin", help="With --bunching: the band each side of the line, as a fraction of "
-        "it.", min=0.0, max=1.0)] = 0.1,
-    trend: Annotated[bool, typer.Option(
-        "--trend", help="Per household: per-capita income against the year before.")] = False,
-):
-    report, _ = _report(job, by=by.value if by else None, line=line, bunching=bunching,
-                        margin=margin, trend=trend)
-    _emit(_own_words(report, job, "income.title"), job)
-
-
-@command("monitor")
-def monitor(
-    job: Job,
-    by: Annotated[Optional[MonitorBy], typer.Option(
-        "--by", help="Count per risk (a household once per risk), township or village.",
-        show_default=False)] = None,
-    candidates: Annotated[bool, typer.Option(
-        "--candidates", help="The screening list (排查): registered exited households that "
-        "meet a monitoring condition but are not monitored.")] = False,
-    margin: Annotated[float, typer.Option(
-        "--margin", help="With --candidates: an income fall from the year before larger than "
-        "this fraction is a condition.", min=0.0, max=1.0)] = 0.3,
-):
-    report, _ = _report(job, by=by.value if by else None, candidates=candidates,
-                        margin=margin)
-    _emit(_own_words(report, job, "monitor.title"), job)
 # --------------------------------------------------------------------------- audits (issue 14)
-
-LISTING.update({"assess", "compare", "diff"})
-
-
-class AssessBy(str, Enum):
-    township = "township"
-
-
-def _rate_option(flag: str, text: str):
-    return Annotated[float, typer.Option(flag, help=text, min=0.0, max=1.0)]
-
-
-class MissedBase(str, Enum):
-    visited = "visited"
-    village = "village"
-
-
-@command("assess")
-def assess(job: Job,
-           by: Annotated[Optional[AssessBy], typer.Option(
-               "--by", help="A row per township.", show_default=False)] = None,
-           wrong_exit: _rate_option("--wrong-exit", "Wrong-exit rate (错退率) that passes: at "
-                                    "most this.") = 0.02,
-           missed: _rate_option("--missed", "Missed rate (漏评率) that passes: at most "
-                                "this.") = 0.02,
-           approval: _rate_option("--approval", "Approval (认可度) that passes: at least "
-                                  "this.") = 0.90,
-           incidence: _rate_option("--incidence", "System poverty incidence that passes: at "
-                                   "most this (0.03 for the western provinces).") = 0.02,
-           missed_base: Annotated[MissedBase, typer.Option(
-               "--missed-base", help="The missed rate's denominator: the people of the "
-               "visited ordinary households (visited, the contract's), or the unregistered "
-               "rural population of the sampled villages (village).")]
-           = "visited"):  # type: ignore[assignment]
-    from .assess import Thresholds
-
-    base = missed_base.value if isinstance(missed_base, Enum) else missed_base
-    _emit(_report(job, by=by.value if by else None, thresholds=Thresholds(
-        wrong_exit, missed, approval, incidence, base))[0], job)
-
 
 ListKind = Enum("ListKind", {k: k for k in ("death", "payroll", "vehicle", "company",
                                             "property", "dibao", "disability")}, type=str)
@@ -1004,18 +859,10 @@ def match(job: Job,
     return EXIT_FINDINGS if errors else EXIT_OK
 
 
-@command("compare")
-def compare(job: Job,
-            figures: Annotated[Path, typer.Argument(
-                help="Published figures: metric, year, area, value, source (CSV or xlsx).",
-                show_default=False)]):
-    _emit(_report(job, figures=figures, encoding=job.encoding)[0], job)
-
-
 def _export(job: Job, folder: Path):
     """One export of the ledgers for diff: read and typed (errors of its cells exit 2);
     broken keys or references of an export are what diff may show, not a refusal."""
-    from .ledgers import read_ledgers
+    from .read.load import read_ledgers
 
     notes: list[str] = []
     try:
@@ -1042,39 +889,12 @@ def diff(job: Job,
                     show_ids=job.show_ids), job)
 
 
-@command("sample")
-def sample(job: Job,
-           seed: Annotated[int, typer.Option("--seed", help="Seed of the draw: the same "
-                                             "ledgers and seed give the same sample.")] = 0,
-           villages: Annotated[int, typer.Option(
-               "--villages", help="Villages drawn with all their households.", min=0)] = 2,
-           exited_share: Annotated[float, typer.Option(
-               "--exited-share", help="Share of the other exited households drawn.",
-               min=0.0, max=1.0)] = 0.1,
-           ordinary_share: Annotated[float, typer.Option(
-               "--ordinary-share", help="Share of the ordinary households of poor villages "
-               "drawn.", min=0.0, max=1.0)] = 0.1,
-           ordinary_cap: Annotated[int, typer.Option(
-               "--ordinary-cap", help="At most this many ordinary households.", min=0)] = 20):
-    _emit(_report(job, seed=seed, villages=villages, exited_share=exited_share,
-                  ordinary_share=ordinary_share, ordinary_cap=ordinary_cap)[0], job)
+# --------------------------------------------------------------------------- the other reports
 
-
-# --------------------------------------------------------------------------- readiness
-
-LISTING.add("readiness")
-
-ReadinessPlannedOpt = Annotated[bool, typer.Option(
-    "--planned", help="Test the pre-exits (pending verification) too: before the visit.")]
-ReadinessAgeOpt = Annotated[str, typer.Option(
-    "--school-age", help="Ages of compulsory schooling (at 31 December of the exit year).")]
-ReadinessMarginOpt = Annotated[float, typer.Option(
-    "--margin", help="Warn when income is within this share above the standard (0.05 = 5 %).",
-    min=0.0, max=1.0)]
-
-
-@command("readiness")
-def readiness(job: Job, planned: ReadinessPlannedOpt = False, by: ByOpt = None,
-              school_age: ReadinessAgeOpt = "6-15", margin: ReadinessMarginOpt = 0.05):
-    _emit(_report(job, planned=planned, by=by.value if by else None,
-                  school_age=_age_range(school_age), margin=margin)[0], job)
+for _name, _spec in COMMANDS.items():
+    if _spec.build and _name not in _callbacks:
+        command(_name)(_generic)
+# in the registry's order, which --help lists
+for _name, _spec in COMMANDS.items():
+    app.command(name=_name, help=_spec.help(HELP_LANG), short_help=_short_help(
+        _spec.help(HELP_LANG)), rich_help_panel=_spec.panel)(_callbacks[_name])

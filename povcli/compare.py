@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .findings import Finding, LedgerError, UsageError, mask_text
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .reports import Report
 from .schema import LEDGERS, TEXT, YEAR, Column, Ledger
 
@@ -58,7 +58,7 @@ def number(text: str) -> float | None:
 
 
 def read_figures(path: Path, encoding: str | None = None):
-    from .ledgers import read_ledger
+    from .read.load import read_ledger
 
     one, findings = read_ledger(Path(path), FIGURES, encoding)
     if one is None or findings:
@@ -84,6 +84,14 @@ def _area(ledgers: LedgerSet, area) -> tuple[str | None, str | None]:
     if (hh["township"] == parts[0]).any():
         return parts[0], None
     return None, parts[0]
+
+
+def published(ledgers: LedgerSet, year: int | None = None, listing: bool = False,
+              figures: Path | None = None, encoding: str | None = None) -> Report:
+    """The published figures of file `figures` beside the ledgers' own (none: an empty
+    table)."""
+    return compare(ledgers, None if figures is None else read_figures(Path(figures), encoding),
+                   listing)
 
 
 def compare(ledgers: LedgerSet, figures, listing: bool = False) -> Report:
@@ -155,6 +163,8 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
         s = frame[col]
         if s.dtype.kind == "M":
             s = s.dt.strftime("%Y-%m-%d")
+        elif s.dtype.kind == "f":  # 600 as the ledger wrote it, not 600.0
+            s = s.map(lambda x: x if pd.isna(x) else str(_whole(x)))
         out[col] = s.astype(object).where(s.notna(), "").astype(str)
     return out
 
@@ -170,8 +180,15 @@ def _keyed(frame: pd.DataFrame, key: tuple) -> pd.Series:
     return keyed.where(have, "row:" + whole)
 
 
-def diff(old: LedgerSet, new: LedgerSet, listing: bool = False, show_ids: bool = False
-         ) -> Report:
+def exports_diff(ledgers: LedgerSet, year: int | None = None, listing: bool = False,
+                 old: LedgerSet | None = None, show_ids: bool = False) -> Report:
+    """diff as a report: `ledgers` is the newer export, `old` the older (none: every row
+    is added)."""
+    return diff(old, ledgers, listing, show_ids)
+
+
+def diff(old: LedgerSet | None, new: LedgerSet, listing: bool = False,
+         show_ids: bool = False) -> Report:
     if old is None:
         old = LedgerSet(new.folder, {}, {})
     names = [n for n in LEDGERS if n in old.loaded or n in new.loaded]

@@ -10,7 +10,8 @@ from dataclasses import replace
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, is_in
+from .read.arrowkit import is_in
+from .read.loaded import LedgerSet
 from .messages import Said, define, say
 from .model import Rolls, latest_year, year_end
 from .reports import Report

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .messages import Said
 from .model import Rolls, exit_rows, year_end
 from .model import exited as exit_mask

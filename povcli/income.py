@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, index_in
+from .read.arrowkit import index_in
+from .read.loaded import LedgerSet
 from .model import Rolls, year_end
 from .policy import line_for, poverty_lines
 from .reports import Report
@@ -129,16 +130,15 @@ def line_value(ledgers: LedgerSet, line, year: int) -> float | None:
 def household_incomes(ledgers: LedgerSet) -> pd.DataFrame:
     """Every incomes row with its computed per-capita net income (NaN when size is 0
     or missing) and the net business income."""
+    from .model import net_income, per_capita_net
+
     inc = ledgers.frame("incomes")
     out = inc.copy()
     for col in COMPONENTS:
         out[col] = out[col].astype("float64").fillna(0.0)
-    size = out["size"].astype("float64")
-    total = (out["wage"] + out["business"] - out["business_cost"] + out["property"]
-             + out["transfer"])
     out["business_net"] = out["business"] - out["business_cost"]
-    out["net_income"] = total
-    out["per_capita"] = total / size.where(size > 0)
+    out["net_income"] = net_income(inc)
+    out["per_capita"] = per_capita_net(inc)
     return out
 
 

@@ -36,7 +36,8 @@ import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .findings import Finding, LedgerError, UsageError
-from .ledgers import LedgerSet, read_ledger
+from .read.load import read_ledger
+from .read.loaded import LedgerSet
 from .messages import say
 from .model import Rolls, latest_year, year_end
 from .schema import DATE, ID, RID, TEXT, AMOUNT, Column, Ledger

@@ -600,6 +600,11 @@ define({  # the lines of `povcli flow`
 define({
     "reports.villages_paired": ("{paired} of {total} villages paired",
                                 "{total}个村中{paired}个村有结对企业"),
+    # options a report refuses (the command line passes them on as given)
+    "reports.unknown_program": ("unknown program '{value}' (programs: {codes})",
+                                "未知的项目类别“{value}”（可用：{codes}）"),
+    "reports.school_age": ("--school-age takes a range such as 6-22 (not '{value}')",
+                           "--school-age 应为年龄范围，如 6-22（不能是“{value}”）"),
 })
 
 define({  # render

@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .findings import UsageError
-from .ledgers import LedgerSet, arrow, index_in, is_in
+from .read.arrowkit import arrow, index_in, is_in
+from .read.loaded import LedgerSet
 
 # Columns whose dates or years are events of the case file; `summary` without a year
 # takes the latest year any of them falls in (birth dates and policy years are not).
@@ -478,13 +479,21 @@ def with_area(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- incomes
 
+INCOME_COMPONENTS = ("wage", "business", "business_cost", "property", "transfer")
+
+
+def net_income(incomes: pd.DataFrame) -> pd.Series:
+    """Per incomes row: wage + business - business_cost + property + transfer, an empty
+    component counting as none (0)."""
+    part = {c: incomes[c].astype("float64").fillna(0.0) for c in INCOME_COMPONENTS}
+    return (part["wage"] + part["business"] - part["business_cost"] + part["property"]
+            + part["transfer"])
+
+
 def per_capita_net(incomes: pd.DataFrame) -> pd.Series:
-    """Per incomes row: (wage + business - business_cost + property + transfer) / size
-    (empty where size is not positive)."""
-    total = (incomes["wage"] + incomes["business"] - incomes["business_cost"]
-             + incomes["property"] + incomes["transfer"]).astype("float64")
+    """Per incomes row: the net income / size (empty where size is not positive)."""
     size = pd.to_numeric(incomes["size"], errors="coerce").astype("float64")
-    return total / size.where(size > 0)
+    return net_income(incomes) / size.where(size > 0)
 
 
 def exit_incomes(ledgers: LedgerSet) -> pd.DataFrame:

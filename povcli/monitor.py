@@ -14,7 +14,7 @@ import pandas as pd
 
 from .findings import UsageError
 from .income import household_incomes, parameter, registered
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, codes_of, exit_rows, year_end
 from .reports import Report
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, is_in
+from .read.arrowkit import is_in
+from .read.loaded import LedgerSet
 from .messages import Said
 from .model import Rolls, codes_of, latest_year, year_end
 from .policy import NATIONAL_POVERTY_LINE, value_for
@@ -315,7 +316,7 @@ POLICY_COLUMNS = ["year", "poverty_line", "poverty_line_from", "dibao_standard",
                   "monitoring_line", "monitoring_line_from"]
 
 
-def policy(ledgers: LedgerSet, year: int | None = None) -> Report:
+def policy(ledgers: LedgerSet, year: int | None = None, listing: bool = False) -> Report:
     """The parameters in force each year (policy.csv's latest row up to the year that
     gives one, else the national poverty line built in for that very year): every year
     the built-in table or policy.csv names. `_from` says where a value comes from

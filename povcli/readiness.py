@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_incomes, exit_rows, exit_standards, with_area, year_end
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -228,13 +228,32 @@ COUNT_COLUMNS = ["year", "township", "village", "test", "households", "passed", 
                  "unknown"]
 
 
+def age_range(value: str | tuple[int, int]) -> tuple[int, int]:
+    """(6, 15) from "6-15" (or "6–15"); a usage error for anything else."""
+    from .findings import UsageError
+
+    if not isinstance(value, str):
+        low, high = (int(x) for x in value)
+    else:
+        try:
+            low, high = (int(x) for x in value.replace("–", "-").split("-"))
+        except ValueError:
+            raise UsageError.of("reports.school_age", value=value) from None
+    if not 0 <= low <= high:
+        raise UsageError.of("reports.school_age", value=value)
+    return low, high
+
+
 def readiness(ledgers: LedgerSet, year: int | None = None, listing: bool = False,
               planned: bool = False, by: str | None = None,
-              params: ReadinessParams = ReadinessParams()):
+              school_age: str | tuple[int, int] = ReadinessParams.school_age,
+              margin: float = ReadinessParams.margin):
     """The report: per household (listing), else counts of households by year, area
-    and test (passed / failed / unknown; for the warnings, failed = warned)."""
+    and test (passed / failed / unknown; for the warnings, failed = warned).
+    `school_age` is a pair of ages or a range such as "6-15"."""
     from .reports import Report
 
+    params = ReadinessParams(school_age=age_range(school_age), margin=margin)
     table = assess(ledgers, year, planned, params)
     notes = []
     if (table["standard_kind"] == "poverty_line").any():

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .ledgers import LedgerSet, factorize
+from .read.arrowkit import factorize
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_rows, verification_recorded, with_area, year_end
 
 BY_CHOICES = ("township", "village")
@@ -210,6 +211,18 @@ def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str], hh: np.ndarray | Non
     return frame[[*keys, "payments", "households", "people", "amount"]]
 
 
+def program_code(value: str) -> str:
+    """A program by its code or Chinese label (资金项目), or a usage error naming the codes."""
+    from .findings import UsageError
+    from .schema import ENUMS, normalize_value
+
+    code = normalize_value("program", value)
+    if code is None:
+        raise UsageError.of("reports.unknown_program", value=value,
+                            codes=", ".join(ENUMS["program"].codes))
+    return code
+
+
 def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
               program: str | None = None, listing: bool = False) -> Report:
     """Payments, households and people paid, and amounts (reversals subtract)."""
@@ -218,7 +231,7 @@ def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None
     rows = _rows_of_year(rows, rows["date"].dt.year, year)
     rows = with_area(rows, ledgers) if by or listing else rows
     if program is not None:
-        rows = rows[(rows["program"].astype(object) == program).to_numpy()]
+        rows = rows[(rows["program"].astype(object) == program_code(program)).to_numpy()]
     if listing:
         listed = rows.assign(program=rows["program"].astype(str),
                              source=rows["source"].astype(object))[

@@ -23,14 +23,14 @@ import pandas as pd
 
 from . import audit_words  # noqa: F401  (Chinese words of these reports)
 from .assess import registered
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, latest_year, year_end
 from .reports import Report
 
 COLUMNS = ["year", "stage", "township", "village", "household_id", "head_name", "people"]
 
 
-def draw(ledgers: LedgerSet, year: int | None = None, seed: int = 0, villages: int = 2,
+def draw(ledgers: LedgerSet, year: int | None = None, listing: bool = False, seed: int = 0, villages: int = 2,
          exited_share: float = 0.1, ordinary_share: float = 0.1, ordinary_cap: int = 20
          ) -> Report:
     notes: list = []

@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import programs
 from .findings import UsageError
-from .ledgers import LedgerSet
+from .read.loaded import LedgerSet
 from .model import Rolls, exit_rows, latest_year, verification_recorded, with_area, year_end
 from .policy import value_for
 from .reports import Report, metric_frame, metric_value

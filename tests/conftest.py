@@ -42,22 +42,35 @@ def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "
     return path
 
 
+HEADERS = {"households": HOUSEHOLD_HEADER, "members": MEMBER_HEADER,
+           "changes": ["date", "household_id", "person_id", "direction", "reason"],
+           "exits": ["household_id", "exit_year", "verification", "verified_on",
+                     "per_capita_income"],
+           "subsidies": ["date", "household_id", "person_id", "program", "amount", "source",
+                         "voucher"]}
+
+
 def make_ledgers(folder: Path, households=(), members=(), changes=None, exits=None,
                  subsidies=None) -> Path:
     """A ledger folder from rows; None leaves a ledger out."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "households.csv", HOUSEHOLD_HEADER, list(households))
-    write_csv(folder / "members.csv", MEMBER_HEADER, list(members))
-    if changes is not None:
-        write_csv(folder / "changes.csv", ["date", "household_id", "person_id", "direction",
-                                           "reason"], list(changes))
-    if exits is not None:
-        write_csv(folder / "exits.csv", ["household_id", "exit_year", "verification",
-                                         "verified_on", "per_capita_income"], list(exits))
-    if subsidies is not None:
-        write_csv(folder / "subsidies.csv", ["date", "household_id", "person_id", "program",
-                                             "amount", "source", "voucher"], list(subsidies))
+    for name, rows in _rows(households, members, changes, exits, subsidies).items():
+        write_csv(folder / f"{name}.csv", HEADERS[name], rows)
     return folder
+
+
+def ledger_frames(households=(), members=(), changes=None, exits=None, subsidies=None):
+    """The ledgers make_ledgers writes, as DataFrames of text: no files."""
+    import pandas as pd
+
+    return {name: pd.DataFrame(rows, columns=HEADERS[name], dtype=object)
+            for name, rows in _rows(households, members, changes, exits, subsidies).items()}
+
+
+def _rows(households, members, changes, exits, subsidies) -> dict[str, list]:
+    given = {"households": households, "members": members, "changes": changes,
+             "exits": exits, "subsidies": subsidies}
+    return {name: list(rows) for name, rows in given.items() if rows is not None}
 
 
 class Run:

@@ -307,6 +307,12 @@ def test_diff_list_names_the_altered_columns_and_masks_ids(run):
     assert "220503194503024019" in shown.stdout
 
 
+def test_diff_shows_amounts_as_the_ledger_wrote_them(run):
+    listed = rows(run("diff", DIFF / "2017", DIFF / "2018", "--list", "-f", "csv"))
+    (paid,) = [r for r in listed if r["key"] == "PZ2017-101"]
+    assert "amount=600;" in paid["new"] and "600.0" not in paid["new"]
+
+
 def test_diff_bad_export_exits_2(run, tmp_path):
     shutil.copytree(DIFF / "2018", tmp_path / "x")
     (tmp_path / "x" / "exits.csv").write_text(
@@ -375,11 +381,10 @@ def test_missed_rate_over_the_unregistered_population_of_the_sampled_villages():
     were visited (200 + 300 people), their four registered households have 10 people on
     the rolls at the end of 2017, and the visited ordinary households counted 4 missed."""
     from povcli import api
-    from povcli.assess import Thresholds
 
     ledgers = api.open_ledgers(ASSESS, "assess")
     frame = api.build("assess", ledgers, 2017,
-                      thresholds=Thresholds(missed_base="village")).frame
+                      missed_base="village").frame
     row = frame[frame["measure"] == "missed_rate"].iloc[0]
     assert (row["numerator"], row["denominator"]) == (4, 500 - 10)
 

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import povcli.cache as cache
-import povcli.ledgers as ledgers_module
+import povcli.read.load as ledgers_module
 
 from conftest import SAMPLE
 
@@ -97,7 +97,7 @@ def test_broken_ledgers_are_never_cached(run, sample):
 
 
 def test_progress_names_each_file_with_rows_so_far(sample):
-    from povcli.ledgers import open_ledgers
+    from povcli.read.load import open_ledgers
     said = []
     open_ledgers(sample, ["exits"], progress=said.append)
     assert said[0].startswith(f"reading {sample / 'households.csv'} (0 rows so far)")

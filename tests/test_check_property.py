@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from povcli.checks import RULES, Context, Params, run_checks
-from povcli.ledgers import read_ledgers
+from povcli.read.load import read_ledgers
 
 from conftest import HOUSEHOLD_HEADER, MEMBER_HEADER, pid, write_csv
 

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from povcli.checks import OPT_IN, RULES, Params, id_problem, run_checks
-from povcli.ledgers import decode, find_files, read_ledgers
+from povcli.read.decode import decode
+from povcli.read.files import find_files
+from povcli.read.load import read_ledgers
 from povcli.model import Rolls, year_end
 
 from conftest import SAMPLE

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from povcli.checks import RULES, run_checks, rules_frame, select_rules
-from povcli.ledgers import read_ledgers
+from povcli.read.load import read_ledgers
 
 from conftest import HOUSEHOLD_HEADER, SAMPLE, household, pid, write_csv
 

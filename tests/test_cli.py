@@ -304,7 +304,8 @@ def sample_workbook(path):
 
     import openpyxl
 
-    from povcli.ledgers import decode, find_files
+    from povcli.read.decode import decode
+    from povcli.read.files import find_files
     book = openpyxl.Workbook()
     book.remove(book.active)
     files, _ = find_files(SAMPLE)
@@ -344,7 +345,8 @@ def chinese_ledgers(folder):
     import csv as _csv
     import re as _re
 
-    from povcli.ledgers import decode, find_files
+    from povcli.read.decode import decode
+    from povcli.read.files import find_files
     from povcli.schema import ENUMS, LEDGERS, header_index
 
     folder.mkdir()

@@ -9,7 +9,7 @@ import pytest
 
 from povcli.annual import annual_figures
 from povcli.i18n import COLUMNS
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 
 from conftest import SAMPLE
 

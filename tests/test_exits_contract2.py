@@ -6,7 +6,7 @@ import pandas as pd
 
 from povcli import reports
 from povcli.flow import flow
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.model import Rolls, exit_rows, year_end
 from povcli.programs import villages
 from povcli.summary import summary
@@ -166,7 +166,7 @@ def exit_at(tmp_path, income, policy_rows=None, incomes=None):
 
 def e_findings(folder, code):
     from povcli.checks import RULES, run_checks
-    from povcli.ledgers import read_ledgers
+    from povcli.read.load import read_ledgers
     ledgers, findings = read_ledgers(folder)
     return run_checks(ledgers, findings, [RULES[code]], today=pd.Timestamp("2026-01-01"))
 
@@ -535,3 +535,15 @@ def test_approved_on_is_read_and_dates_the_set(tmp_path):
     ledgers = open_ledgers(folder)
     assert ledgers.frame("exits")["approved_on"].tolist() == [pd.Timestamp("2018-01-15")]
     assert latest_year(ledgers) == 2018
+
+
+def test_an_empty_income_component_counts_as_none_in_the_exit_test_as_in_income(tmp_path):
+    """One rule for the net income (model.net_income), used by the exit test and by
+    `povcli income` alike: an empty component is none, not an unknown income."""
+    from povcli.income import household_incomes
+
+    folder = exit_at(tmp_path, "", [["2016", "2952", "3146"]],
+                     [["H1", "2016", "2", "3000", "1000", "200", "", "0"]])
+    (f,) = e_findings(folder, "E02")  # (3000 + 1000 - 200) / 2 = 1900, not above 3146
+    assert "1,900.00" in f.text("en")
+    assert household_incomes(open_ledgers(folder))["per_capita"].tolist() == [1900.0]

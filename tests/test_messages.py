@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import povcli.cli  # noqa: F401 - registers the cli's and output's messages
-import povcli.ledgers  # noqa: F401 - the reader's
+import povcli.read.load  # noqa: F401 - the reader's
 from povcli.messages import MESSAGES, fields, say
 from povcli.schema import ENUMS
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.programs import (EDUCATION_COLUMNS, HOUSING_COLUMNS, POLICY_COLUMNS,
                              PROJECT_COLUMNS, VILLAGE_COLUMNS)
 from povcli.flow import FLOW_COLUMNS, flow
@@ -246,7 +246,7 @@ def test_flow_and_report_of_households_without_members(run, tmp_path):
 
 
 def test_villages_total_text_is_a_catalogue_message():
-    from povcli.ledgers import read_ledgers
+    from povcli.read.load import read_ledgers
     from povcli.messages import say
     from povcli.programs import villages
     from conftest import SAMPLE

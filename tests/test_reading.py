@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povcli.ledgers import (decode, find_files, integrity_findings, parse_amount, parse_date,
-                            parse_year, read_ledger, read_ledgers)
+from povcli.read.cells import parse_amount, parse_date, parse_year
+from povcli.read.decode import decode
+from povcli.read.files import find_files
+from povcli.read.integrity import integrity_findings
+from povcli.read.load import read_ledger, read_ledgers
 from povcli.schema import LEDGERS
 
 from conftest import HOUSEHOLD_HEADER, household, make_ledgers, member, write_csv

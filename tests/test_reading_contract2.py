@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povcli import ledgers as L
-from povcli.ledgers import (integrity_findings, parse_amount, read_ledger,
-                            read_ledgers)
+import povcli.read
+from povcli.read import integrity, limits
+from povcli.read.cells import parse_amount
+from povcli.read.integrity import integrity_findings
+from povcli.read.load import read_ledger, read_ledgers
 from povcli.messages import MESSAGES, fields
 from povcli.schema import LEDGERS
 
@@ -294,7 +296,7 @@ def _xlsx(path: Path, cells: list[tuple[str, str]], extra: dict | None = None) -
 def _read_in_a_child(path: Path, prelude: str = "") -> subprocess.CompletedProcess:
     """Read in a child process with its memory bounded: an abort there fails the test
     instead of killing the test run."""
-    code = (f"{prelude}\nfrom pathlib import Path\nfrom povcli.ledgers import read_ledger\n"
+    code = (f"{prelude}\nfrom pathlib import Path\nfrom povcli.read.load import read_ledger\n"
             "from povcli.schema import LEDGERS\n"
             f"loaded, findings = read_ledger(Path({str(path)!r}), LEDGERS['households'])\n"
             "print('\\n'.join(str(f) for f in findings))\n")
@@ -328,7 +330,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
     path = _xlsx(tmp_path / "households.xlsx", [("A1", "household_id")],
                  {"xl/sharedStrings.xml": "<sst>" + " " * 3_000_000 + "</sst>"})
     assert path.stat().st_size < 100_000
-    monkeypatch.setattr(L, "MAX_UNPACKED", 1_000_000)
+    monkeypatch.setattr(limits, "MAX_UNPACKED", 1_000_000)
     _, findings = read_ledger(path, HH)
     assert texts(findings)[0].startswith(f"{path}: refused: the workbook unpacks to ")
     assert "more than the 1,000,000 bytes povcli reads" in texts(findings)[0]
@@ -370,7 +372,7 @@ def test_a_long_cell_in_a_malformed_row_is_read(tmp_path):
 
 
 def test_a_long_cell_in_an_unclosed_quote_is_a_finding_not_a_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr(L, "MAX_CELL", 1000)
+    monkeypatch.setattr(limits, "MAX_CELL", 1000)
     text = f'{GOOD_HEADER}\n{GOOD_ROW}\n0102,"{"z" * 5000}\n'
     _, findings = read(tmp_path, text)
     assert texts(findings) == [f"{tmp_path / 'households.csv'}:3: a quote opened on this line "
@@ -421,8 +423,9 @@ def test_every_reader_message_has_chinese_with_the_same_parameters():
 
 
 def test_no_plain_english_finding_is_left_in_the_reader():
-    source = Path(L.__file__).read_text(encoding="utf-8")
-    assert "Finding(" not in source.replace("Finding.of(", "")
+    for module in Path(povcli.read.__file__).parent.glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        assert "Finding(" not in source.replace("Finding.of(", ""), module.name
 
 
 # ---- leading zeros
@@ -449,7 +452,7 @@ def test_lost_zeros_is_vectorised(tmp_path):
     values = pd.Series([str(i) for i in range(n)])
     import time
     started = time.perf_counter()
-    out = L._lost_zeros(values, pool)
+    out = integrity._lost_zeros(values, pool)
     assert time.perf_counter() - started < 3
     assert out[:3] == ["00000000", "00000001", "00000002"] and out[-1] == f"{n - 1:08d}"
 

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from povcli import document, dossier, render, reports
 from povcli.annual import annual_figures
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.model import restrict
 
 from conftest import SAMPLE

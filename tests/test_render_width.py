@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from povcli import flow, programs, reports, render, summary
-from povcli.ledgers import open_ledgers
+from povcli.read.load import open_ledgers
 from povcli.reports import Report
 
 from conftest import SAMPLE
@@ -137,3 +137,16 @@ def test_a_big_listing_on_a_terminal_is_quick():
     text = shown(render.rich_table(Report("find", "t", frame)))
     assert time.perf_counter() - start < 5
     assert f"{n - 20:,} more rows" in text
+
+
+def test_notes_wrap_at_words_on_a_narrow_terminal():
+    from rich.cells import cell_len
+
+    from povcli.cli import wrapped
+    note = ("povcli: note: year 2023: the latest year of the monitoring ledger (give --year "
+            "for another) 以最新年度为准，如需其他年度请用 --year 指定年度")
+    lines = wrapped(note, 40).splitlines()
+    assert len(lines) > 2 and all(cell_len(line) <= 40 for line in lines)
+    assert all(not line.endswith(" ") for line in lines)
+    words = note.replace("，", " ").split()
+    assert all(w in wrapped(note, 40) for w in words if cell_len(w) < 20 and w.isascii())

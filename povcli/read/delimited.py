@@ -1,0 +1,283 @@
+"""Reading a CSV or TSV ledger: the encoding, the header below any title rows, then the
+records in Arrow; where Arrow refuses a row, the csv module reads it again and says
+where each bad row is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..findings import Finding
+from ..messages import Said
+from ..schema import Ledger
+from . import limits
+from .decode import is_utf8, undecodable
+from .files import Source
+from .loaded import LoadedLedger, Untyped
+from .records import cells_of, python_records
+from .table import TOTALS, HeaderMatch, match_header, names_required, row_kind
+
+
+class HeaderAt(NamedTuple):
+    start: int  # the byte where the header row starts
+    lines_above: int
+    titles: int  # title rows skipped
+    delimiter: str
+
+
+@dataclass
+class Body:
+    """What Arrow made of the records below a header: the header matched, and the records
+    as Arrow strings (every column, named c0, c1, ...). table is None when the header is
+    wrong (header.findings say why), when a row is malformed (csv then says where), or
+    when the bytes are not UTF-8 (not_utf8)."""
+
+    header: HeaderMatch
+    table: pa.Table | None = None
+    not_utf8: bool = False
+
+
+class Dropped(NamedTuple):
+    rows: np.ndarray | None  # rows that are no record (blank or totals); None: none is
+    totals: np.ndarray | None  # records that are totals rows
+
+
+def _find_header(raw: bytes, start: int, ledger: Ledger, delimiter: str | None = None
+                 ) -> HeaderAt:
+    """Where the header row is, how many lines and title rows are above it, its delimiter.
+
+    The header is the first of the first TITLE_ROWS + 1 non-blank lines that names every
+    required column; when none does, the one naming most columns (the first non-blank
+    line when none names any), for its findings to say what is missing."""
+    best = None  # (named, start, lines above, titles, delimiter)
+    lines = titles = 0
+    pos = start
+    while pos < len(raw) and titles <= limits.TITLE_ROWS and lines < 10_000:
+        end = raw.find(b"\n", pos)
+        end = len(raw) if end == -1 else end + 1
+        line = raw[pos:end]
+        cells, used = cells_of(line[:1 << 20], delimiter) if line.strip() else ([], ",")
+        if any(c.strip() for c in cells):  # a row of empty cells (,,,,) is a blank line
+            named = names_required(cells, ledger)
+            if named == -1:
+                return HeaderAt(pos, lines, titles, used)
+            if best is None or named > best[0]:
+                best = (named, pos, lines, 0, used)
+            titles += 1
+        pos = end
+        lines += 1
+    if best is None:
+        return HeaderAt(start, 0, 0, delimiter or ",")
+    return HeaderAt(*best[1:])
+
+
+def csv_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger | None:
+    """The CSV ledger read again (untyped), in the encoding it was read in: for the lines
+    of its records once its bytes are gone."""
+    return read_csv(source, ledger, None if encoding == "utf-8" else encoding).loaded
+
+
+def _blank(raw: bytes) -> bool:
+    head = raw[:65536].lstrip(b"\xef\xbb\xbf").strip()
+    return not head and (len(raw) <= 65536 or not raw.strip())
+
+
+def read_csv(source: Source, ledger: Ledger, encoding: str | None,
+             notes: list[str] | None = None) -> Untyped:
+    path = source.path
+    display = source.display
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Untyped.refused([Finding.of(display, "reader.cannot_read",
+                                           error=exc.strerror or str(exc))])
+    if _blank(raw):
+        return Untyped.refused([Finding.of(display, "reader.empty_file")])
+    if b"\x00" in raw:
+        return Untyped.refused([Finding.of(display, "reader.nul_bytes")])
+    # UTF-8 is read as it is, straight from the bytes; anything else is decoded and
+    # re-encoded first (strict UTF-8 first: GB18030 decodes almost anything).
+    used = "utf-8"
+    if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        try:
+            raw = raw.decode(encoding).encode("utf-8")
+        except LookupError:
+            return Untyped.refused([Finding.of(display, "reader.unknown_encoding",
+                                               encoding=encoding)])
+        except UnicodeDecodeError as exc:
+            return Untyped.refused([undecodable(display, raw, exc.start,
+                                                "reader.not_encoding_at", encoding=encoding)])
+        used = encoding
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    start, offset_lines, titles, delimiter = _find_header(
+        raw, bom, ledger, "\t" if path.suffix.lower() == ".tsv" else None)
+    if titles and notes is not None:
+        notes.append(Said.of("reader.title_rows", file=display, count=titles))
+    first = raw[start:(raw.find(b"\n", start) + 1 or len(raw))]
+    try:
+        first.decode("utf-8")
+        body = memoryview(raw)[start:]
+    except UnicodeDecodeError:
+        body = None
+    got = None
+    if body is not None:
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, raw.count(b'"', start),
+                          delimiter)
+        if got.not_utf8 or (got.table is None and not is_utf8(body)):
+            body = None  # a header that does not match may just be mis-decoded
+    if body is None:
+        if encoding and used == "utf-8":
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return Untyped.refused([undecodable(display, raw, exc.start,
+                                                    "reader.not_encoding_at", encoding=encoding)])
+            return Untyped.refused([Finding.of(display, "reader.not_encoding",
+                                               encoding=encoding)])
+        try:
+            text = raw[start:].decode("gb18030")
+        except UnicodeDecodeError as exc:
+            return Untyped.refused([undecodable(display, raw, start + exc.start,
+                                                "reader.undecodable")])
+        used = "gb18030"
+        body = text.encode("utf-8")
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, body.count(b'"'), delimiter)
+    assert got is not None  # one of the two reads above gave it
+    if got.header.findings:  # the header itself is wrong
+        return Untyped.refused(got.header.findings)
+    position, headers, table = got.header.position, got.header.headers, got.table
+    findings: list[Finding] = []
+    record_lines = None
+    if table is None:  # pyarrow refused a row: read again with csv, line by line
+        text = bytes(body).decode("utf-8")
+        rows, lines, unclosed, broken = python_records(text, delimiter)
+        lines = [ln + offset_lines for ln in lines]
+        width = len(rows[0]) if rows else 0
+        keep = []
+        for rec, row in enumerate(rows[1:], start=1):
+            kind = row_kind(row)
+            if kind == "blank":
+                continue
+            if kind == "totals":
+                findings.append(Finding.of(display, "reader.totals_row", lines[rec]))
+            elif unclosed is not None and rec == len(rows) - 1:
+                findings.append(Finding.of(display, "reader.quote_unclosed", lines[rec]))
+            elif len(row) != width:
+                findings.append(Finding.of(
+                    display, "reader.fields_more" if len(row) > width else "reader.fields",
+                    lines[rec], count=len(row), width=width))
+            else:
+                keep.append(rec)
+        if broken is not None:
+            findings.append(Finding.of(display, "reader.bad_row", broken.line + offset_lines,
+                                       error=broken.error))
+        record_lines = np.asarray(lines)
+        cols = {c: pa.chunked_array([pa.array([rows[r][i] for r in keep], pa.string())])
+                for c, i in position.items()}
+        frame_index = np.asarray(keep, dtype=np.int64) - 1
+    else:
+        all_cols = [table.column(i) for i in range(table.num_columns)]
+        dropped, totals = _blank_and_totals(all_cols)
+        frame_index = np.arange(table.num_rows)
+        cols = {c: table.column(f"c{i}") for c, i in position.items()}
+        if dropped is not None:
+            keep_mask = pa.array(~dropped)
+            frame_index = frame_index[~dropped]
+            cols = {c: a.filter(keep_mask) for c, a in cols.items()}
+    n = len(frame_index)
+    loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _data=body,
+                          _record_lines=record_lines, _offset_lines=offset_lines,
+                          _records=n if record_lines is not None else table.num_rows,
+                          _delimiter=delimiter,
+                          _reread=partial(csv_again, source, ledger, used))
+    if table is not None and totals is not None and len(totals):
+        findings += [Finding.of(display, "reader.totals_row", loaded.line(int(r)))
+                     for r in totals]
+    return Untyped(loaded, findings, cols, frame_index)
+
+
+def _blank_and_totals(columns: list) -> Dropped:
+    """The rows to drop and the records that are totals rows, or neither (None) when every
+    row is a record. In Arrow: the first column decides for nearly every row; only rows whose first
+    cell is empty look further, and only cells holding 计 are looked at in Python."""
+    if not columns or not len(columns[0]):
+        return Dropped(None, None)
+    n = len(columns[0])
+
+    def empty(col):
+        return pc.or_(pc.equal(col, ""), pc.utf8_is_space(col)).to_numpy(zero_copy_only=False)
+
+    def totals_in(col) -> np.ndarray:
+        hits = np.flatnonzero(pc.match_substring(col, "计").to_numpy(zero_copy_only=False))
+        if not len(hits):
+            return hits
+        texts = col.take(pa.array(hits)).to_pylist()
+        return hits[[bool(re.match(TOTALS, t.strip())) for t in texts]]
+
+    first_empty = empty(columns[0])
+    totals = [totals_in(columns[0])]
+    blank = None
+    if first_empty.any():
+        rows = np.flatnonzero(first_empty)  # rows still looking for a non-empty cell
+        for col in columns[1:]:
+            cells = col.take(pa.array(rows))
+            here = empty(cells)
+            found = np.flatnonzero(~here)
+            if len(found):
+                totals.append(rows[found][totals_in(cells.take(pa.array(found)))])
+            rows = rows[here]
+            if not len(rows):
+                break
+        if len(rows):
+            blank = np.zeros(n, dtype=bool)
+            blank[rows] = True
+    totals = np.unique(np.concatenate(totals)).astype(np.int64)
+    if blank is None and not len(totals):
+        return Dropped(None, None)
+    dropped = np.zeros(n, dtype=bool) if blank is None else blank
+    dropped[totals] = True
+    return Dropped(dropped, totals if len(totals) else None)
+
+
+def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int,
+                delimiter: str = ",") -> Body:
+    """The header matched and the records below it read by Arrow (see Body)."""
+    end = bytes(body[:1 << 20]).find(b"\n")
+    first = bytes(body[:end if end >= 0 else 1 << 20]).decode("utf-8", errors="replace")
+    header, _ = cells_of(first.encode("utf-8"), delimiter)
+    matched = match_header(header, ledger, display, header_line)
+    if matched.findings:
+        return Body(matched)
+    names = [f"c{i}" for i in range(len(header))]
+    if quotes % 2 == 1:  # a quote left open: csv says where
+        return Body(matched)
+    block = 1 << 24
+    while True:
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(body)),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                               block_size=block),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, delimiter=delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=False))
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block < len(body) + 1 and block < (1 << 31) - 1:
+                block = min(max(block * 4, len(body) + 1), (1 << 31) - 1)
+                continue  # a cell longer than a block: one block for the whole file
+            if "utf8" in str(exc).lower():
+                return Body(matched, not_utf8=True)
+            return Body(matched)
+        except pa.ArrowException:
+            return Body(matched)
+        return Body(matched, table)
+
+

@@ -1,0 +1,156 @@
+"""Reading a folder's ledgers: read_ledger (one file or sheet), read_ledgers (the set,
+from the cache where unchanged), open_ledgers (read and validate, or raise LedgerError
+with every finding)."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from ..findings import Finding, LedgerError
+from ..schema import LEDGERS, Ledger
+from .columns import type_columns
+from .delimited import csv_again, read_csv
+from .excel import read_excel
+from .files import Source, find_files, not_a_file
+from .integrity import integrity_findings
+from .loaded import LedgerSet, LoadedLedger, ReadSet
+
+
+class ReadOne(NamedTuple):
+    """One ledger read and typed (None when it could not be read), and its findings."""
+
+    loaded: LoadedLedger | None
+    findings: list[Finding]
+
+
+def read_ledger(path, ledger: Ledger, encoding: str | None = None,
+                notes: list[str] | None = None) -> ReadOne:
+    """Read one ledger from a CSV file or a workbook sheet (a Path or a Source).
+
+    Whatever the bytes, nothing escapes as an exception: every problem is a Finding."""
+    source = path if isinstance(path, Source) else Source(Path(path))
+    problem = not_a_file(source.path, source.display)
+    if problem is not None:
+        return ReadOne(None, [problem])
+    if source.is_excel:
+        raw = read_excel(source, ledger, notes)
+    else:
+        raw = read_csv(source, ledger, encoding, notes)
+    if raw.loaded is None:
+        return ReadOne(None, raw.findings)
+    return ReadOne(raw.loaded, raw.findings + type_columns(raw.loaded, raw.columns, raw.records))
+
+
+def _read_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger | None:
+    """A ledger from the cache read again (untyped), for the lines of its records."""
+    if source.is_excel:
+        return read_excel(source, ledger).loaded
+    return csv_again(source, ledger, encoding)
+
+
+def _missing(folder: Path, ledger: Ledger) -> Finding:
+    return Finding.of(str(folder / ledger.filename), "reader.missing_ledger",
+                      ledger=ledger.name, filename=ledger.filename,
+                      zh_filename=ledger.zh_filename)
+
+
+def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
+                 need: tuple[str, ...] = (), use_cache: bool = False,
+                 notes: list[str] | None = None,
+                 progress: Callable[[str], None] | None = None
+                 ) -> ReadSet:
+    """Read the named ledgers (all found ones when None) of folder.
+
+    households and members are always read. Ledgers in `need` must exist. With
+    use_cache, files unchanged since a clean read come from the cache (cache.py);
+    anything said about the cache goes to `notes`.
+    Returns the set and the findings that make the data unusable as read.
+    """
+    import time
+
+    from .. import cache
+
+    files, findings = find_files(folder)
+    if findings and not files and not folder.exists():
+        return ReadSet(LedgerSet(folder, {}, {}), findings)
+    wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
+        ["households", "members", *names]))
+    # a ledger found twice (which one is meant?) is not also "not found"
+    ambiguous = {dict(f.params).get("ledger") for f in findings if f.msg == "reader.ambiguous"}
+    for name in ("households", "members", *need):
+        if name not in files and name not in ambiguous:
+            findings.append(_missing(folder, LEDGERS[name]))
+    loaded: dict[str, LoadedLedger] = {}
+    keys: dict[str, str] = {}
+    fresh: list[str] = []
+    started = time.perf_counter()
+    rows_so_far = 0
+    for name in wanted:
+        if name not in files:
+            continue
+        source = files[name]
+        if progress:
+            progress(f"reading {source.display} ({rows_so_far:,} rows so far)")
+        key = cache.file_key(source, encoding) if use_cache else None
+        if key:
+            keys[name] = key
+            try:
+                hit = cache.load(key, name)
+            except cache.Damaged as exc:
+                hit = None
+                dropped = cache.drop(key)
+                if notes is not None:
+                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})"
+                                 if dropped else "a damaged cache entry was ignored, the "
+                                 f"cache folder cannot be written ({exc})")
+            if hit is not None:
+                frame, meta = hit
+                loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
+                                            meta["headers"], sheet=source.sheet,
+                                            _records=len(frame),
+                                            _reread=partial(_read_again, source,
+                                                            LEDGERS[name], meta["encoding"]))
+                continue
+        one, problems = read_ledger(source, LEDGERS[name], encoding, notes)
+        findings += problems
+        if one is not None:
+            loaded[name] = one
+            fresh.append(name)
+            rows_so_far += len(one.frame)
+    ledgers = LedgerSet(folder, loaded, files)
+    ledgers.cache_keys = keys if use_cache and len(keys) == len(loaded) else {}
+    ledgers.fresh = fresh
+    ledgers.read_seconds = time.perf_counter() - started
+    return ReadSet(ledgers, findings)
+
+
+def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
+                 need: tuple[str, ...] = (), use_cache: bool = False,
+                 notes: list[str] | None = None,
+                 progress: Callable[[str], None] | None = None) -> LedgerSet:
+    """Read and validate; raise LedgerError with every finding if anything is wrong."""
+    from .. import cache
+
+    ledgers, findings = read_ledgers(folder, names, encoding, need, use_cache, notes, progress)
+    keys = ledgers.cache_keys
+    set_key = cache.set_key(list(keys.values())) if keys else None
+    if findings or not (set_key and not ledgers.fresh and cache.is_clean(set_key)):
+        if progress:
+            progress("checking keys and references")
+        findings += integrity_findings(ledgers)
+    if findings:
+        raise LedgerError(findings)
+    for one in ledgers.loaded.values():
+        if one._record_lines is None:
+            one._data = None  # a clean set needs no line numbers: let the file's bytes go
+    if set_key and ledgers.fresh and ledgers.read_seconds >= cache.THRESHOLD:
+        for name in ledgers.fresh:
+            one = ledgers.loaded[name]
+            cache.store(keys[name], name, one.frame, {"encoding": one.encoding,
+                                                      "headers": one.headers})
+        cache.mark_clean(set_key)
+    elif set_key and not ledgers.fresh:
+        cache.mark_clean(set_key)
+    return ledgers
