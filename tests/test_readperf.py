@@ -69,7 +69,7 @@ def test_subsidy_total_counts_on_codes():
     (["a"], [None, None], ["b", "a", "c"]),
 ])
 def test_factorize_together_is_factorize_of_the_concatenation(pieces):
-    from povcli.ledgers import factorize
+    from povcli.read.arrowkit import factorize
     from povcli.model import factorize_together
 
     columns = [pd.Series(p, dtype=object) for p in pieces]
@@ -85,7 +85,7 @@ def test_show_of_one_household_answers_as_the_roll_model_of_the_county(year):
     is on the rolls, poor, and has the members on, that the whole county's model says."""
     from conftest import SAMPLE
     from povcli.dossier import dossier
-    from povcli.ledgers import open_ledgers
+    from povcli.read.load import open_ledgers
     from povcli.model import Rolls, year_end
 
     ledgers = open_ledgers(SAMPLE)
