@@ -11,11 +11,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .findings import UsageError
-from .read.arrowkit import arrow, index_in, is_in
+from .read.arrowkit import factorize_together, index_in, is_in
 from .read.loaded import LedgerSet
 
 # Columns whose dates or years are events of the case file; `summary` without a year
@@ -118,18 +116,6 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
             frame = frame[vk]
         loaded[name] = replace(one, frame=frame)
     return replace(ledgers, loaded=loaded)
-
-
-def factorize_together(*columns) -> tuple[np.ndarray, pa.Array]:
-    """factorize of the columns one after the other, without concatenating them first:
-    Arrow hashes the pieces as one chunked array, with one dictionary for all."""
-    pieces = [arrow(c) for c in columns]
-    encoded = pc.dictionary_encode(pa.chunked_array(pieces, pa.string()))
-    if not encoded.num_chunks:  # nothing at all
-        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
-    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
-                            for c in encoded.chunks]).astype(np.int64)
-    return codes, encoded.chunk(0).dictionary
 
 
 def codes_of(keys: pd.Series, index: pd.Index) -> np.ndarray:

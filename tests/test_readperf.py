@@ -70,7 +70,7 @@ def test_subsidy_total_counts_on_codes():
 ])
 def test_factorize_together_is_factorize_of_the_concatenation(pieces):
     from povcli.read.arrowkit import factorize
-    from povcli.model import factorize_together
+    from povcli.read.arrowkit import factorize_together
 
     columns = [pd.Series(p, dtype=object) for p in pieces]
     codes, uniques = factorize_together(*columns)
@@ -105,3 +105,60 @@ def test_show_of_one_household_answers_as_the_roll_model_of_the_county(year):
         assert (d["on_rolls"], d["poor"]) == (bool(on_hh[i]), bool(poor[i])), hid
         mine = members[members["household_id"] == hid]
         assert [m["on_rolls"] for m in d["members"]] == on_member[mine.index].tolist(), hid
+
+
+def _ids(rng, n, pool):
+    return pd.Series(rng.choice([f"{i:04d}" for i in range(pool)], n), dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_key_codes_find_the_duplicates_pandas_finds(seed):
+    from povcli.read.integrity import _key_codes
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    sub = pd.DataFrame({"person_id": _ids(rng, n, 40), "household_id": _ids(rng, n, 5),
+                        "year": pd.array(rng.integers(2015, 2018, n), dtype="Int64"),
+                        "date": pd.to_datetime(rng.integers(0, 5, n), unit="D")})
+    for key in (("person_id",), ("person_id", "household_id"), ("household_id", "year"),
+                ("household_id", "date"), ("person_id", "household_id", "year")):
+        codes = _key_codes(sub, key)
+        dup = np.bincount(codes)[codes] > 1
+        assert dup.tolist() == sub[list(key)].duplicated(keep=False).tolist(), key
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pairs_in_is_the_joined_key_membership(seed):
+    from povcli.read.integrity import _pairs_in
+
+    rng = np.random.default_rng(seed)
+    wanted = pd.DataFrame({"person_id": _ids(rng, 80, 60), "household_id": _ids(rng, 80, 8)})
+    sub = pd.DataFrame({"person_id": _ids(rng, 200, 70), "household_id": _ids(rng, 200, 9)})
+    found = _pairs_in(sub, ["person_id", "household_id"], wanted,
+                      ["person_id", "household_id"])
+    pairs = set(zip(wanted["person_id"], wanted["household_id"]))
+    want = [(p, h) in pairs for p, h in zip(sub["person_id"], sub["household_id"])]
+    assert found.tolist() == want and any(want) and not all(want)
+    assert not _pairs_in(sub, ["person_id", "household_id"], wanted.iloc[:0],
+                         ["person_id", "household_id"]).any()
+
+
+def test_empty_columns_are_the_types_the_lists_of_empties_made():
+    from povcli.read.columns import _empty_column
+    from povcli.schema import BOOL, COUNT, ENUM, ENUMS, LEDGERS, YEAR
+
+    seen = set()
+    for ledger in LEDGERS.values():
+        for col in ledger.columns:
+            got = pd.Series(_empty_column(col, 4))
+            if col.type in (YEAR, COUNT):
+                want = pd.Series([pd.NA] * 4, dtype="Int64")
+            elif col.type == BOOL:
+                want = pd.Series([pd.NA] * 4, dtype="boolean")
+            elif col.type == ENUM:
+                want = pd.Series(pd.Categorical([None] * 4, categories=ENUMS[col.enum].codes))
+            else:
+                continue
+            pd.testing.assert_series_equal(got, want)
+            seen.add(col.type)
+    assert seen == {YEAR, COUNT, BOOL, ENUM}
