@@ -151,7 +151,9 @@ def type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> l
                 keep[too_long] = False
                 arr = pc.if_else(pa.array(keep), arr, pa.scalar(None, pa.string()))
         arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        empty = pc.equal(arr, "")
+        if pc.any(empty).as_py():  # no copy of a column that has no empty cell
+            arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
         if col.type == RID:
             arr = pc.utf8_upper(arr)
         if col.required and arr.null_count:
