@@ -5,9 +5,12 @@ Pure functions from a LedgerSet to plain data; rendering and masking are render'
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from .findings import UsageError
+from .read.arrowkit import is_in
 from .read.loaded import LedgerSet
 from .messages import Said, define, say
 from .model import Rolls, latest_year, year_end
@@ -42,6 +45,17 @@ def _plain(value):
     return value
 
 
+def _of_household(ledgers: LedgerSet, household_id: str) -> LedgerSet:
+    """The ledgers the roll model reads, cut to the rows of one household."""
+    loaded = dict(ledgers.loaded)
+    for name in ("households", "members", "changes", "exits"):
+        one = loaded.get(name)
+        if one is not None:
+            frame = one.frame
+            loaded[name] = replace(one, frame=frame[is_in(frame["household_id"], [household_id])])
+    return replace(ledgers, loaded=loaded)
+
+
 def dossier(ledgers: LedgerSet, household_id: str, year: int | None = None) -> dict:
     """The household's record, members, timeline, payments, cadres and projects."""
     hh = ledgers.frame("households")
@@ -51,9 +65,12 @@ def dossier(ledgers: LedgerSet, household_id: str, year: int | None = None) -> d
     h = rows.iloc[0]
     year = year or latest_year(ledgers) or pd.Timestamp.today().year
     as_of = year_end(year)
-    rolls = Rolls.of(ledgers)
-    members = ledgers.frame("members")
-    mine = members["household_id"] == household_id
+    # a household's status hangs on its own rows alone: the roll model of its rows only
+    # answers the same, without hashing every id of the county
+    own = _of_household(ledgers, household_id)
+    rolls = Rolls.of(own)
+    members = own.frame("members")
+    mine = pd.Series(True, index=members.index)
     on = pd.Series(rolls.members_on(as_of), index=members.index)
     poor = bool(rolls.poor_households(as_of)[rows.index[0]])
     on_rolls = bool(rolls.households_on(as_of)[rows.index[0]])
@@ -72,12 +89,12 @@ def dossier(ledgers: LedgerSet, household_id: str, year: int | None = None) -> d
 
     timeline = [{"date": _iso(h["identified_on"]), "event": "identified",
                  "person_id": None, "detail": f"{h['category']}, cause {h['cause']}"}]
-    changes = ledgers.get("changes")
+    changes = own.get("changes")
     if changes is not None:
         for _, c in changes[changes["household_id"] == household_id].iterrows():
             timeline.append({"date": _iso(c["date"]), "event": f"{c['direction']}",
                              "person_id": c["person_id"], "detail": str(c["reason"])})
-    exits = ledgers.get("exits")
+    exits = own.get("exits")
     if exits is not None:
         for _, e in exits[exits["household_id"] == household_id].iterrows():
             verification = _plain(e["verification"]) or "pending"

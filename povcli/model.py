@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .read.arrowkit import factorize, index_in, is_in
+from .read.arrowkit import factorize_together, index_in, is_in
 from .read.loaded import LedgerSet
 
 # Columns whose dates or years are events of the case file; `summary` without a year
@@ -162,8 +162,8 @@ class Rolls:
         n_m = len(self.members)
         # one hash pass gives the code of every household row, every member's and every
         # change's household (household rows first: codes 0..n-1 are households)
-        codes, uniques = factorize(pd.concat([hh["household_id"], self.members["household_id"],
-                                              ch["household_id"]], ignore_index=True))
+        codes, uniques = factorize_together(hh["household_id"], self.members["household_id"],
+                                            ch["household_id"])
         self.hh_row = codes[:len(hh)]  # household row -> code
         n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
         self.household_index = pd.Index(uniques.slice(0, n_hh).to_pandas())
@@ -177,8 +177,7 @@ class Rolls:
         identified = np.full(n_m, np.datetime64("NaT"), dtype="datetime64[s]")
         identified[known] = self.hh_identified[self.member_hh[known]]
         self.identified = pd.Series(identified, index=self.members.index)
-        codes, p_uniques = factorize(pd.concat([self.members["person_id"], ch["person_id"]],
-                                               ignore_index=True))
+        codes, p_uniques = factorize_together(self.members["person_id"], ch["person_id"])
         self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
         n_people = int(self.member_person.max()) + 1 if n_m else 0
         self.person_index = pd.Index(p_uniques.slice(0, n_people).to_pandas())

@@ -175,27 +175,44 @@ def changes(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
 SUBSIDY_COLUMNS = ["year", "program", "payments", "households", "people", "amount"]
 
 
-def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    # distinct ids counted on integer codes: far cheaper than on strings
-    rows = rows.assign(household_id=factorize(rows["household_id"])[0],
-                       person_id=factorize(rows["person_id"])[0])
-    rows["person_id"] = rows["person_id"].where(rows["person_id"] >= 0)
+def _distinct_per_group(group: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Distinct codes (>= 0) in each group: one hash pass over integer pairs."""
+    ok = codes >= 0
+    width = int(codes.max()) + 1 if ok.any() else 1
+    pairs = pd.unique(group[ok].astype(np.int64) * width + codes[ok])
+    return np.bincount(pairs // width, minlength=n_groups)[:n_groups]
+
+
+def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str], hh: np.ndarray | None = None,
+                       person: np.ndarray | None = None) -> pd.DataFrame:
+    # distinct ids counted on integer codes (hashed once, by the caller): far cheaper
+    # than on strings; -1 is a missing person (not counted) and never a household
+    hh = factorize(rows["household_id"])[0] if hh is None else hh
+    person = factorize(rows["person_id"])[0] if person is None else person
     if not keys:
+        named = person >= 0
         return pd.DataFrame([{
-            "payments": len(rows), "households": rows["household_id"].nunique(),
-            "people": rows["person_id"].nunique() if rows["person_id"].notna().any() else None,
+            "payments": len(rows), "households": len(pd.unique(hh)),
+            "people": len(pd.unique(person[named])) if named.any() else None,
             "amount": round(float(rows["amount"].sum()), 2)}])
-    frame = rows.groupby(keys, dropna=False).agg(
-        payments=("amount", "size"), households=("household_id", "nunique"),
-        people=("person_id", "nunique"), named=("person_id", "count"),
-        amount=("amount", "sum")).reset_index()
+    groups = rows.groupby(keys, dropna=False, observed=True)
+    frame = groups.agg(payments=("amount", "size"), amount=("amount", "sum")).reset_index()
     # a sum of amounts in yuan and fen is a whole number of fen: the float sum's last bits
     # depend on the order of adding (and would decide a tie of amount_per_household)
     frame["amount"] = frame["amount"].round(2)
+    number = groups.ngroup().to_numpy()
+    n = len(frame)
+    frame["households"] = _distinct_per_group(number, hh + 1, n)  # -1 counted as pandas did
+    frame["people"] = _distinct_per_group(number, person, n)
+    named = np.bincount(number[person >= 0], minlength=n)[:n]
     # a program paid per household names no person: its people are not recorded (empty),
     # not zero
-    frame["people"] = frame["people"].astype("Int64").where(frame["named"] > 0)
-    return frame.drop(columns="named")
+    frame["people"] = frame["people"].astype("Int64").where(named > 0)
+    # codes grouped by category: the report's keys are plain text, as the ledger spells them
+    for key in keys:
+        if isinstance(frame[key].dtype, pd.CategoricalDtype):
+            frame[key] = frame[key].astype(str)
+    return frame[[*keys, "payments", "households", "people", "amount"]]
 
 
 def program_code(value: str) -> str:
@@ -217,23 +234,25 @@ def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None
     rows = ledgers.frame("subsidies")
     rows = _rows_of_year(rows, rows["date"].dt.year, year)
     rows = with_area(rows, ledgers) if by or listing else rows
-    rows = rows.assign(program=rows["program"].astype(str))
     if program is not None:
-        rows = rows[rows["program"] == program_code(program)]
+        rows = rows[(rows["program"].astype(object) == program_code(program)).to_numpy()]
     if listing:
-        listed = rows.assign(source=rows["source"].astype(object))[
+        listed = rows.assign(program=rows["program"].astype(str),
+                             source=rows["source"].astype(object))[
             [*keys, "date", "household_id", "person_id", "amount", "source", "voucher"]
             + (["township"] if by == "village" else [])]
         return Report("subsidies", "Subsidy payments (帮扶资金发放), the rows",
                       listed.sort_values([*keys, "date"], kind="stable").reset_index(drop=True))
-    frame = _subsidy_aggregate(rows, _with_township(keys, by))
+    hh, person = factorize(rows["household_id"])[0], factorize(rows["person_id"])[0]
+    frame = _subsidy_aggregate(rows, _with_township(keys, by), hh, person)
     # photovoltaic income per household, and the like for every program
     frame["amount_per_household"] = frame["amount"] / frame["households"].where(
         frame["households"] > 0)
     frame = _finish(frame, keys, SUBSIDY_COLUMNS + ["amount_per_household"], by)
     totals = []
     if len(frame) > 1:
-        totals.append({"year": "total", **_subsidy_aggregate(rows, []).iloc[0].to_dict()})
+        totals.append({"year": "total", **_subsidy_aggregate(rows, [], hh, person).iloc[0]
+                                        .to_dict()})
     return Report("subsidies", "Subsidy payments (帮扶资金发放), yuan", frame, totals)
 
 

@@ -81,7 +81,9 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
         notes.append("no changes ledger: nobody was added or removed")
     if ledgers.has("subsidies"):
         pay = ledgers.frame("subsidies")
-        pay = pay[pay["date"].dt.year == year]
+        # the year's rows of the columns counted here only: not a copy of every column
+        pay = pay.loc[(pay["date"].dt.year == year).to_numpy(),
+                      ["household_id", "person_id", "program", "amount"]]
         values.update(subsidy_amount_year=float(pay["amount"].sum()),
                       subsidy_payments_year=int(len(pay)))
         values.update(_subsidy_areas(ledgers, year, pay))

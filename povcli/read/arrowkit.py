@@ -36,6 +36,18 @@ def factorize(values) -> tuple[np.ndarray, pa.Array]:
     return codes.astype(np.int64), encoded.dictionary
 
 
+def factorize_together(*columns) -> tuple[np.ndarray, pa.Array]:
+    """factorize of the columns one after the other, without concatenating them first:
+    Arrow hashes the pieces as one chunked array, with one dictionary for all."""
+    pieces = [arrow(c) for c in columns]
+    encoded = pc.dictionary_encode(pa.chunked_array(pieces, pa.string()))
+    if not encoded.num_chunks:  # nothing at all
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
+                            for c in encoded.chunks]).astype(np.int64)
+    return codes, encoded.chunk(0).dictionary
+
+
 def index_in(values, pool) -> np.ndarray:
     """Position of each value in pool (its first occurrence), -1 where absent; in Arrow."""
     a = arrow(values)

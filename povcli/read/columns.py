@@ -151,7 +151,9 @@ def type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> l
                 keep[too_long] = False
                 arr = pc.if_else(pa.array(keep), arr, pa.scalar(None, pa.string()))
         arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        empty = pc.equal(arr, "")
+        if pc.any(empty).as_py():  # no copy of a column that has no empty cell
+            arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
         if col.type == RID:
             arr = pc.utf8_upper(arr)
         if col.required and arr.null_count:
@@ -184,13 +186,15 @@ def _claims_exit(values, n: int) -> pd.api.extensions.ExtensionArray:
     system's 脱贫户 labels (一般脱贫户 ...: it exited), False for the 贫困户 labels (it is
     poor), empty for any other spelling (a code, 低保户 ...) or an empty cell."""
     if values is None:
-        return pd.array([pd.NA] * n, dtype="boolean")
+        return _no_booleans(n)
     arr = pc.utf8_trim_whitespace(_strings(values))
     exited = pc.is_in(arr, value_set=pa.array(sorted(EXIT_CLAIMING_LABELS), pa.string()))
     poor = pc.is_in(arr, value_set=pa.array(sorted(POOR_CLAIMING_LABELS), pa.string()))
     out = pc.if_else(exited, pa.scalar(True), pc.if_else(poor, pa.scalar(False),
                                                          pa.scalar(None, pa.bool_())))
-    return pd.array(out.to_pylist(), dtype="boolean")
+    return pd.arrays.BooleanArray(
+        pc.fill_null(out, False).to_numpy(zero_copy_only=False).astype(bool),
+        out.is_null().to_numpy(zero_copy_only=False).astype(bool))
 
 
 def _finish(col, parsed):
@@ -205,16 +209,22 @@ def _finish(col, parsed):
 
 
 def _empty_column(col, n: int):
+    """A column the file does not have: empty cells of the column's type (built from
+    arrays, not from a list of n Python objects)."""
     if col.type == DATE:
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"))
     if col.type in (YEAR, COUNT):
-        return pd.Series([pd.NA] * n, dtype="Int64")
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64),
+                                                np.ones(n, dtype=bool)))
     if col.type == AMOUNT:
         return pd.Series(np.full(n, np.nan if col.default is None else col.default))
     if col.type == BOOL:
-        return pd.Series([pd.NA] * n, dtype="boolean")
+        return pd.Series(_no_booleans(n))
     if col.type == ENUM:
-        return pd.Categorical([None] * n, categories=ENUMS[col.enum].codes)
-    return pd.Series([None] * n, dtype="object")
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int64),
+                                         categories=ENUMS[col.enum].codes)
+    return pd.Series(np.full(n, None, dtype=object), dtype="object")
 
 
+def _no_booleans(n: int) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from ..findings import Finding
 from ..schema import LEDGERS
-from .arrowkit import arrow, is_in
+from .arrowkit import arrow, factorize, is_in
 from .loaded import LedgerSet, LoadedLedger
 
 # The check rules these findings are filed under (check's L02 and L03), given where each
@@ -27,11 +27,11 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
         frame = one.frame
         for key in ledger.keys:
             sub = frame[list(key)].dropna()
-            if len(key) == 1:
-                codes, _ = pd.factorize(sub[key[0]])
+            if len(key) == 1:  # ids (vouchers, projects) hashed in Arrow: twice pandas' speed
+                codes = _codes(sub[key[0]])
                 dup = pd.Series(np.bincount(codes)[codes] > 1 if len(codes) else
                                 np.zeros(0, dtype=bool), index=sub.index)
-            else:
+            else:  # measured: pandas' own is as fast as pairs of codes here
                 dup = sub.duplicated(keep=False)
             if not dup.any():
                 continue
@@ -59,6 +59,18 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
                 continue
             findings += _reference_findings(one, ref, target)
     return findings
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Codes of equal values (no value is missing here): text hashed in Arrow, the rest
+    (years, dates) by pandas."""
+    if pd.api.types.is_string_dtype(values.dtype) and not isinstance(
+            values.dtype, pd.CategoricalDtype):
+        try:
+            return factorize(values)[0]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass  # not all text after all: pandas hashes anything
+    return pd.factorize(values)[0].astype(np.int64)
 
 
 def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Finding]:

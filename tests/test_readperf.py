@@ -1,0 +1,145 @@
+"""The fast paths of the reports (issue 12) count what the plain pandas ways count.
+
+Each test builds random rows (missing persons, a program paid per household, areas of
+the same name in two townships) and compares the integer-code path with the obvious
+pandas expression of the same rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from povcli import reports
+
+
+def _payments(seed: int, n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    programs = pd.Categorical(rng.choice(["dibao", "housing", "education", "health"], n),
+                              categories=["dibao", "education", "health", "housing", "other"])
+    person = pd.Series(rng.choice([f"P{i}" for i in range(30)], n), dtype=object)
+    person[rng.random(n) < 0.3] = None
+    person[np.asarray(programs == "housing")] = None  # paid per household: nobody named
+    return pd.DataFrame({
+        "year": pd.array(rng.choice([2016, 2017, 2018], n), dtype="Int64"),
+        "program": programs,
+        "household_id": rng.choice([f"H{i}" for i in range(40)], n).astype(object),
+        "person_id": person,
+        "township": rng.choice(["T1", "T2"], n).astype(object),
+        "village": rng.choice(["V1", "V2", "V3"], n).astype(object),
+        "amount": rng.integers(-500, 5000, n).astype(float),
+    })
+
+
+def _plain(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    rows = rows.assign(program=rows["program"].astype(str))
+    frame = rows.groupby(keys, dropna=False).agg(
+        payments=("amount", "size"), households=("household_id", "nunique"),
+        people=("person_id", "nunique"), named=("person_id", "count"),
+        amount=("amount", "sum")).reset_index()
+    frame["people"] = frame["people"].astype("Int64").where(frame["named"] > 0)
+    return frame.drop(columns="named")
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("keys", [["year", "program"], ["year", "village", "program",
+                                                        "township"]])
+def test_subsidy_counts_on_codes_equal_the_plain_counts(seed, keys):
+    rows = _payments(seed)
+    fast = reports._subsidy_aggregate(rows, keys).sort_values(keys).reset_index(drop=True)
+    plain = _plain(rows, keys).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(fast, plain, check_dtype=False)
+    assert fast["people"].isna().any()  # housing names nobody: empty, not 0
+
+
+def test_subsidy_total_counts_on_codes():
+    rows = _payments(7)
+    total = reports._subsidy_aggregate(rows, []).iloc[0]
+    assert total["payments"] == len(rows)
+    assert total["households"] == rows["household_id"].nunique()
+    assert total["people"] == rows["person_id"].nunique()
+    assert total["amount"] == rows["amount"].sum()
+
+
+@pytest.mark.parametrize("pieces", [
+    (["H1", "H2", None], ["H3", "H1"], []),
+    ([], [], []),
+    ([], ["H2", None, "H2"], ["H9"]),
+    (["a"], [None, None], ["b", "a", "c"]),
+])
+def test_factorize_together_is_factorize_of_the_concatenation(pieces):
+    from povcli.read.arrowkit import factorize
+    from povcli.read.arrowkit import factorize_together
+
+    columns = [pd.Series(p, dtype=object) for p in pieces]
+    codes, uniques = factorize_together(*columns)
+    want_codes, want_uniques = factorize(pd.concat(columns, ignore_index=True))
+    assert codes.tolist() == want_codes.tolist()
+    assert uniques.to_pylist() == want_uniques.to_pylist()
+
+
+@pytest.mark.parametrize("year", [2016, 2020])
+def test_show_of_one_household_answers_as_the_roll_model_of_the_county(year):
+    """show builds the roll model of one household's rows: every household of the sample
+    is on the rolls, poor, and has the members on, that the whole county's model says."""
+    from conftest import SAMPLE
+    from povcli.dossier import dossier
+    from povcli.read.load import open_ledgers
+    from povcli.model import Rolls, year_end
+
+    ledgers = open_ledgers(SAMPLE)
+    rolls = Rolls.of(ledgers)
+    end = year_end(year)
+    hh = ledgers.frame("households")
+    members = ledgers.frame("members")
+    on_hh, poor = rolls.households_on(end), rolls.poor_households(end)
+    on_member = pd.Series(rolls.members_on(end), index=members.index)
+    # the households with changes (births, moves, returns) and the exits, and some others
+    changed = set(ledgers.frame("changes")["household_id"]) | set(
+        ledgers.frame("exits")["household_id"])
+    picked = [(i, h) for i, h in zip(hh.index, hh["household_id"]) if h in changed][:25]
+    picked += list(zip(hh.index, hh["household_id"]))[::20]
+    for i, hid in picked:
+        d = dossier(ledgers, hid, year)
+        assert (d["on_rolls"], d["poor"]) == (bool(on_hh[i]), bool(poor[i])), hid
+        mine = members[members["household_id"] == hid]
+        assert [m["on_rolls"] for m in d["members"]] == on_member[mine.index].tolist(), hid
+
+
+def _ids(rng, n, pool):
+    return pd.Series(rng.choice([f"{i:04d}" for i in range(pool)], n), dtype=object)
+
+
+def test_single_key_codes_find_the_duplicates_pandas_finds():
+    from povcli.read.integrity import _codes
+
+    rng = np.random.default_rng(3)
+    for values in (_ids(rng, 300, 200), pd.Series(_ids(rng, 300, 250), dtype="string"),
+                   pd.Series(pd.to_datetime(rng.integers(0, 200, 300), unit="D")),
+                   pd.Series(pd.array(rng.integers(2000, 2300, 300), dtype="Int64"))):
+        codes = _codes(values)
+        dup = np.bincount(codes)[codes] > 1
+        assert dup.tolist() == values.duplicated(keep=False).tolist()
+        assert dup.any() and not dup.all()
+
+
+def test_empty_columns_are_the_types_the_lists_of_empties_made():
+    from povcli.read.columns import _empty_column
+    from povcli.schema import BOOL, COUNT, ENUM, ENUMS, LEDGERS, YEAR
+
+    seen = set()
+    for ledger in LEDGERS.values():
+        for col in ledger.columns:
+            got = pd.Series(_empty_column(col, 4))
+            if col.type in (YEAR, COUNT):
+                want = pd.Series([pd.NA] * 4, dtype="Int64")
+            elif col.type == BOOL:
+                want = pd.Series([pd.NA] * 4, dtype="boolean")
+            elif col.type == ENUM:
+                want = pd.Series(pd.Categorical([None] * 4, categories=ENUMS[col.enum].codes))
+            else:
+                continue
+            pd.testing.assert_series_equal(got, want)
+            seen.add(col.type)
+    assert seen == {YEAR, COUNT, BOOL, ENUM}
