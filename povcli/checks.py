@@ -22,7 +22,8 @@ from .read.arrowkit import index_in, is_in
 from .read.integrity import integrity_findings
 from .read.loaded import LedgerSet
 from .messages import Said, say  # Said: a message cell, English for csv, any language for tables
-from .model import Rolls, exit_rows, latest_year, year_end
+from .model import (Rolls, exit_rows, latest_year, meets_incidence, poverty_incidence,
+                    year_end)
 
 ERROR, WARNING = "error", "warning"
 
@@ -968,8 +969,8 @@ def _village_exit(ctx: Context):
             if pd.isna(population) or population <= 0:
                 continue
             n = int(counts.get((v["township"], v["village"]), 0))
-            incidence = n / population
-            if incidence > ctx.params.incidence + 1e-12:  # at the threshold meets it
+            incidence = float(poverty_incidence([n], [population]).iloc[0])
+            if not meets_incidence(incidence, ctx.params.incidence):
                 out.append(ctx.find("V01", "villages", i, "checks.V01.exit",
                                     value=v["village"], when=end, exit_year=int(year), poor=n,
                                     population=int(population), incidence=f"{incidence:.1%}",

@@ -13,30 +13,12 @@ import pandas as pd
 from .read.loaded import LedgerSet
 from .messages import Said
 from .model import Rolls, exit_rows, year_end
-from .model import exited as exit_mask
 from .reports import Report
 
 IN_REASONS = ["identified", "returned", "birth", "marriage_in", "other_in"]
 OUT_REASONS = ["death", "marriage_out", "moved", "misidentified", "enlisted", "imprisoned",
                "other_out"]
 FLOW_COLUMNS = ["line", "people", "households"]  # and `section`: rolls or poor
-
-
-def _poor_before(ledgers: LedgerSet, rolls: Rolls, year: int) -> set:
-    """Households poor by exit status before this year's exits: not exited in an earlier
-    year, or returned to poverty since (by the end of this year)."""
-    hh = ledgers.frame("households")
-    exits = ledgers.get("exits")
-    if exits is None:
-        return set(hh["household_id"])
-    exits = exits[exit_mask(ledgers)]
-    done = exits[exits["exit_year"] < year]
-    latest = done.groupby("household_id")["exit_year"].max()
-    ch = rolls.changes
-    ret = ch[(ch["reason"] == "returned") & (ch["date"] <= year_end(year))]
-    back = set(ret.loc[ret["date"].dt.year > ret["household_id"].map(latest).astype("float64")
-                       .fillna(float("inf")), "household_id"])
-    return (set(hh["household_id"]) - set(latest.index)) | back
 
 
 def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
@@ -67,7 +49,7 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     new_hh = set(hh.loc[hh["identified_on"].dt.year == year, "household_id"])
     by_identification = came_on & members["household_id"].isin(new_hh)
 
-    poor_before = _poor_before(ledgers, rolls, year)
+    poor_before = set(hh.loc[rolls.poor_before_exits(year), "household_id"])
     exited = exit_rows(ledgers, rolls) if ledgers.has("exits") else None
     if exited is not None:
         exited = exited[(exited["exit_year"] == year) & exited["exited"]]

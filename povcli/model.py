@@ -241,16 +241,30 @@ class Rolls:
         when = pd.Timestamp(when)
         return self._cached(("members", when), lambda: self._members_on(when))
 
-    def _members_on(self, when: pd.Timestamp) -> np.ndarray:
+    def _latest_change(self, when: pd.Timestamp) -> np.ndarray:
+        """Per member row: 1 if the membership's latest change up to `when` puts it on,
+        0 if it takes it off, -1 if it has none."""
         rows = np.flatnonzero(self._ok & (self.ch_date <= np.datetime64(when, "s")))
         state = np.full(self.n_memberships, -1, dtype=np.int8)
         if len(rows):  # the latest change of each membership up to `when` decides
             backwards = rows[::-1]
             memberships, last = np.unique(self.ch_member[backwards], return_index=True)
             state[memberships] = self.ch_in[backwards[last]]
-        mine = state[self.member_key]
+        return state[self.member_key]
+
+    def _members_on(self, when: pd.Timestamp) -> np.ndarray:
+        mine = self._latest_change(when)
         default = (self.identified.to_numpy() <= np.datetime64(when, "s")) & ~self.joins_later
         return np.where(mine >= 0, mine == 1, default)
+
+    def members_on_unidentified(self, when) -> np.ndarray:
+        """Boolean per member row: on the roll at `when` by the person rule without the
+        household's identification date (a household never registered, such as
+        monitoring's 边缘易致贫户): with no change up to `when`, a member who does not
+        join later is on."""
+        when = pd.Timestamp(when)
+        mine = self._cached(("latest", when), lambda: self._latest_change(when))
+        return np.where(mine >= 0, mine == 1, ~self.joins_later)
 
     def _household_codes_on(self, when) -> np.ndarray:
         """Boolean per household code: identified by `when`, someone on."""
@@ -282,31 +296,43 @@ class Rolls:
 
     def _poor_codes(self, when) -> np.ndarray:
         when = pd.Timestamp(when)
+        return self._cached(("poor", when), lambda: self._household_codes_on(when)
+                            & self._poor_by_exits(when, when.year))
 
-        def compute():
-            on = self._household_codes_on(when)
-            exits = self.ledgers.get("exits")
-            if exits is None or exits.empty:
-                return on
-            exits = exits[exited(self.ledgers)]
-            done = exits[exits["exit_year"] <= when.year]
-            codes = codes_of(done["household_id"], self.household_index)
-            years = done["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
-            latest = np.full(len(self.household_index), -np.inf)
-            valid = codes >= 0
-            np.maximum.at(latest, codes[valid], years[valid])
-            has_exit = latest > -np.inf
-            ch = self.changes
-            returned = ((ch["reason"].astype(object) == "returned").to_numpy()
-                        & (self.ch_date <= np.datetime64(when, "s")))
-            r_hh = codes_of(ch["household_id"][returned], self.household_index)
-            r_year = ch["date"][returned].dt.year.to_numpy()
-            keep = r_hh >= 0
-            # back in poverty: returned in a year after the household's latest exit
-            back = np.zeros(len(self.household_index), dtype=bool)
-            back[r_hh[keep][r_year[keep] > latest[r_hh[keep]]]] = True
-            return on & ~(has_exit & ~back)
-        return self._cached(("poor", when), compute)
+    def poor_before_exits(self, year: int) -> pd.Series:
+        """Boolean per household row: poor by its exits before those of `year` are
+        counted (no exit in an earlier year, or returned to poverty since, up to 31
+        December of `year`), whether on the rolls or not: where `flow` starts the
+        year's exits from."""
+        hh = self.ledgers.frame("households")
+        return pd.Series(self._poor_by_exits(year_end(year), year - 1)[self.hh_row],
+                         index=hh.index)
+
+    def _poor_by_exits(self, when: pd.Timestamp, last_exit_year: int) -> np.ndarray:
+        """Per household code: no exit in a year up to `last_exit_year`, or a `returned`
+        change up to `when` in a year after its latest such exit."""
+        n = len(self.household_index)
+        exits = self.ledgers.get("exits")
+        if exits is None or exits.empty:
+            return np.ones(n, dtype=bool)
+        exits = exits[exited(self.ledgers)]
+        done = exits[exits["exit_year"] <= last_exit_year]
+        codes = codes_of(done["household_id"], self.household_index)
+        years = done["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+        latest = np.full(len(self.household_index), -np.inf)
+        valid = codes >= 0
+        np.maximum.at(latest, codes[valid], years[valid])
+        has_exit = latest > -np.inf
+        ch = self.changes
+        returned = ((ch["reason"].astype(object) == "returned").to_numpy()
+                    & (self.ch_date <= np.datetime64(when, "s")))
+        r_hh = codes_of(ch["household_id"][returned], self.household_index)
+        r_year = ch["date"][returned].dt.year.to_numpy()
+        keep = r_hh >= 0
+        # back in poverty: returned in a year after the household's latest exit
+        back = np.zeros(len(self.household_index), dtype=bool)
+        back[r_hh[keep][r_year[keep] > latest[r_hh[keep]]]] = True
+        return ~(has_exit & ~back)
 
     def poor_households(self, when) -> pd.Series:
         """Boolean per household row: on the rolls and not exited (or returned since)."""
@@ -529,3 +555,68 @@ def exit_standards(ledgers: LedgerSet, years) -> pd.DataFrame:
         rows.append({"year": year, "standard": value, "standard_kind": kind,
                      "standard_from": where})
     return pd.DataFrame(rows, columns=["year", "standard", "standard_kind", "standard_from"])
+
+
+# --------------------------------------------------------------------------- exit figures
+
+def exit_counts(rows: pd.DataFrame, keys: list[str], recorded: bool = True) -> pd.DataFrame:
+    """Per group of exit rows (exit_rows' frame; no keys: one row): exited households
+    and people (pass rows, or every row when verification was not recorded), verified
+    people (pass or fail rows), passed people, the pass rate (passed / verified, empty
+    when none was verified) and the people of pre-exits ("Verified people")."""
+    parts = rows.assign(
+        households=rows["exited"].astype(int),
+        exited_people=rows["people"].where(rows["exited"], 0),
+        verified_people=rows["people"].where(rows["verified"], 0),
+        passed_people=rows["people"].where(rows["passed"], 0),
+        pending_people=rows["people"].where(rows["pre_exit"], 0),
+    )
+    agg = parts.groupby(keys, observed=True, dropna=False).agg(
+        households=("households", "sum"), people=("exited_people", "sum"),
+        verified_people=("verified_people", "sum"), passed_people=("passed_people", "sum"),
+        pending_people=("pending_people", "sum"),
+    ).reset_index() if keys else pd.DataFrame([{
+        "households": parts["households"].sum(), "people": parts["exited_people"].sum(),
+        "verified_people": parts["verified_people"].sum(),
+        "passed_people": parts["passed_people"].sum(),
+        "pending_people": parts["pending_people"].sum()}])
+    agg["pass_rate"] = agg["passed_people"] / agg["verified_people"].where(
+        agg["verified_people"] > 0)
+    if not recorded:  # the office did not record verification: not zero, unknown
+        for col in ("verified_people", "passed_people"):
+            agg[col] = pd.array([pd.NA] * len(agg), dtype="Int64")
+        agg["pass_rate"] = np.nan
+    return agg
+
+
+def exited_people_total(rows: pd.DataFrame, year: int) -> int:
+    """The exited people of every exit year up to `year`, exit rows counted each time (a
+    household that exits twice, after returning, counts both times)."""
+    upto = rows[(rows["exit_year"] <= year) & rows["exited"]]
+    return int(upto["people"].sum())
+
+
+# --------------------------------------------------------------------------- villages
+
+def poverty_incidence(poor_people, rural_population) -> pd.Series:
+    """Poverty incidence (贫困发生率) of each village: poor people / rural population,
+    empty where the population is unknown or not positive."""
+    population = pd.Series(pd.to_numeric(pd.Series(rural_population), errors="coerce")
+                           .to_numpy(dtype="float64", na_value=np.nan))
+    poor = pd.Series(np.asarray(poor_people, dtype="float64"))
+    return poor / population.where(population > 0)
+
+
+def meets_incidence(incidence, threshold: float) -> np.ndarray:
+    """Whether an incidence meets an exit threshold: at or below it (`2%以下` includes
+    2 %; a float's last bits do not move a village across)."""
+    return np.asarray(incidence, dtype="float64") <= threshold + 1e-12
+
+
+# --------------------------------------------------------------------------- monitoring
+
+def monitored_at(episodes: pd.DataFrame, when) -> pd.Series:
+    """Boolean per monitoring episode: monitored at `when` (identified on or before it
+    and not eliminated on or before it)."""
+    when = pd.Timestamp(when)
+    return (episodes["identified_on"] <= when) & ~(episodes["eliminated_on"] <= when)

@@ -15,7 +15,7 @@ import pandas as pd
 from .findings import UsageError
 from .income import household_incomes, parameter, registered
 from .read.loaded import LedgerSet
-from .model import Rolls, codes_of, exit_rows, year_end
+from .model import Rolls, codes_of, exit_rows, monitored_at, year_end
 from .reports import Report
 
 CATEGORIES = ("unstable", "marginal", "sudden")
@@ -48,20 +48,10 @@ def members_at(rolls: Rolls, when, registered_household: np.ndarray) -> np.ndarr
     """Boolean per member row: on the household's roll at `when` by the person rule;
     for members of unregistered households (registered_household False per member row)
     without the household's identification date."""
-    on = rolls.members_on(when).copy()
+    on = rolls.members_on(when)
     if registered_household.all():
         return on
-    # the latest change up to `when` decides; with none, a member who does not join
-    # later is on
-    rows = np.flatnonzero(rolls._ok & (rolls.ch_date <= np.datetime64(pd.Timestamp(when), "s")))
-    state = np.full(len(rolls.person_index), -1, dtype=np.int8)
-    if len(rows):
-        backwards = rows[::-1]
-        persons, last = np.unique(rolls.ch_person[backwards], return_index=True)
-        state[persons] = rolls.ch_in[backwards[last]]
-    mine = state[rolls.member_person]
-    free = np.where(mine >= 0, mine == 1, ~rolls.joins_later)
-    return np.where(registered_household, on, free)
+    return np.where(registered_household, on, rolls.members_on_unidentified(when))
 
 
 class People:
@@ -94,9 +84,6 @@ class People:
         return out
 
 
-def monitored_at(ep: pd.DataFrame, when) -> pd.Series:
-    when = pd.Timestamp(when)
-    return (ep["identified_on"] <= when) & ~(ep["eliminated_on"] <= when)
 
 
 def monitor_years(ep: pd.DataFrame, year: int | None) -> list[int]:

@@ -11,7 +11,7 @@ from .findings import UsageError
 from .read.arrowkit import is_in
 from .read.loaded import LedgerSet
 from .messages import Said
-from .model import Rolls, codes_of, latest_year, year_end
+from .model import Rolls, codes_of, latest_year, meets_incidence, poverty_incidence, year_end
 from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area
 
@@ -231,9 +231,9 @@ def villages(ledgers: LedgerSet, year: int | None = None, threshold: float = 0.0
     # rural population: its incidence is unknown, shown empty, and the rest goes on
     population = pd.Series(pd.to_numeric(frame["rural_population"], errors="coerce")
                            .to_numpy(dtype="float64", na_value=np.nan), index=frame.index)
-    frame["incidence"] = frame["poor_people"] / population.where(population > 0)
+    frame["incidence"] = poverty_incidence(frame["poor_people"], population).to_numpy()
     frame["meets_exit_threshold"] = np.where(frame["incidence"].isna(), None, np.where(
-        frame["incidence"] <= threshold + 1e-12, "yes", "no"))  # `2%以下` includes 2 %
+        meets_incidence(frame["incidence"], threshold), "yes", "no"))
     frame["poor_village"] = frame["poor_village"].astype(object).map(
         lambda v: None if v is None or v is pd.NA or v != v else "yes" if v else "no")
     frame = frame.sort_values(["township", "village"]).reset_index(drop=True)[VILLAGE_COLUMNS]

@@ -14,7 +14,7 @@ import pandas as pd
 from .findings import UsageError
 from .read.arrowkit import factorize
 from .read.loaded import LedgerSet
-from .model import Rolls, exit_rows, verification_recorded, with_area, year_end
+from .model import Rolls, exit_counts, exit_rows, verification_recorded, with_area, year_end
 
 BY_CHOICES = ("township", "village")
 
@@ -72,34 +72,6 @@ EXIT_COLUMNS = ["year", "households", "people", "verified_people", "passed_peopl
                 "pending_people"]
 
 
-def _exit_aggregate(rows: pd.DataFrame, keys: list[str], recorded: bool = True) -> pd.DataFrame:
-    """Exited households and people (pass rows, or every row when verification was not
-    recorded), verified and passed people, and the people of pre-exits."""
-    parts = rows.assign(
-        households=rows["exited"].astype(int),
-        exited_people=rows["people"].where(rows["exited"], 0),
-        verified_people=rows["people"].where(rows["verified"], 0),
-        passed_people=rows["people"].where(rows["passed"], 0),
-        pending_people=rows["people"].where(rows["pre_exit"], 0),
-    )
-    agg = parts.groupby(keys, observed=True, dropna=False).agg(
-        households=("households", "sum"), people=("exited_people", "sum"),
-        verified_people=("verified_people", "sum"), passed_people=("passed_people", "sum"),
-        pending_people=("pending_people", "sum"),
-    ).reset_index() if keys else pd.DataFrame([{
-        "households": parts["households"].sum(), "people": parts["exited_people"].sum(),
-        "verified_people": parts["verified_people"].sum(),
-        "passed_people": parts["passed_people"].sum(),
-        "pending_people": parts["pending_people"].sum()}])
-    agg["pass_rate"] = agg["passed_people"] / agg["verified_people"].where(
-        agg["verified_people"] > 0)
-    if not recorded:  # the office did not record verification: not zero, unknown
-        for col in ("verified_people", "passed_people"):
-            agg[col] = pd.array([pd.NA] * len(agg), dtype="Int64")
-        agg["pass_rate"] = np.nan
-    return agg
-
-
 def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
           rolls: Rolls | None = None, listing: bool = False) -> Report:
     """Households and people exited per year, and their home-visit verification."""
@@ -114,11 +86,11 @@ def exits(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
         report = _exit_people(rows, rolls, keys, by)
         report.notes.extend(notes)
         return report
-    frame = _exit_aggregate(rows, _with_township(keys, by), recorded)
+    frame = exit_counts(rows, _with_township(keys, by), recorded)
     frame = _finish(frame, keys, EXIT_COLUMNS, by)
     totals = []
     if len(frame) > 1:
-        total = _exit_aggregate(rows, [], recorded).iloc[0].to_dict()
+        total = exit_counts(rows, [], recorded).iloc[0].to_dict()
         totals.append({"year": "total", **total})
     return Report("exits", "Exits from poverty (脱贫退出) and their verification", frame, totals,
                   notes=notes, kinds={"pending_people": "count"})

@@ -516,9 +516,9 @@ def run_map(name: str, shards: list, year: int | None, options: dict,
         if workers > 1:  # shards read from their files: one process a core
             return _on_cores(fn, args, workers)
         return [p for p in (fn(*a) for a in args) if p is not None]
+    client, own = _client(scheduler)  # first: it says so when Dask is not installed
     from dask.distributed import KilledWorker
 
-    client, own = _client(scheduler)
     try:
         # A shard travels inside its task, not scattered beforehand: the scheduler keeps
         # the task and runs it again on another worker when its worker is lost (scattered

@@ -7,7 +7,8 @@ import pandas as pd
 from . import programs
 from .findings import UsageError
 from .read.loaded import LedgerSet
-from .model import Rolls, exit_rows, latest_year, verification_recorded, with_area, year_end
+from .model import (Rolls, exit_counts, exit_rows, exited_people_total, latest_year,
+                    verification_recorded, with_area, year_end)
 from .policy import value_for
 from .reports import Report, metric_frame, metric_value
 
@@ -53,21 +54,22 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
     )
     if ledgers.has("exits"):
         rows = exit_rows(ledgers, rolls)
-        upto = rows[rows["exit_year"] <= year]
-        this = rows[rows["exit_year"] == year]
+        recorded = verification_recorded(ledgers)
+        this = exit_counts(rows[rows["exit_year"] == year], [], recorded).iloc[0]
+
+        def number(value):  # a count, or None where it was not recorded
+            return None if pd.isna(value) else value
+
         values.update(
-            exited_people_year=int(this.loc[this["exited"], "people"].sum()),
-            exited_people_total=int(upto.loc[upto["exited"], "people"].sum()),
-            exited_households_year=int(this["exited"].sum()),
-            verified_people_year=int(this.loc[this["verified"], "people"].sum()),
-            passed_people_year=int(this.loc[this["passed"], "people"].sum()),
-            pending_people_year=int(this.loc[this["pre_exit"], "people"].sum()),
+            exited_people_year=int(this["people"]),
+            exited_people_total=exited_people_total(rows, year),
+            exited_households_year=int(this["households"]),
+            verified_people_year=number(this["verified_people"]),
+            passed_people_year=number(this["passed_people"]),
+            pending_people_year=int(this["pending_people"]),
+            pass_rate_year=number(this["pass_rate"]),
         )
-        verified = values["verified_people_year"]
-        values["pass_rate_year"] = values["passed_people_year"] / verified if verified else None
-        if not verification_recorded(ledgers):
-            values.update(verified_people_year=None, passed_people_year=None,
-                          pass_rate_year=None)
+        if not recorded:
             notes.append("reports.exits_unverified")
     else:
         notes.append("no exits ledger: exit figures are left empty")

@@ -126,3 +126,29 @@ def test_silent_on_the_sample():
 def test_rules_list_takes_the_m_rules():
     frame = rules_frame()
     assert "M01" in set(frame["code"]) and frame["basis"].notna().all()
+
+
+def test_an_unregistered_member_who_moved_is_off_the_roll_he_left():
+    """The roll of a household never registered (monitoring's 边缘易致贫户) follows each
+    membership's own latest change, as the model's person rule does: monitor used the
+    person's latest change in any household, so someone who left U1 for U2 stayed on
+    U1's roll too."""
+    import numpy as np
+
+    from conftest import household, ledger_frames, member, pid
+    from povcli import api
+    from povcli.model import Rolls
+    from povcli.monitor import members_at
+
+    frames = ledger_frames(
+        households=[household("U1"), household("U2", head=2)],
+        members=[member(1, "U1"), member(1, "U2", "spouse"), member(2, "U2")],
+        changes=[["2021-03-01", "U1", pid(1), "out", "moved"],
+                 ["2021-03-02", "U2", pid(1), "in", "marriage_in"]])
+    frames["households"]["registered"] = "no"
+    ledgers = api.ledgers_from_frames(frames)
+    rolls = Rolls.of(ledgers)
+    on = members_at(rolls, "2021-12-31", np.zeros(len(rolls.members), dtype=bool))
+    where = dict(zip(zip(rolls.members["household_id"], rolls.members["person_id"]), on))
+    assert not where[("U1", pid(1))]
+    assert where[("U2", pid(1))] and where[("U2", pid(2))]

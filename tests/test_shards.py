@@ -263,7 +263,20 @@ def test_the_cli_runs_the_shards_on_a_scheduler(cluster, run, generated):
     assert shards_only.stdout == run("changes", "--data", generated, "--format", "csv").stdout
 
 
+def test_a_scheduler_without_dask_installed_is_a_usage_error_with_words(run, monkeypatch):
+    """Found in a venv without the dask extra: run_map imported Dask before asking for a
+    client, so --scheduler ended in an internal error instead of saying what to install."""
+    import sys
+    for name in ("dask", "dask.distributed", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
+    result = run("exits", "--data", SAMPLE, "--scheduler", "tcp://127.0.0.1:9",
+                 "--format", "csv", "--lang", "zh")
+    assert result.exit_code == 2, result.stderr
+    assert 'pip install "povcli[dask]"' in result.stderr and "需要 Dask" in result.stderr
+
+
 def test_a_scheduler_out_of_reach_is_a_usage_error_with_words(run):
+    pytest.importorskip("dask.distributed")
     result = run("exits", "--data", SAMPLE, "--scheduler", "tcp://127.0.0.1:9",
                  "--format", "csv")
     assert result.exit_code == 2
