@@ -57,8 +57,8 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
         recorded = verification_recorded(ledgers)
         this = exit_counts(rows[rows["exit_year"] == year], [], recorded).iloc[0]
 
-        def number(value):  # a count, or None where it was not recorded
-            return None if pd.isna(value) else value
+        def number(value, kind=int):  # a count (a row of one frame holds floats), or
+            return None if pd.isna(value) else kind(value)  # None where not recorded
 
         values.update(
             exited_people_year=int(this["people"]),
@@ -67,7 +67,7 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
             verified_people_year=number(this["verified_people"]),
             passed_people_year=number(this["passed_people"]),
             pending_people_year=int(this["pending_people"]),
-            pass_rate_year=number(this["pass_rate"]),
+            pass_rate_year=number(this["pass_rate"], float),
         )
         if not recorded:
             notes.append("reports.exits_unverified")
