@@ -135,6 +135,13 @@ def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int
     ledgers = restrict(ledgers, township, village,
                        registered_only=not COMMANDS[name].all_households)
     parts = sharding.run_map(name, sharding.split(ledgers, shards), year, options, scheduler)
+    return _merged(name, parts, notes, year, township, village)
+
+
+def _merged(name: str, parts: list, notes: list, year, township, village):
+    """The shards' reports merged as report `name`'s registry row says."""
+    from . import shards as sharding
+
     spec = COMMANDS[name].merge
     assert spec is not None
     report = sharding.merge(parts, spec)
@@ -214,13 +221,7 @@ def _sharded(name, meta, shards, scheduler, year, township, village, options, st
     else:
         parts = [p for p in (sharding.compute(name, s, year, options, township, village)
                              for s in shard_sets) if p is not None]
-    spec = COMMANDS[name].merge
-    assert spec is not None
-    report = sharding.merge(parts, spec)
-    report.notes[:0] = notes
-    report.meta["year"] = year
-    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
-    return report
+    return _merged(name, parts, notes, year, township, village)
 
 
 def run(name: str, data, year: int | None = None, township: str | None = None,
