@@ -22,8 +22,8 @@ from .read.arrowkit import index_in, is_in
 from .read.integrity import integrity_findings
 from .read.loaded import LedgerSet
 from .messages import Said, say  # Said: a message cell, English for csv, any language for tables
-from .model import (Rolls, exit_rows, latest_year, meets_incidence, poverty_incidence,
-                    year_end)
+from .model import (Rolls, cadre_identity, exit_rows, latest_year, meets_incidence,
+                    poverty_incidence, year_end)
 
 ERROR, WARNING = "error", "warning"
 
@@ -925,10 +925,7 @@ def _cadre_load(ctx: Context):
     pairs = ctx.frame("pairings")
     if pairs is None:
         return []
-    cadre = pairs["cadre_id"].astype(object).where(
-        pairs["cadre_id"].notna(), pairs["cadre_name"].astype(object) + " / "
-        + pairs["unit"].astype(object))
-    rows = pairs.assign(cadre=cadre).dropna(subset=["cadre", "household_id"]).drop_duplicates(
+    rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(subset=["cadre", "household_id"]).drop_duplicates(
         ["cadre", "household_id"])
     limit = ctx.params.cadre_load
     counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")

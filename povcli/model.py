@@ -620,3 +620,18 @@ def monitored_at(episodes: pd.DataFrame, when) -> pd.Series:
     and not eliminated on or before it)."""
     when = pd.Timestamp(when)
     return (episodes["identified_on"] <= when) & ~(episodes["eliminated_on"] <= when)
+
+
+# --------------------------------------------------------------------------- pairing
+
+def cadre_identity(pairs: pd.DataFrame) -> pd.Series:
+    """Per pairing row: who the cadre is, their `cadre_id`, or "name / unit" where the
+    row has no id (the contract's pairing rule). The text key is built only for the
+    rows without an id: at a province's million rows that was most of the cost."""
+    cadre = pairs["cadre_id"].astype(object)
+    missing = cadre.isna().to_numpy()
+    if missing.any():
+        cadre = cadre.copy()
+        cadre[missing] = (pairs["cadre_name"].astype(object)[missing] + " / "
+                          + pairs["unit"].astype(object)[missing])
+    return cadre

@@ -11,7 +11,8 @@ from .findings import UsageError
 from .read.arrowkit import is_in
 from .read.loaded import LedgerSet
 from .messages import Said
-from .model import Rolls, codes_of, latest_year, meets_incidence, poverty_incidence, year_end
+from .model import (Rolls, cadre_identity, codes_of, latest_year, meets_incidence,
+                    poverty_incidence, year_end)
 from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area
 
@@ -147,10 +148,7 @@ def _pairing_rows(ledgers: LedgerSet, year: int):
     pairs = ledgers.frame("pairings")
     pairs = pairs[is_in(pairs["household_id"], on["household_id"])
                   & (pairs["since"].isna() | (pairs["since"] <= end)).to_numpy()]
-    cadre = pairs["cadre_id"].astype(object).where(
-        pairs["cadre_id"].notna(),
-        pairs["cadre_name"].astype(object) + " / " + pairs["unit"].astype(object))
-    return on, poor, pairs.assign(cadre=cadre)
+    return on, poor, pairs.assign(cadre=cadre_identity(pairs))
 
 
 def pairing(ledgers: LedgerSet, year: int | None = None, uncovered: bool = False,
