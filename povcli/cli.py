@@ -404,7 +404,9 @@ def sample_dir() -> Path:
 def resolve_data(job: Job) -> Path:
     """--data, else $POVCLI_DATA, else the current folder when it holds the households
     ledger in any form --data accepts, else the bundled sample (said on stderr and in
-    the output itself)."""
+    the output itself). Settled once a run: the shard planner asks before the loader."""
+    if job.folder is not None:
+        return job.folder
     if job.data is not None:
         return job.data
     env = os.environ.get("POVCLI_DATA")

@@ -249,6 +249,10 @@ def test_bundled_sample_when_nothing_else(run, tmp_path, monkeypatch):
     result = run("summary", "--format", "csv")
     assert result.exit_code == 0 and "bundled sample ledgers" in result.stderr
     assert "people,404" in result.stdout
+    # said once: the shard planner and the loader both ask where the ledgers are
+    for command in ("summary", "exits", "subsidies", "villages"):
+        said = run(command, "--format", "csv").stderr
+        assert said.count("bundled sample ledgers") == 1, (command, said)
 
 
 def test_command_that_needs_a_missing_ledger(run, tmp_path):
