@@ -76,6 +76,17 @@ def latest_year(ledgers) -> int:
     return year
 
 
+def _latest_year_note(year: int) -> tuple[str, dict]:
+    """The note of a report that took the latest year (said in the user's language)."""
+    return ("year {year}: the latest year in the ledgers (give --year for another)",
+            {"year": year})
+
+
+def _area_label(township: str | None, village: str | None) -> str | None:
+    """The area a report was cut to, as its titles name it."""
+    return " ".join(p for p in (township, village) if p) or None
+
+
 def build(name: str, ledgers, year: int | None = None, township: str | None = None,
           village: str | None = None, listing: bool = False, **options):
     """Report `name` of ledgers already read, for a year and an area. `options` are the
@@ -87,8 +98,7 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
     notes = []
     if year is None and spec.one_year:
         year = latest_year(ledgers)
-        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
-                      {"year": year}))
+        notes.append(_latest_year_note(year))
     registered_only = not spec.all_households
     if spec.own_area:
         options.update(township=township, village=village)
@@ -101,7 +111,7 @@ def build(name: str, ledgers, year: int | None = None, township: str | None = No
     # the variant shown, for titles in other languages
     variant = "uncovered" if options.get("uncovered") else "list" if listing else None
     report.meta.setdefault("variant", variant)
-    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    report.meta["area"] = _area_label(township, village)
     return report
 
 
@@ -130,8 +140,7 @@ def build_sharded(name: str, ledgers, shards: int = 4, scheduler=None, year: int
     notes = []
     if year is None and COMMANDS[name].one_year:
         year = latest_year(ledgers)
-        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
-                      {"year": year}))
+        notes.append(_latest_year_note(year))
     ledgers = restrict(ledgers, township, village,
                        registered_only=not COMMANDS[name].all_households)
     parts = sharding.run_map(name, sharding.split(ledgers, shards), year, options, scheduler)
@@ -147,7 +156,7 @@ def _merged(name: str, parts: list, notes: list, year, township, village):
     report = sharding.merge(parts, spec)
     report.notes[:0] = notes
     report.meta["year"] = year
-    report.meta["area"] = " ".join(p for p in (township, village) if p) or None
+    report.meta["area"] = _area_label(township, village)
     return report
 
 
@@ -212,8 +221,7 @@ def _sharded(name, meta, shards, scheduler, year, township, village, options, st
         year = meta.get("latest_year")
         if year is None:
             raise UsageError.of("reports.no_dated_rows")
-        notes.append(("year {year}: the latest year in the ledgers (give --year for another)",
-                      {"year": year}))
+        notes.append(_latest_year_note(year))
     sharding.check_area(meta, township, village)
     if stored is not None:
         parts = sharding.run_map(name, list(range(shards)), year, options, scheduler, stored,
