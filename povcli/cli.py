@@ -702,11 +702,6 @@ def _split_codes(values: list[str] | None) -> list[str]:
     return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
 
-def _age_range(text: str) -> tuple[int, int]:
-    from .readiness import age_range
-    return age_range(text)
-
-
 @command("check")
 def check(
     job: Job,
@@ -733,12 +728,13 @@ def check(
 ):
     from . import cache, checks
     from .read.load import read_ledgers
+    from .readiness import age_range
     from .reports import Report
 
     if list_rules:
         return _emit(Report("rules", "Rules of povcli check", checks.rules_frame()),
                      job)
-    params = checks.Params(school_age=_age_range(school_age),
+    params = checks.Params(school_age=age_range(school_age),
                            duplicate_window=duplicate_window, cadre_load=cadre_load,
                            incidence=incidence)
     rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
