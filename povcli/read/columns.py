@@ -121,64 +121,83 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
     return Parsed(out, bad, [reasons_of[c] for c in codes[bad]], [uniques[c] for c in codes[bad]])
 
 
-def type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray) -> list[Finding]:
-    """Trim, check and parse each column; set loaded.frame; return the cell findings."""
+# Arrow's kernels let go of the GIL: a large ledger's columns are typed two at a time
+THREADED_ROWS = 200_000
+
+
+def type_columns(loaded: LoadedLedger, cols: dict, frame_index: np.ndarray,
+                 quoted: bool = True) -> list[Finding]:
+    """Trim, check and parse each column; set loaded.frame; return the cell findings.
+    quoted=False says the file has no quote character, so no cell holds a line break."""
     ledger = loaded.ledger
-    display = loaded.display
     n = len(frame_index)
-    findings: list[Finding] = []
 
     def line_of(pos: int) -> int:
         return loaded.line(int(frame_index[pos]))
 
-    data_cols: dict[str, object] = {}
-    for col in ledger.columns:
+    def one(col) -> tuple[list[Finding], object]:
         if col.name not in cols:
-            data_cols[col.name] = _empty_column(col, n)
-            continue
-        header = loaded.headers.get(col.name)
-        arr = _strings(cols[col.name])
-        longest = pc.max(pc.binary_length(arr)).as_py() if len(arr) else None
-        too_long = np.empty(0, dtype=np.int64)
-        if longest is not None and longest > limits.MAX_CELL:  # bytes first: cheap, and >= chars
-            lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
-            too_long = np.flatnonzero(np.nan_to_num(lengths.astype("float64")) > limits.MAX_CELL)
-            findings += [Finding.of(display, "reader.cell_too_long", line_of(r), col.name,
-                                    header=header, length=f"{int(lengths[r]):,}",
-                                    limit=f"{limits.MAX_CELL:,}") for r in too_long]
-            if len(too_long):
-                keep = np.ones(len(arr), dtype=bool)
-                keep[too_long] = False
-                arr = pc.if_else(pa.array(keep), arr, pa.scalar(None, pa.string()))
-        arr = pc.utf8_trim_whitespace(arr)
-        empty = pc.equal(arr, "")
-        if pc.any(empty).as_py():  # no copy of a column that has no empty cell
-            arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
-        if col.type == RID:
-            arr = pc.utf8_upper(arr)
-        if col.required and arr.null_count:
-            missing = np.setdiff1d(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)),
-                                   too_long)
-            findings += [Finding.of(display, "reader.required_empty", line_of(r), col.name,
-                                    header=header) for r in missing]
-        if col.type in (ID, RID):  # names may hold a line break; ids never do
-            multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
-            rows = np.flatnonzero(multiline.to_numpy(zero_copy_only=False))
-            findings += [Finding.of(display, "reader.multiline", line_of(r), col.name,
-                                    arr[int(r)].as_py(), header=header) for r in rows]
-        if col.type in (ID, RID, TEXT):
-            # Arrow strings as they are: no Python object per cell
-            data_cols[col.name] = arr.to_pandas()
-            continue
-        parsed, bad, reasons, texts = _parse_column(col, arr)
-        findings += _findings_for(display, bad, line_of, col.name, reasons, texts, header)
-        data_cols[col.name] = _finish(col, parsed)
+            return [], _empty_column(col, n)
+        return _type_column(loaded, col, _strings(cols[col.name]), line_of, quoted)
+
+    if n >= THREADED_ROWS and len(ledger.columns) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            typed = list(pool.map(one, ledger.columns))
+    else:
+        typed = [one(col) for col in ledger.columns]
+    findings: list[Finding] = [f for found, _ in typed for f in found]
+    data_cols: dict[str, object] = {col.name: values
+                                    for col, (_, values) in zip(ledger.columns, typed)}
     if "category_claims_exit" in ledger.derived:
         data_cols["category_claims_exit"] = _claims_exit(cols.get("category"), n)
     frame = pd.DataFrame(data_cols, index=pd.RangeIndex(n))
     frame.index = pd.Index(frame_index, name="record")
     loaded.frame = frame
     return findings
+
+
+def _type_column(loaded: LoadedLedger, col, arr: pa.ChunkedArray, line_of: Callable,
+                 quoted: bool) -> tuple[list[Finding], object]:
+    """One column trimmed, checked and parsed: its findings and its values."""
+    display = loaded.display
+    header = loaded.headers.get(col.name)
+    findings: list[Finding] = []
+    longest = pc.max(pc.binary_length(arr)).as_py() if len(arr) else None
+    too_long = np.empty(0, dtype=np.int64)
+    if longest is not None and longest > limits.MAX_CELL:  # bytes first: cheap, and >= chars
+        lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+        too_long = np.flatnonzero(np.nan_to_num(lengths.astype("float64")) > limits.MAX_CELL)
+        findings += [Finding.of(display, "reader.cell_too_long", line_of(r), col.name,
+                                header=header, length=f"{int(lengths[r]):,}",
+                                limit=f"{limits.MAX_CELL:,}") for r in too_long]
+        if len(too_long):
+            keep = np.ones(len(arr), dtype=bool)
+            keep[too_long] = False
+            arr = pc.if_else(pa.array(keep), arr, pa.scalar(None, pa.string()))
+    arr = pc.utf8_trim_whitespace(arr)
+    empty = pc.equal(arr, "")
+    if pc.any(empty).as_py():  # no copy of a column that has no empty cell
+        arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
+    if col.type == RID:
+        arr = pc.utf8_upper(arr)
+    if col.required and arr.null_count:
+        missing = np.setdiff1d(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)),
+                               too_long)
+        findings += [Finding.of(display, "reader.required_empty", line_of(r), col.name,
+                                header=header) for r in missing]
+    if col.type in (ID, RID) and quoted:  # names may hold a line break; ids never do
+        multiline = pc.fill_null(pc.match_substring(arr, "\n"), False)
+        rows = np.flatnonzero(multiline.to_numpy(zero_copy_only=False))
+        findings += [Finding.of(display, "reader.multiline", line_of(r), col.name,
+                                arr[int(r)].as_py(), header=header) for r in rows]
+    if col.type in (ID, RID, TEXT):
+        # Arrow strings as they are: no Python object per cell
+        return findings, arr.to_pandas()
+    parsed, bad, reasons, texts = _parse_column(col, arr)
+    findings += _findings_for(display, bad, line_of, col.name, reasons, texts, header)
+    return findings, _finish(col, parsed)
 
 
 def _claims_exit(values, n: int) -> pd.api.extensions.ExtensionArray:

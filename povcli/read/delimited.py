@@ -4,6 +4,7 @@ where each bad row is."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -128,9 +129,10 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
     except UnicodeDecodeError:
         body = None
     got = None
+    quotes = 0
     if body is not None:
-        got = _arrow_body(body, display, ledger, 1 + offset_lines, raw.count(b'"', start),
-                          delimiter)
+        quotes = raw.count(b'"', start)
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, quotes, delimiter)
         if got.not_utf8 or (got.table is None and not is_utf8(body)):
             body = None  # a header that does not match may just be mis-decoded
     if body is None:
@@ -149,7 +151,8 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
                                                 "reader.undecodable")])
         used = "gb18030"
         body = text.encode("utf-8")
-        got = _arrow_body(body, display, ledger, 1 + offset_lines, body.count(b'"'), delimiter)
+        quotes = body.count(b'"')
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, quotes, delimiter)
     assert got is not None  # one of the two reads above gave it
     if got.header.findings:  # the header itself is wrong
         return Untyped.refused(got.header.findings)
@@ -201,7 +204,7 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
     if table is not None and totals is not None and len(totals):
         findings += [Finding.of(display, "reader.totals_row", loaded.line(int(r)))
                      for r in totals]
-    return Untyped(loaded, findings, cols, frame_index)
+    return Untyped(loaded, findings, cols, frame_index, quoted=quotes > 0)
 
 
 def _blank_and_totals(columns: list) -> Dropped:
@@ -259,6 +262,53 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: in
     names = [f"c{i}" for i in range(len(header))]
     if quotes % 2 == 1:  # a quote left open: csv says where
         return Body(matched)
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                   strings_can_be_null=False)
+    pieces = _pieces(body)
+    if pieces is None:  # lines end in \r alone (old Mac Excel): Arrow reads it whole
+        return _whole(body, matched, names, delimiter, convert)
+    if any(end - start >= (1 << 31) - 1 for start, end in pieces):
+        return Body(matched)  # a record of 2 GB: more than Arrow takes in one block
+    read = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
+
+    def parse(piece: tuple[int, int]) -> pa.Table:
+        start, end = piece
+        # one block a piece: Arrow's parser keeps a quoted line break inside its value,
+        # and only its splitting into blocks needs newlines_in_values (at half the speed)
+        options = pacsv.ReadOptions(column_names=names, use_threads=False,
+                                    block_size=end - start + 1)
+        return pacsv.read_csv(pa.BufferReader(pa.py_buffer(body[start:end])),
+                              read_options=options,
+                              parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                              convert_options=convert)
+
+    try:
+        if len(pieces) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(len(pieces), os.cpu_count() or 1, 4)) as pool:
+                parts = list(pool.map(parse, pieces))
+            table = pa.concat_tables(parts)
+        elif pieces:
+            table = parse(pieces[0])
+        else:  # the header and nothing below it
+            table = pacsv.read_csv(pa.BufferReader(b"\n"), read_options=read,
+                                   convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower():
+            return Body(matched, not_utf8=True)
+        return Body(matched)
+    except pa.ArrowException:
+        return Body(matched)
+    return Body(matched, table)
+
+
+PIECE = 32 << 20  # bytes of records parsed as one block, the pieces shared among the cores
+
+
+def _whole(body, matched: HeaderMatch, names: list[str], delimiter: str, convert) -> Body:
+    """The records below the header read by Arrow in one go, looking for line breaks in
+    quoted values as it splits the file into blocks."""
     block = 1 << 24
     while True:
         try:
@@ -267,8 +317,7 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: in
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                                block_size=block),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True, delimiter=delimiter),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, strings_can_be_null=False))
+                convert_options=convert)
         except pa.ArrowInvalid as exc:
             if "straddl" in str(exc) and block < len(body) + 1 and block < (1 << 31) - 1:
                 block = min(max(block * 4, len(body) + 1), (1 << 31) - 1)
@@ -279,5 +328,39 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: in
         except pa.ArrowException:
             return Body(matched)
         return Body(matched, table)
+
+
+def _pieces(body) -> list[tuple[int, int]] | None:
+    """Byte ranges of the records below the header row, about PIECE bytes each, each
+    ending at a line break outside quotes (an even count of quotes before it), so that
+    every piece can be parsed on its own. None when the header row ends in a lone \r
+    (lines ending in \r alone), which this splitting at \n would not see."""
+    data = body.obj if isinstance(body, memoryview) else body
+    base = len(data) - len(body)  # body is the tail of data (from the header on)
+    newline = data.find(b"\n", base)
+    cr = data.find(b"\r", base, newline if newline >= 0 else len(data))
+    if cr >= 0 and cr != newline - 1:
+        return None
+    pieces, quotes, counted = [], 0, base
+
+    def record_end(at: int) -> int:
+        """The first line break from `at` outside quotes, plus one (len(data) if none)."""
+        nonlocal quotes, counted
+        while True:
+            at = data.find(b"\n", at)
+            if at < 0:
+                return len(data)
+            quotes += data.count(b'"', counted, at)
+            counted = at
+            if quotes % 2 == 0:
+                return at + 1
+            at += 1
+
+    start = record_end(base)  # the header row ends here
+    while start < len(data):
+        end = record_end(max(start + PIECE, counted))
+        pieces.append((start - base, end - base))
+        start = end
+    return pieces
 
 

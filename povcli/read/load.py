@@ -33,7 +33,22 @@ def read_ledger(path, ledger: Ledger, encoding: str | None = None,
         raw = read_csv(source, ledger, encoding, notes)
     if raw.loaded is None:
         return ReadOne(None, raw.findings)
-    return ReadOne(raw.loaded, raw.findings + type_columns(raw.loaded, raw.columns, raw.records))
+    findings = raw.findings + type_columns(raw.loaded, raw.columns, raw.records,
+                                           quoted=raw.quoted)
+    _let_bytes_go(raw.loaded, bool(findings))
+    return ReadOne(raw.loaded, findings)
+
+
+def _let_bytes_go(loaded: LoadedLedger, findings: bool) -> None:
+    """The file's bytes are kept only to find the line of a record. Once typed, a ledger
+    with findings keeps its records' lines (8 bytes a record, not the whole file); one
+    without lets them go, and reads the file again in the rare case a later finding
+    (a duplicate key, a broken reference) needs a line."""
+    if loaded._data is None or loaded._record_lines is not None:
+        return
+    if findings:
+        loaded._record_lines = loaded.record_lines
+    loaded._data = None
 
 
 def _read_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger | None:

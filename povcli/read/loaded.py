@@ -77,6 +77,7 @@ class Untyped:
     findings: list[Finding]
     columns: dict[str, Any] = field(default_factory=dict)  # column -> pa.ChunkedArray
     records: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    quoted: bool = True  # False when the file has no quote: no cell holds a line break
 
     @classmethod
     def refused(cls, findings: list[Finding]) -> Untyped:
