@@ -3,6 +3,8 @@ reference that lost its leading zeros (Excel ate them) says so."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -10,7 +12,7 @@ import pyarrow.compute as pc
 
 from ..findings import Finding
 from ..schema import LEDGERS
-from .arrowkit import arrow, factorize, is_in
+from .arrowkit import arrow, factorize, factorize_together, is_in
 from .loaded import LedgerSet, LoadedLedger
 
 # The check rules these findings are filed under (check's L02 and L03), given where each
@@ -19,45 +21,70 @@ DUPLICATE_KEY = "L02"
 BROKEN_REFERENCE = "L03"
 
 
+# Above this many rows, the checks run two at a time: Arrow's hashing lets go of the GIL
+THREADED_ROWS = 500_000
+
+
 def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
     """Unique keys and references between ledgers, as the contract declares them."""
-    findings: list[Finding] = []
+    tasks: list = []
     for name, one in ledgers.loaded.items():
         ledger = one.ledger
-        frame = one.frame
-        for key in ledger.keys:
-            sub = frame[list(key)].dropna()
-            if len(key) == 1:  # ids (vouchers, projects) hashed in Arrow: twice pandas' speed
-                codes = _codes(sub[key[0]])
-                dup = pd.Series(np.bincount(codes)[codes] > 1 if len(codes) else
-                                np.zeros(0, dtype=bool), index=sub.index)
-            else:  # measured: pandas' own is as fast as pairs of codes here
-                dup = sub.duplicated(keep=False)
-            if not dup.any():
-                continue
-            rows = sub[dup]
-            first = rows.groupby(list(key), sort=False, observed=True).head(1)
-            first_line = {tuple(r): one.line(i) for i, r in zip(first.index, first.itertuples(index=False))}
-            for i, r in zip(rows.index, rows.itertuples(index=False)):
-                line = one.line(i)
-                if first_line[tuple(r)] == line:
-                    continue
-                findings.append(Finding.of(
-                    one.display, "reader.duplicate_key", line, key[0],
-                    " / ".join(str(v) for v in r), code=DUPLICATE_KEY,
-                    header=one.headers.get(key[0]),
-                    key=" + ".join(key), first=first_line[tuple(r)]))
+        tasks += [partial(_key_findings, one, key) for key in ledger.keys]
         for ref in ledger.references:
             target = ledgers.get(ref.target)
             if target is None and ref.target in ledgers.files:
                 continue  # the target could not be read; its own findings say why
             if target is None:
-                findings.append(Finding.of(one.display, "reader.refers_absent",
-                                           code=BROKEN_REFERENCE,
-                                           target=ref.target,
-                                           filename=LEDGERS[ref.target].filename))
+                tasks.append(partial(_absent, one, ref.target))
                 continue
-            findings += _reference_findings(one, ref, target)
+            tasks.append(partial(_reference_findings, one, ref, target))
+    rows = sum(len(one.frame) for one in ledgers.loaded.values())
+    if rows >= THREADED_ROWS and len(tasks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            # the largest first, so that the two threads end at about the same time
+            futures = {id(t): pool.submit(t) for t in sorted(tasks, key=_size, reverse=True)}
+            found = [futures[id(t)].result() for t in tasks]
+    else:
+        found = [t() for t in tasks]
+    return [f for some in found for f in some]
+
+
+def _size(task) -> int:
+    return len(task.args[0].frame)
+
+
+def _absent(one: LoadedLedger, target: str) -> list[Finding]:
+    return [Finding.of(one.display, "reader.refers_absent", code=BROKEN_REFERENCE,
+                       target=target, filename=LEDGERS[target].filename)]
+
+
+def _key_findings(one: LoadedLedger, key: tuple[str, ...]) -> list[Finding]:
+    """Every record repeating the key of an earlier one, with the line of the first."""
+    sub = one.frame[list(key)].dropna()
+    # ids (vouchers, projects) hashed in Arrow: twice pandas' speed; a key of two
+    # columns can only repeat where its first column does, so pandas looks only there
+    codes = _codes(sub[key[0]])
+    dup = np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
+    if len(key) > 1 and dup.any():
+        dup[dup] = sub[dup].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return []
+    findings = []
+    rows = sub[dup]
+    first = rows.groupby(list(key), sort=False, observed=True).head(1)
+    first_line = {tuple(r): one.line(i) for i, r in zip(first.index, first.itertuples(index=False))}
+    for i, r in zip(rows.index, rows.itertuples(index=False)):
+        line = one.line(i)
+        if first_line[tuple(r)] == line:
+            continue
+        findings.append(Finding.of(
+            one.display, "reader.duplicate_key", line, key[0],
+            " / ".join(str(v) for v in r), code=DUPLICATE_KEY,
+            header=one.headers.get(key[0]),
+            key=" + ".join(key), first=first_line[tuple(r)]))
     return findings
 
 
@@ -81,10 +108,8 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
     wanted = target[list(ref.target_columns)].dropna()
     if len(cols) == 1:
         found = is_in(sub[cols[0]], wanted.iloc[:, 0])
-    else:  # a pair: compare "a␟b" keys
-        def joined(frame, names):
-            return pc.binary_join_element_wise(*[arrow(frame[c]) for c in names], "\x1f")
-        found = is_in(joined(sub, cols), joined(wanted, list(ref.target_columns)))
+    else:  # a pair: each column's codes, shared by both sides, make one integer key
+        found = _pairs_in(sub, cols, wanted, list(ref.target_columns))
     bad = sub[~found]
     filename = LEDGERS[ref.target].filename
     if bad.empty:
@@ -113,6 +138,17 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
             out.append(Finding.of(one.display, "reader.not_in", one.line(i), first, a,
                                   code=BROKEN_REFERENCE, header=header, filename=filename))
     return out
+
+
+def _pairs_in(sub: pd.DataFrame, cols: list[str], wanted: pd.DataFrame,
+              target_cols: list[str]) -> np.ndarray:
+    """Whether each row's pair of values (cols) is a pair of wanted (target_cols)."""
+    n = len(sub)
+    key = np.zeros(n + len(wanted), dtype=np.int64)
+    for mine, theirs in zip(cols, target_cols):
+        codes, uniques = factorize_together(sub[mine], wanted[theirs])
+        key = key * max(len(uniques), 1) + codes
+    return pd.Series(key[:n]).isin(key[n:]).to_numpy()
 
 
 def _lost_zeros(values, pool) -> list:
