@@ -19,7 +19,7 @@ from .cells import (CellError, enum_parser, enum_set_parser, limit_text, parse_a
 from .loaded import LoadedLedger
 
 
-_TYPED = {DATE: (parse_date, "datetime64[D]"), YEAR: (parse_year, "float64"),
+_TYPED = {DATE: (parse_date, "datetime64[s]"), YEAR: (parse_year, "float64"),
           AMOUNT: (parse_amount, "float64"), COUNT: (parse_count, "float64")}
 
 
@@ -60,11 +60,15 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
     if col.type == AMOUNT:
         # "12.34" cast by Arrow is the double nearest to 1234 / 100, as parse_amount's is
         plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_NUMBER), True)
-        out = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
-        out = np.array(out.to_numpy() if isinstance(out, pa.Array) else out.to_numpy(),
-                       dtype="float64")
+        every = pc.all(plain).as_py() is not False
+        out = pc.cast(arr if every else pc.if_else(plain, arr, pa.scalar(None, pa.string())),
+                      pa.float64())
+        out = out.to_numpy(zero_copy_only=False) if isinstance(out, pa.ChunkedArray) \
+            else out.to_numpy(zero_copy_only=False)
+        out = out if out.flags.writeable else out.copy()
         out += 0.0  # -0 is 0: never a negative zero
-        rest = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
+        rest = np.empty(0, dtype=np.int64) if every else \
+            np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
         bad, errors = [], []
         if len(rest):
             texts = arr.take(pa.array(rest)).to_pylist()
@@ -87,9 +91,12 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
         bad = np.asarray(bad, dtype=np.int64)
         out[bad] = np.nan
         return Parsed(out, bad, errors, arr.take(pa.array(bad)).to_pylist())
-    encoded = pc.dictionary_encode(arr.combine_chunks() if n else pa.array([], pa.string()))
-    uniques = encoded.dictionary.to_pylist()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    # hashed chunk by chunk, one dictionary shared by all chunks: no copy of the column
+    chunks = pc.dictionary_encode(arr).chunks if n else []
+    uniques = chunks[0].dictionary.to_pylist() if chunks else []
+    codes = np.concatenate([(c.indices.fill_null(-1) if c.null_count else c.indices)
+                            .to_numpy(zero_copy_only=False) for c in chunks]
+                           ) if chunks else np.zeros(0, dtype=np.int32)
     if col.type in _TYPED:
         parse, dtype = _TYPED[col.type]
     elif col.type == ENUM_SET:
@@ -217,8 +224,8 @@ def _claims_exit(values, n: int) -> pd.api.extensions.ExtensionArray:
 
 
 def _finish(col, parsed):
-    if col.type == DATE:
-        return pd.Series(np.asarray(parsed).astype("datetime64[s]"))
+    if col.type == DATE:  # parsed to seconds already: no copy of a column of millions
+        return pd.Series(np.asarray(parsed, dtype="datetime64[s]"), copy=False)
     if col.type in (YEAR, COUNT):
         return pd.Series(parsed).astype("Int64")
     if col.type == AMOUNT:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import NamedTuple
 
@@ -44,6 +44,7 @@ class Body:
     header: HeaderMatch
     table: pa.Table | None = None
     not_utf8: bool = False
+    quotes: int | None = None  # quote characters in the body, when counted
 
 
 class Dropped(NamedTuple):
@@ -129,10 +130,8 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
     except UnicodeDecodeError:
         body = None
     got = None
-    quotes = 0
     if body is not None:
-        quotes = raw.count(b'"', start)
-        got = _arrow_body(body, display, ledger, 1 + offset_lines, quotes, delimiter)
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, delimiter)
         if got.not_utf8 or (got.table is None and not is_utf8(body)):
             body = None  # a header that does not match may just be mis-decoded
     if body is None:
@@ -151,8 +150,7 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
                                                 "reader.undecodable")])
         used = "gb18030"
         body = text.encode("utf-8")
-        quotes = body.count(b'"')
-        got = _arrow_body(body, display, ledger, 1 + offset_lines, quotes, delimiter)
+        got = _arrow_body(body, display, ledger, 1 + offset_lines, delimiter)
     assert got is not None  # one of the two reads above gave it
     if got.header.findings:  # the header itself is wrong
         return Untyped.refused(got.header.findings)
@@ -204,7 +202,8 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
     if table is not None and totals is not None and len(totals):
         findings += [Finding.of(display, "reader.totals_row", loaded.line(int(r)))
                      for r in totals]
-    return Untyped(loaded, findings, cols, frame_index, quoted=quotes > 0)
+    return Untyped(loaded, findings, cols, frame_index,
+                   quoted=got.quotes is None or got.quotes > 0)
 
 
 def _blank_and_totals(columns: list) -> Dropped:
@@ -250,7 +249,7 @@ def _blank_and_totals(columns: list) -> Dropped:
     return Dropped(dropped, totals if len(totals) else None)
 
 
-def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: int,
+def _arrow_body(body, display: str, ledger: Ledger, header_line: int,
                 delimiter: str = ",") -> Body:
     """The header matched and the records below it read by Arrow (see Body)."""
     end = bytes(body[:1 << 20]).find(b"\n")
@@ -260,15 +259,15 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: in
     if matched.findings:
         return Body(matched)
     names = [f"c{i}" for i in range(len(header))]
+    pieces, quotes = _pieces(body)
     if quotes % 2 == 1:  # a quote left open: csv says where
-        return Body(matched)
+        return Body(matched, quotes=quotes)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                    strings_can_be_null=False)
-    pieces = _pieces(body)
     if pieces is None:  # lines end in \r alone (old Mac Excel): Arrow reads it whole
-        return _whole(body, matched, names, delimiter, convert)
+        return replace(_whole(body, matched, names, delimiter, convert), quotes=quotes)
     if any(end - start >= (1 << 31) - 1 for start, end in pieces):
-        return Body(matched)  # a record of 2 GB: more than Arrow takes in one block
+        return Body(matched, quotes=quotes)  # a record of 2 GB: more than one block
     read = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
 
     def parse(piece: tuple[int, int]) -> pa.Table:
@@ -296,11 +295,11 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int, quotes: in
                                    convert_options=convert)
     except pa.ArrowInvalid as exc:
         if "utf8" in str(exc).lower():
-            return Body(matched, not_utf8=True)
-        return Body(matched)
+            return Body(matched, not_utf8=True, quotes=quotes)
+        return Body(matched, quotes=quotes)
     except pa.ArrowException:
-        return Body(matched)
-    return Body(matched, table)
+        return Body(matched, quotes=quotes)
+    return Body(matched, table, quotes=quotes)
 
 
 PIECE = 32 << 20  # bytes of records parsed as one block, the pieces shared among the cores
@@ -330,17 +329,18 @@ def _whole(body, matched: HeaderMatch, names: list[str], delimiter: str, convert
         return Body(matched, table)
 
 
-def _pieces(body) -> list[tuple[int, int]] | None:
+def _pieces(body) -> tuple[list[tuple[int, int]] | None, int]:
     """Byte ranges of the records below the header row, about PIECE bytes each, each
     ending at a line break outside quotes (an even count of quotes before it), so that
-    every piece can be parsed on its own. None when the header row ends in a lone \r
-    (lines ending in \r alone), which this splitting at \n would not see."""
+    every piece can be parsed on its own; and the count of quotes in body. No pieces
+    (None) when the header row ends in a lone \r (lines ending in \r alone), which
+    this splitting at \n would not see."""
     data = body.obj if isinstance(body, memoryview) else body
     base = len(data) - len(body)  # body is the tail of data (from the header on)
     newline = data.find(b"\n", base)
     cr = data.find(b"\r", base, newline if newline >= 0 else len(data))
     if cr >= 0 and cr != newline - 1:
-        return None
+        return None, data.count(b'"', base)
     pieces, quotes, counted = [], 0, base
 
     def record_end(at: int) -> int:
@@ -361,6 +361,6 @@ def _pieces(body) -> list[tuple[int, int]] | None:
         end = record_end(max(start + PIECE, counted))
         pieces.append((start - base, end - base))
         start = end
-    return pieces
+    return pieces, quotes + data.count(b'"', counted)
 
 
