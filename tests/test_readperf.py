@@ -111,15 +111,14 @@ def _ids(rng, n, pool):
     return pd.Series(rng.choice([f"{i:04d}" for i in range(pool)], n), dtype=object)
 
 
-def test_single_key_codes_find_the_duplicates_pandas_finds():
-    from povcli.read.integrity import _codes
+def test_single_key_repeats_are_the_duplicates_pandas_finds():
+    from povcli.read.integrity import _repeated
 
     rng = np.random.default_rng(3)
     for values in (_ids(rng, 300, 200), pd.Series(_ids(rng, 300, 250), dtype="string"),
                    pd.Series(pd.to_datetime(rng.integers(0, 200, 300), unit="D")),
                    pd.Series(pd.array(rng.integers(2000, 2300, 300), dtype="Int64"))):
-        codes = _codes(values)
-        dup = np.bincount(codes)[codes] > 1
+        dup = _repeated(values)
         assert dup.tolist() == values.duplicated(keep=False).tolist()
         assert dup.any() and not dup.all()
 
@@ -143,3 +142,44 @@ def test_empty_columns_are_the_types_the_lists_of_empties_made():
             pd.testing.assert_series_equal(got, want)
             seen.add(col.type)
     assert seen == {YEAR, COUNT, BOOL, ENUM}
+
+
+def _texts(rng, n: int) -> list[str]:
+    """Texts of every length from 0 to 40 bytes, Chinese among them, many repeated, some
+    differing only in their last byte or in a byte past the eighth."""
+    alphabet = list("0123456789AXV张王李-")
+    out = ["".join(rng.choice(alphabet, int(rng.integers(0, 20)))) for _ in range(n // 2)]
+    out += ["V" + "0" * int(k) for k in rng.integers(0, 40, n // 4)]
+    out += [f"220503198001{int(k):06d}" for k in rng.integers(0, 50, n - len(out))]
+    return out
+
+
+def test_fingerprints_of_equal_texts_are_equal_and_of_these_unequal_ones_unequal():
+    from povcli.read.arrowkit import fingerprints
+
+    rng = np.random.default_rng(11)
+    texts = _texts(rng, 3000)
+    prints = fingerprints(pd.Series(texts, dtype=object), step=257)  # many steps
+    by_text: dict = {}
+    for t, p in zip(texts, prints):
+        by_text.setdefault(t, set()).add(int(p))
+    assert all(len(p) == 1 for p in by_text.values())
+    assert len({next(iter(p)) for p in by_text.values()}) == len(by_text)
+    # a slice of an Arrow array (its offsets start past 0) gives the same fingerprints
+    import pyarrow as pa
+    sliced = pa.array(["pad", "pad2", *texts]).slice(2)
+    assert fingerprints(sliced).tolist() == prints.tolist()
+
+
+def test_repeated_is_exact_even_when_fingerprints_collide(monkeypatch):
+    from povcli.read import arrowkit
+
+    rng = np.random.default_rng(5)
+    values = pd.Series(_texts(rng, 2000), dtype="string")
+    want = values.duplicated(keep=False).tolist()
+    assert arrowkit.repeated(values).tolist() == want
+    # every fingerprint equal: the exact hashing of the candidates alone decides
+    monkeypatch.setattr(arrowkit, "fingerprints",
+                        lambda v, step=0: np.zeros(len(v), dtype=np.uint64))
+    assert arrowkit.repeated(values).tolist() == want
+    assert arrowkit.repeated(pd.Series([], dtype="string")).tolist() == []

@@ -72,3 +72,57 @@ def is_in(values, pool) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- ledger sets
+
+
+# --------------------------------------------------------------------------- repeats
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_LOW_BYTES = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+
+def fingerprints(values, step: int = 1 << 21) -> np.ndarray:
+    """A 64-bit fingerprint of each text, from its bytes read eight at a time (no hash
+    table): equal texts have equal fingerprints; unequal ones almost never do. Missing
+    values have the fingerprint of the empty text."""
+    a = arrow(values)
+    out = np.empty(len(a), dtype=np.uint64)
+    for at in range(0, len(a), step):
+        part = a.slice(at, step)
+        buffers = part.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=np.int32)[part.offset:
+                                                             part.offset + len(part) + 1]
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        padded = np.zeros(hi - lo + 8, dtype=np.uint8)  # 8 spare bytes: every read is in
+        if hi > lo:
+            padded[:hi - lo] = np.frombuffer(buffers[2], dtype=np.uint8)[lo:hi]
+        # the 8 bytes from any byte on, as one integer (x86 and ARM read them unaligned)
+        eight = np.ndarray(shape=(hi - lo + 1,), dtype=np.uint64, buffer=padded, strides=(1,))
+        lengths = np.diff(offsets).astype(np.int64)
+        starts = offsets[:-1].astype(np.int64) - lo
+        h = lengths.astype(np.uint64) * _MIX
+        for word in range(int(lengths.max() + 7) // 8 if len(lengths) else 0):
+            left = np.clip(lengths - 8 * word, 0, 8)
+            mixed = (h ^ (eight[np.minimum(starts + 8 * word, hi - lo)] & _LOW_BYTES[left])) \
+                * _MIX
+            mixed ^= mixed >> np.uint64(29)
+            # a text's rounds are its own words only, whatever the longest beside it
+            h = np.where(left > 0, mixed, h)
+        out[at:at + len(part)] = h
+    return out
+
+
+def repeated(values) -> np.ndarray:
+    """Whether each value occurs more than once, exactly. Fingerprints sorted find the
+    few candidates, which alone are hashed: at 8 M distinct vouchers a third of the time
+    of hashing them all. No value may be missing."""
+    a = arrow(values)
+    prints = fingerprints(a)
+    ordered = np.sort(prints)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    out = np.zeros(len(a), dtype=bool)
+    if not len(twice):
+        return out
+    maybe = np.isin(prints, twice)
+    codes, _ = factorize(a.filter(pa.array(maybe)))
+    out[maybe] = np.bincount(codes)[codes] > 1
+    return out

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from ..findings import Finding
 from ..schema import LEDGERS
-from .arrowkit import arrow, factorize, factorize_together, is_in
+from .arrowkit import arrow, factorize_together, is_in, repeated
 from .loaded import LedgerSet, LoadedLedger
 
 # The check rules these findings are filed under (check's L02 and L03), given where each
@@ -64,10 +64,9 @@ def _absent(one: LoadedLedger, target: str) -> list[Finding]:
 def _key_findings(one: LoadedLedger, key: tuple[str, ...]) -> list[Finding]:
     """Every record repeating the key of an earlier one, with the line of the first."""
     sub = one.frame[list(key)].dropna()
-    # ids (vouchers, projects) hashed in Arrow: twice pandas' speed; a key of two
-    # columns can only repeat where its first column does, so pandas looks only there
-    codes = _codes(sub[key[0]])
-    dup = np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
+    # a key of two columns can only repeat where its first column does, so pandas
+    # looks only there
+    dup = _repeated(sub[key[0]])
     if len(key) > 1 and dup.any():
         dup[dup] = sub[dup].duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -88,16 +87,16 @@ def _key_findings(one: LoadedLedger, key: tuple[str, ...]) -> list[Finding]:
     return findings
 
 
-def _codes(values: pd.Series) -> np.ndarray:
-    """Codes of equal values (no value is missing here): text hashed in Arrow, the rest
-    (years, dates) by pandas."""
+def _repeated(values: pd.Series) -> np.ndarray:
+    """Whether each value repeats (no value is missing here): text by its fingerprints
+    (arrowkit.repeated), the rest (years, dates) hashed by pandas."""
     if pd.api.types.is_string_dtype(values.dtype) and not isinstance(
             values.dtype, pd.CategoricalDtype):
         try:
-            return factorize(values)[0]
+            return repeated(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             pass  # not all text after all: pandas hashes anything
-    return pd.factorize(values)[0].astype(np.int64)
+    return values.duplicated(keep=False).to_numpy()
 
 
 def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Finding]:
