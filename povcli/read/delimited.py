@@ -259,16 +259,14 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int,
     if matched.findings:
         return Body(matched)
     names = [f"c{i}" for i in range(len(header))]
-    pieces, quotes = _pieces(body)
-    if quotes % 2 == 1:  # a quote left open: csv says where
-        return Body(matched, quotes=quotes)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                    strings_can_be_null=False)
-    if pieces is None:  # lines end in \r alone (old Mac Excel): Arrow reads it whole
+    pieces = _Pieces(body)
+    if pieces.lone_cr:  # lines end in \r alone (old Mac Excel): Arrow reads it whole
+        quotes = pieces.count_all()
+        if quotes % 2 == 1:  # a quote left open: csv says where
+            return Body(matched, quotes=quotes)
         return replace(_whole(body, matched, names, delimiter, convert), quotes=quotes)
-    if any(end - start >= (1 << 31) - 1 for start, end in pieces):
-        return Body(matched, quotes=quotes)  # a record of 2 GB: more than one block
-    read = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
 
     def parse(piece: tuple[int, int]) -> pa.Table:
         start, end = piece
@@ -281,24 +279,36 @@ def _arrow_body(body, display: str, ledger: Ledger, header_line: int,
                               parse_options=pacsv.ParseOptions(delimiter=delimiter),
                               convert_options=convert)
 
-    try:
-        if len(pieces) > 1:
-            from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(min(len(pieces), os.cpu_count() or 1, 4)) as pool:
-                parts = list(pool.map(parse, pieces))
-            table = pa.concat_tables(parts)
-        elif pieces:
-            table = parse(pieces[0])
+    too_long = False
+    try:
+        with ThreadPoolExecutor(min(os.cpu_count() or 1, 4)) as pool:
+            # each piece is parsed as soon as its end is found: Arrow works on the first
+            # pieces while the quotes of the next ones are counted
+            futures = []
+            for piece in pieces:
+                if piece[1] - piece[0] >= (1 << 31) - 1:
+                    too_long = True  # a record of 2 GB: more than Arrow takes in a block
+                    break
+                futures.append(pool.submit(parse, piece))
+            quotes = pieces.count_all()
+            if quotes % 2 == 1 or too_long:  # a quote left open: csv says where
+                for future in futures:
+                    future.cancel()
+                return Body(matched, quotes=quotes)
+            parts = [future.result() for future in futures]
+        if parts:
+            table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         else:  # the header and nothing below it
-            table = pacsv.read_csv(pa.BufferReader(b"\n"), read_options=read,
-                                   convert_options=convert)
+            table = pacsv.read_csv(pa.BufferReader(b"\n"), convert_options=convert,
+                                   read_options=pacsv.ReadOptions(column_names=names))
     except pa.ArrowInvalid as exc:
         if "utf8" in str(exc).lower():
-            return Body(matched, not_utf8=True, quotes=quotes)
-        return Body(matched, quotes=quotes)
+            return Body(matched, not_utf8=True, quotes=pieces.count_all())
+        return Body(matched, quotes=pieces.count_all())
     except pa.ArrowException:
-        return Body(matched, quotes=quotes)
+        return Body(matched, quotes=pieces.count_all())
     return Body(matched, table, quotes=quotes)
 
 
@@ -329,38 +339,46 @@ def _whole(body, matched: HeaderMatch, names: list[str], delimiter: str, convert
         return Body(matched, table)
 
 
-def _pieces(body) -> tuple[list[tuple[int, int]] | None, int]:
-    """Byte ranges of the records below the header row, about PIECE bytes each, each
-    ending at a line break outside quotes (an even count of quotes before it), so that
-    every piece can be parsed on its own; and the count of quotes in body. No pieces
-    (None) when the header row ends in a lone \r (lines ending in \r alone), which
-    this splitting at \n would not see."""
-    data = body.obj if isinstance(body, memoryview) else body
-    base = len(data) - len(body)  # body is the tail of data (from the header on)
-    newline = data.find(b"\n", base)
-    cr = data.find(b"\r", base, newline if newline >= 0 else len(data))
-    if cr >= 0 and cr != newline - 1:
-        return None, data.count(b'"', base)
-    pieces, quotes, counted = [], 0, base
+class _Pieces:
+    """The byte ranges of the records below the header row (iterate), about PIECE bytes
+    each, each ending at a line break outside quotes (an even count of quotes before
+    it), so that every piece can be parsed on its own; then count_all(), the quotes in
+    the whole body. lone_cr: the header row ends in a lone \r (lines ending in \r
+    alone), which this splitting at \n would not see."""
 
-    def record_end(at: int) -> int:
+    def __init__(self, body):
+        self.data = body.obj if isinstance(body, memoryview) else body
+        self.base = len(self.data) - len(body)  # body is the tail of data (header on)
+        newline = self.data.find(b"\n", self.base)
+        cr = self.data.find(b"\r", self.base, newline if newline >= 0 else len(self.data))
+        self.lone_cr = cr >= 0 and cr != newline - 1
+        self.quotes = 0
+        self.counted = self.base  # quotes are counted up to here
+
+    def _record_end(self, at: int) -> int:
         """The first line break from `at` outside quotes, plus one (len(data) if none)."""
-        nonlocal quotes, counted
+        data = self.data
         while True:
             at = data.find(b"\n", at)
             if at < 0:
                 return len(data)
-            quotes += data.count(b'"', counted, at)
-            counted = at
-            if quotes % 2 == 0:
+            self.quotes += data.count(b'"', self.counted, at)
+            self.counted = at
+            if self.quotes % 2 == 0:
                 return at + 1
             at += 1
 
-    start = record_end(base)  # the header row ends here
-    while start < len(data):
-        end = record_end(max(start + PIECE, counted))
-        pieces.append((start - base, end - base))
-        start = end
-    return pieces, quotes + data.count(b'"', counted)
+    def __iter__(self):
+        start = self._record_end(self.base)  # the header row ends here
+        while start < len(self.data):
+            end = self._record_end(max(start + PIECE, self.counted))
+            yield start - self.base, end - self.base
+            start = end
+
+    def count_all(self) -> int:
+        """The quotes in the body (those past the pieces iterated so far counted now)."""
+        self.quotes += self.data.count(b'"', self.counted)
+        self.counted = len(self.data)
+        return self.quotes
 
 
