@@ -4,6 +4,8 @@ a `listing` form that gives the rows behind its figures (`--list`)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -139,48 +141,88 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
 
 # --------------------------------------------------------------------------- pairing
 
-def _pairing_rows(ledgers: LedgerSet, year: int):
+class PairingRows(NamedTuple):
+    """The households on the rolls at the end of a year, the poor among them, and the
+    pairings of those households; and, per household code of the roll model, whether
+    it is on, poor and covered (booleans, one slot more for "no household": False)."""
+
+    on: pd.DataFrame
+    poor: pd.Series  # household_id of the poor households
+    pairs: pd.DataFrame  # with `cadre`, who the cadre is (the contract's rule)
+    pair_code: np.ndarray  # household code of each pairing row
+    on_code: np.ndarray
+    poor_code: np.ndarray
+    covered_code: np.ndarray
+
+
+def _pairing_rows(ledgers: LedgerSet, year: int) -> PairingRows:
     end = year_end(year)
     rolls = Rolls.of(ledgers)
     hh = ledgers.frame("households")
-    on = hh[rolls.households_on(end)]
-    poor = hh.loc[rolls.poor_households(end), "household_id"]
+    on_rows = rolls.households_on(end).to_numpy()
+    poor_rows = rolls.poor_households(end).to_numpy()
+    # household ids hashed once (codes of the roll model): every "is it on, poor,
+    # covered" below is an array lookup, not a hash of a million ids
+    slots = len(rolls.household_index) + 1  # code -1, no such household, is the last
+    on_code = np.zeros(slots, dtype=bool)
+    on_code[rolls.hh_row[on_rows]] = True
+    poor_code = np.zeros(slots, dtype=bool)
+    poor_code[rolls.hh_row[poor_rows]] = True
     pairs = ledgers.frame("pairings")
-    pairs = pairs[is_in(pairs["household_id"], on["household_id"])
-                  & (pairs["since"].isna() | (pairs["since"] <= end)).to_numpy()]
-    return on, poor, pairs.assign(cadre=cadre_identity(pairs))
+    code = codes_of(pairs["household_id"], rolls.household_index)
+    keep = on_code[code] & (pairs["since"].isna() | (pairs["since"] <= end)).to_numpy()
+    pairs = pairs[keep]
+    covered_code = np.zeros(slots, dtype=bool)
+    covered_code[code[keep]] = True
+    return PairingRows(hh[on_rows], hh.loc[poor_rows, "household_id"],
+                       pairs.assign(cadre=cadre_identity(pairs)), code[keep], on_code,
+                       poor_code, covered_code)
+
+
+def cadre_load(rows: PairingRows) -> pd.Series:
+    """Households per cadre (a household paired twice with one cadre counts once)."""
+    cadre, names = pd.factorize(rows.pairs["cadre"])
+    known = cadre >= 0
+    slots = len(rows.on_code)
+    pairs = np.unique(cadre[known].astype(np.int64) * slots + rows.pair_code[known])
+    counts = np.bincount(pairs // slots, minlength=len(names))
+    return pd.Series(counts[counts > 0], index=pd.Index(names)[counts > 0])
 
 
 def pairing(ledgers: LedgerSet, year: int | None = None, uncovered: bool = False,
             listing: bool = False) -> Report:
     """Who is paired with whom (包保帮扶): coverage, leaders, units, cadres, load."""
     year = _year_or_latest(ledgers, year)
-    on, poor, pairs = _pairing_rows(ledgers, year)
-    covered = pairs["household_id"].drop_duplicates()
+    rows = _pairing_rows(ledgers, year)
+    on, pairs = rows.on, rows.pairs
+    hh_row = Rolls.of(ledgers).hh_row
     yes_no = np.array(["no", "yes"])
+    on_codes = hh_row[rows.on_code[hh_row]]  # the code of each household on the rolls
     if uncovered:
-        rows = on[~is_in(on["household_id"], covered)]
-        frame = pd.DataFrame({"household_id": rows["household_id"], "township": rows["township"],
-                              "village": rows["village"], "head_name": rows["head_name"],
-                              "poor": yes_no[is_in(rows["household_id"], poor).astype(int)]}
+        mine = on[~rows.covered_code[on_codes]]
+        mine_codes = on_codes[~rows.covered_code[on_codes]]
+        frame = pd.DataFrame({"household_id": mine["household_id"],
+                              "township": mine["township"], "village": mine["village"],
+                              "head_name": mine["head_name"],
+                              "poor": yes_no[rows.poor_code[mine_codes].astype(int)]}
                              ).reset_index(drop=True)
         return Report("pairing", f"Households on the rolls at {year}-12-31 with no cadre", frame)
     if listing:
-        frame = pairs.assign(poor=yes_no[is_in(pairs["household_id"], poor).astype(int)])[
+        frame = pairs.assign(poor=yes_no[rows.poor_code[rows.pair_code].astype(int)])[
             ["household_id", "cadre_name", "cadre_id", "unit", "leader", "poor"]]
         return Report("pairing", f"Pairings of households on the rolls at {year}-12-31",
                       frame.sort_values(["household_id", "cadre_name"]).reset_index(drop=True))
-    load = pairs.drop_duplicates(["cadre", "household_id"]).groupby("cadre").size()
-    is_poor = is_in(on["household_id"], poor)
-    is_covered = is_in(on["household_id"], covered)
+    load = cadre_load(rows)
+    is_poor = rows.poor_code[on_codes]
+    is_covered = rows.covered_code[on_codes]
     metrics = {
-        "year": year, "households": len(on), "households_covered": len(covered),
+        "year": year, "households": len(on), "households_covered": int(rows.covered_code.sum()),
         "households_not_covered": int((~is_covered).sum()),
         "poor_households": int(is_poor.sum()),
         "poor_households_covered": int((is_poor & is_covered).sum()),
         "poor_households_not_covered": int((is_poor & ~is_covered).sum()),
         "leaders": pairs["leader"].nunique(), "units": pairs["unit"].nunique(),
-        "cadres": pairs["cadre"].nunique(),
+        "cadres": len(load),
         "households_per_cadre_min": int(load.min()) if len(load) else None,
         "households_per_cadre_median": float(load.median()) if len(load) else None,
         "households_per_cadre_max": int(load.max()) if len(load) else None,
