@@ -183,3 +183,28 @@ def test_repeated_is_exact_even_when_fingerprints_collide(monkeypatch):
                         lambda v, step=0: np.zeros(len(v), dtype=np.uint64))
     assert arrowkit.repeated(values).tolist() == want
     assert arrowkit.repeated(pd.Series([], dtype="string")).tolist() == []
+
+
+def test_pair_references_found_as_the_joined_text_finds_them():
+    """(person, household) pairs: people in two households, in none, in the wrong one."""
+    import pyarrow.compute as pc
+
+    from povcli.read.arrowkit import arrow, is_in
+    from povcli.read.integrity import _pairs_in
+
+    rng = np.random.default_rng(8)
+    people = [f"P{i:03d}" for i in range(60)]
+    homes = [f"H{i:02d}" for i in range(15)]
+    members = pd.DataFrame({"person_id": rng.choice(people, 90),
+                            "household_id": rng.choice(homes, 90)}).drop_duplicates()
+    rows = pd.DataFrame({"p": rng.choice(people + ["NOBODY"], 400),
+                         "h": rng.choice(homes + ["NOWHERE"], 400)}, dtype="string")
+    rows.iloc[::3] = members.sample(134, replace=True, random_state=1).to_numpy()
+
+    def joined(frame, names):
+        return pc.binary_join_element_wise(*[arrow(frame[c]) for c in names], "\x1f")
+    want = is_in(joined(rows, ["p", "h"]), joined(members, ["person_id", "household_id"]))
+    got = _pairs_in(rows, ["p", "h"], members, ["person_id", "household_id"])
+    assert got.tolist() == want.tolist()
+    assert want.any() and not want.all()
+    assert members["person_id"].duplicated().any()  # someone in two households

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from ..findings import Finding
 from ..schema import LEDGERS
-from .arrowkit import arrow, factorize_together, is_in, repeated
+from .arrowkit import arrow, index_in, is_in, repeated
 from .loaded import LedgerSet, LoadedLedger
 
 # The check rules these findings are filed under (check's L02 and L03), given where each
@@ -141,13 +141,27 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
 
 def _pairs_in(sub: pd.DataFrame, cols: list[str], wanted: pd.DataFrame,
               target_cols: list[str]) -> np.ndarray:
-    """Whether each row's pair of values (cols) is a pair of wanted (target_cols)."""
-    n = len(sub)
-    key = np.zeros(n + len(wanted), dtype=np.int64)
-    for mine, theirs in zip(cols, target_cols):
-        codes, uniques = factorize_together(sub[mine], wanted[theirs])
-        key = key * max(len(uniques), 1) + codes
-    return pd.Series(key[:n]).isin(key[n:]).to_numpy()
+    """Whether each row's pair of values (cols) is a pair of wanted (target_cols).
+
+    Most people belong to one household: the first row of wanted with the row's first
+    value (a person) is looked up by hashing that column alone, and its second value
+    (the household) compared as text. Only rows whose first value is known but whose
+    pair is not that first one (someone in two households) compare pairs in full."""
+    first, second = cols
+    pos = index_in(sub[first], wanted[target_cols[0]])
+    found = pos >= 0
+    mine = arrow(sub[second])
+    theirs = arrow(wanted[target_cols[1]]).take(pa.array(np.maximum(pos, 0)))
+    same = found & pc.fill_null(pc.equal(mine, theirs), False).to_numpy(zero_copy_only=False)
+    unsure = np.flatnonzero(found & ~same)
+    if len(unsure):
+        rows = sub.iloc[unsure]
+        pool = wanted[is_in(wanted[target_cols[0]], rows[first])]
+
+        def joined(frame, names):
+            return pc.binary_join_element_wise(*[arrow(frame[c]) for c in names], "\x1f")
+        same[unsure] = is_in(joined(rows, cols), joined(pool, target_cols))
+    return same
 
 
 def _lost_zeros(values, pool) -> list:
