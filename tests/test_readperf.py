@@ -111,16 +111,21 @@ def _ids(rng, n, pool):
     return pd.Series(rng.choice([f"{i:04d}" for i in range(pool)], n), dtype=object)
 
 
-def test_single_key_repeats_are_the_duplicates_pandas_finds():
+def test_key_repeats_are_the_duplicates_pandas_finds():
     from povcli.read.integrity import _repeated
 
     rng = np.random.default_rng(3)
     for values in (_ids(rng, 300, 200), pd.Series(_ids(rng, 300, 250), dtype="string"),
                    pd.Series(pd.to_datetime(rng.integers(0, 200, 300), unit="D")),
                    pd.Series(pd.array(rng.integers(2000, 2300, 300), dtype="Int64"))):
-        dup = _repeated(values)
+        dup = _repeated(values.to_frame())
         assert dup.tolist() == values.duplicated(keep=False).tolist()
         assert dup.any() and not dup.all()
+    # keys of two columns, text and years, with repeats of each column alone
+    frame = pd.DataFrame({"id": _ids(rng, 400, 40),
+                          "year": pd.array(rng.integers(2016, 2019, 400), dtype="Int64")})
+    assert _repeated(frame).tolist() == frame.duplicated(keep=False).tolist()
+    assert frame.duplicated(keep=False).any()
 
 
 def test_empty_columns_are_the_types_the_lists_of_empties_made():
