@@ -130,3 +130,18 @@ def test_lines_ending_in_cr_alone_are_read(tmp_path):
     one, findings = _read(path)
     assert one is not None and len(one.frame) == 12
     assert sorted(f.line for f in findings) == [6, 9, 11]
+
+
+def test_largest_file_read_first_but_findings_and_ledgers_in_the_contract_order(tmp_path):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    write_csv(folder / "households.csv", HEADERS["households"],
+              [household("H0001", identified="2014-13-01")])  # small, a bad date
+    rows = _rows(300)  # members: the largest file, with bad cells of its own
+    write_csv(folder / "members.csv", HEADERS["members"], rows)
+    said: list = []
+    got = load.read_ledgers(folder, progress=said.append)
+    assert "members.csv" in said[0]
+    assert list(got.ledgers.loaded) == ["households", "members"]
+    files = [f.file for f in got.findings]
+    assert files[0].endswith("households.csv") and files[-1].endswith("members.csv")

@@ -58,6 +58,13 @@ def _read_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger |
     return csv_again(source, ledger, encoding)
 
 
+def _bytes(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0  # read in its turn: reading it will say what is wrong
+
+
 def _missing(folder: Path, ledger: Ledger) -> Finding:
     return Finding.of(str(folder / ledger.filename), "reader.missing_ledger",
                       ledger=ledger.name, filename=ledger.filename,
@@ -95,10 +102,15 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     fresh: list[str] = []
     started = time.perf_counter()
     rows_so_far = 0
-    for name in wanted:
-        if name not in files:
-            continue
+    said: dict[str, list] = {}  # per ledger, its findings and notes
+    # The largest file first: while it is read, its bytes, Arrow's text and the typed
+    # columns are all held at once, and the other ledgers are not held yet. Findings,
+    # notes and ledgers are still given in the contract's order.
+    present = sorted((n for n in wanted if n in files), key=lambda n: -_bytes(files[n]))
+    for name in present:
         source = files[name]
+        mine: list = []
+        said[name] = [[], mine]
         if progress:
             progress(f"reading {source.display} ({rows_so_far:,} rows so far)")
         key = cache.file_key(source, encoding) if use_cache else None
@@ -109,10 +121,9 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
             except cache.Damaged as exc:
                 hit = None
                 dropped = cache.drop(key)
-                if notes is not None:
-                    notes.append(f"a damaged cache entry was dropped and rebuilt ({exc})"
-                                 if dropped else "a damaged cache entry was ignored, the "
-                                 f"cache folder cannot be written ({exc})")
+                mine.append(f"a damaged cache entry was dropped and rebuilt ({exc})"
+                            if dropped else "a damaged cache entry was ignored, the "
+                            f"cache folder cannot be written ({exc})")
             if hit is not None:
                 frame, meta = hit
                 loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
@@ -121,12 +132,19 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                                             _reread=partial(_read_again, source,
                                                             LEDGERS[name], meta["encoding"]))
                 continue
-        one, problems = read_ledger(source, LEDGERS[name], encoding, notes)
-        findings += problems
+        one, problems = read_ledger(source, LEDGERS[name], encoding, mine)
+        said[name][0] = problems
         if one is not None:
             loaded[name] = one
             fresh.append(name)
             rows_so_far += len(one.frame)
+    for name in wanted:
+        if name in said:
+            findings += said[name][0]
+            if notes is not None:
+                notes += said[name][1]
+    loaded = {name: loaded[name] for name in wanted if name in loaded}
+    fresh = [name for name in wanted if name in fresh]
     ledgers = LedgerSet(folder, loaded, files)
     ledgers.cache_keys = keys if use_cache and len(keys) == len(loaded) else {}
     ledgers.fresh = fresh
