@@ -71,6 +71,16 @@ def _projects(ledgers: LedgerSet, year, township, village, key_only):
     return projects, ben, rolls
 
 
+def kind_people(ledgers: LedgerSet, kind: str) -> int | None:
+    """People behind the projects of one kind, all years (the `people` of that kind in
+    `projects --by kind`); None when no project is of that kind."""
+    plist, ben, rolls = _projects(ledgers, None, None, None, False)
+    if not (plist["kind"] == kind).any():
+        return None
+    rows = ben[ben["kind"] == kind]
+    return _distinct_people(rolls, rows) if len(rows) else 0
+
+
 def _distinct_people(rolls: Rolls, ben: pd.DataFrame) -> int:
     """People on the rolls at the end of each project's year, in its beneficiary
     households, counted once across the projects of ben."""
@@ -300,7 +310,9 @@ HOUSING_COLUMNS = ["year", "grade", "households", "amount"]
 def housing(ledgers: LedgerSet, year: int | None = None, listing: bool = False) -> Report:
     """Dangerous-house renovations (危房改造) by year and the house's grade."""
     pay = ledgers.frame("subsidies")
-    pay = pay[pay["program"] == "housing"]
+    # the housing rows of the columns used: not a copy of every column of 8 M payments
+    pay = pay.loc[(pay["program"] == "housing").to_numpy(),
+                  ["date", "household_id", "amount"]]
     rows = _rows_of_year(pay, pay["date"].dt.year, year)
     hh = ledgers.frame("households").drop_duplicates("household_id").set_index("household_id")
     rows = rows.assign(grade=rows["household_id"].map(hh["housing_grade"]).astype(object)

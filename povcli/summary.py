@@ -126,9 +126,9 @@ def _other_areas(ledgers: LedgerSet, year: int) -> dict:
             "project_funds_other_total": float(upto["funds_other"].sum()),
             "project_funds_total": float(upto[programs.FUNDS].sum().sum()),
         })
-        by_kind = programs.projects(ledgers, by="kind").frame.set_index("kind")
-        if "photovoltaic" in by_kind.index:
-            out["photovoltaic_people"] = int(by_kind.at["photovoltaic", "people"])
+        people = programs.kind_people(ledgers, "photovoltaic")
+        if people is not None:
+            out["photovoltaic_people"] = int(people)
     if ledgers.has("pairings"):
         pairing = programs.pairing(ledgers, year)
         for metric in ("households_covered", "leaders", "units", "cadres"):

@@ -256,3 +256,17 @@ def test_villages_total_text_is_a_catalogue_message():
     assert params == {"paired": total["villages_paired"], "total": total["villages_total"]}
     assert total["enterprise"] == say(msg, "en", **params) == "19 of 19 villages paired"
     assert say(msg, "zh", **params) == "19个村中19个村有结对企业"
+
+
+def test_kind_people_is_the_people_of_projects_by_kind():
+    """summary's photovoltaic_people comes from programs.kind_people, the same count as
+    the `people` of `projects --by kind`, for every kind (and None for a kind no
+    project has)."""
+    from povcli.programs import kind_people, projects
+
+    ledgers = open_ledgers(SAMPLE)
+    by_kind = projects(ledgers, by="kind").frame.set_index("kind")
+    assert len(by_kind) > 1
+    for kind, people in by_kind["people"].items():
+        assert kind_people(ledgers, kind) == people
+    assert kind_people(ledgers, "no-such-kind") is None
