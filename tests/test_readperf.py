@@ -212,4 +212,5 @@ def test_pair_references_found_as_the_joined_text_finds_them():
     got = _pairs_in(rows, ["p", "h"], members, ["person_id", "household_id"])
     assert got.tolist() == want.tolist()
     assert want.any() and not want.all()
+    assert not _pairs_in(rows, ["p", "h"], members.iloc[:0], ["person_id", "household_id"]).any()
     assert members["person_id"].duplicated().any()  # someone in two households

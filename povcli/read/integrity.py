@@ -163,6 +163,8 @@ def _pairs_in(sub: pd.DataFrame, cols: list[str], wanted: pd.DataFrame,
     (the household) compared as text. Only rows whose first value is known but whose
     pair is not that first one (someone in two households) compare pairs in full."""
     first, second = cols
+    if not len(wanted):
+        return np.zeros(len(sub), dtype=bool)
     pos = index_in(sub[first], wanted[target_cols[0]])
     found = pos >= 0
     mine = arrow(sub[second])
