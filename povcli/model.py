@@ -170,6 +170,7 @@ class Rolls:
         member_hh = codes[len(hh):len(hh) + n_m]
         ch_hh = codes[len(hh) + n_m:]
         self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
+        self.ch_hh = np.where(ch_hh < n_hh, ch_hh, -1)  # change row -> household code
         first_rows = np.zeros(len(hh), dtype=bool)
         first_rows[np.unique(self.hh_row, return_index=True)[1]] = True
         self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
@@ -185,8 +186,8 @@ class Rolls:
         # A membership is a (household, person) pair: the key of members. Each has its
         # own changes and its own state; a person may belong to several households.
         n_all = max(len(p_uniques), 1)
-        m_key = np.where((member_hh >= 0) & (self.member_person >= 0),
-                         member_hh * n_all + self.member_person, -1)
+        self.member_keyed = (member_hh >= 0) & (self.member_person >= 0)  # both ids given
+        m_key = np.where(self.member_keyed, member_hh * n_all + self.member_person, -1)
         c_key = np.where((ch_hh >= 0) & (ch_person >= 0), ch_hh * n_all + ch_person, -2)
         keys, self.member_key = np.unique(m_key, return_inverse=True)
         self.member_key = self.member_key.reshape(-1)  # member row -> membership code
