@@ -309,26 +309,48 @@ class Rolls:
         return pd.Series(self._poor_by_exits(year_end(year), year - 1)[self.hh_row],
                          index=hh.index)
 
+    def exit_codes(self) -> np.ndarray:
+        """Per exits row: the household's code (-1: no such household), hashed once per
+        ledger set (every date's poverty and every exit figure looks them up)."""
+        def compute():
+            exits = self.ledgers.get("exits")
+            if exits is None:
+                return np.zeros(0, dtype=np.int64)
+            return codes_of(exits["household_id"], self.household_index)
+        return self._cached("exit_codes", compute)
+
+    def _exits_and_returns(self):
+        """(household code, year) of every exit row that is an exit, and (household code,
+        date, year) of every `returned` change: what poverty at any date is made of."""
+        def compute():
+            exits = self.ledgers.get("exits")
+            if exits is None or exits.empty:
+                return None
+            done = exited(self.ledgers)
+            years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+            returned = (self.changes["reason"].astype(object) == "returned").to_numpy()
+            r_date = self.ch_date[returned]
+            r_year = self.changes["date"][returned].dt.year.to_numpy()
+            return (self.exit_codes()[done], years[done], self.ch_hh[returned], r_date,
+                    r_year)
+        return self._cached("exits_and_returns", compute)
+
     def _poor_by_exits(self, when: pd.Timestamp, last_exit_year: int) -> np.ndarray:
         """Per household code: no exit in a year up to `last_exit_year`, or a `returned`
         change up to `when` in a year after its latest such exit."""
         n = len(self.household_index)
-        exits = self.ledgers.get("exits")
-        if exits is None or exits.empty:
+        found = self._exits_and_returns()
+        if found is None:
             return np.ones(n, dtype=bool)
-        exits = exits[exited(self.ledgers)]
-        done = exits[exits["exit_year"] <= last_exit_year]
-        codes = codes_of(done["household_id"], self.household_index)
-        years = done["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+        exit_hh, exit_year, r_hh, r_date, r_year = found
+        upto = exit_year <= last_exit_year
+        codes, years = exit_hh[upto], exit_year[upto]
         latest = np.full(len(self.household_index), -np.inf)
         valid = codes >= 0
         np.maximum.at(latest, codes[valid], years[valid])
         has_exit = latest > -np.inf
-        ch = self.changes
-        returned = ((ch["reason"].astype(object) == "returned").to_numpy()
-                    & (self.ch_date <= np.datetime64(when, "s")))
-        r_hh = codes_of(ch["household_id"][returned], self.household_index)
-        r_year = ch["date"][returned].dt.year.to_numpy()
+        returned = r_date <= np.datetime64(when, "s")
+        r_hh, r_year = r_hh[returned], r_year[returned]
         keep = r_hh >= 0
         # back in poverty: returned in a year after the household's latest exit
         back = np.zeros(len(self.household_index), dtype=bool)
@@ -464,7 +486,8 @@ def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
     """Exit rows with their people (members on the rolls at 31 Dec of the exit year),
     and whether each row is an exit, a pre-exit, verified, passed."""
     exits = ledgers.frame("exits")
-    codes = codes_of(exits["household_id"], rolls.household_index)
+    codes = rolls.exit_codes() if rolls.ledgers is ledgers else codes_of(
+        exits["household_id"], rolls.household_index)
     years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
     people = np.zeros(len(exits), dtype=np.int64)
     for year in np.unique(years[~np.isnan(years)]):
