@@ -10,13 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .findings import UsageError
-from .read.arrowkit import arrow, factorize
 from .read.loaded import LedgerSet
-from .model import Rolls, exit_counts, exit_rows, verification_recorded, with_area, year_end
+from .model import (Rolls, exit_counts, exit_rows, id_codes, verification_recorded, with_area,
+                    year_end)
 
 BY_CHOICES = ("township", "village")
 
@@ -165,46 +163,6 @@ def _distinct_per_group(group: np.ndarray, codes: np.ndarray, n_groups: int) -> 
         return seen.reshape(n_groups, width).sum(axis=1)
     pairs = pd.unique(pairs)
     return np.bincount(pairs // width, minlength=n_groups)[:n_groups]
-
-
-def _digits_key(ids: pa.Array) -> np.ndarray | None:
-    """Each id as a distinct integer, -1 where missing, when every id given is spelled
-    alike: all of one length, digits only (household ids), or 17 digits and a check
-    character 0-9 or X (resident ids); None otherwise. Integers are hashed several
-    times faster than text, and two ids are equal exactly when their integers are."""
-    given = ids.drop_null()
-    if not len(given):
-        return np.full(len(ids), -1, dtype=np.int64)
-    low, high = pc.min_max(pc.utf8_length(given)).values()
-    if low.as_py() != high.as_py() or not 0 < high.as_py() <= 18:
-        return None
-    width = high.as_py()
-    if pc.all(pc.ascii_is_decimal(given)).as_py() and width <= 18:
-        number = pc.cast(ids, pa.int64())
-    elif width == 18:
-        body = pc.utf8_slice_codeunits(ids, 0, 17)
-        check = pc.utf8_slice_codeunits(ids, 17, 18)
-        if not (pc.all(pc.ascii_is_decimal(body.drop_null())).as_py()
-                and pc.all(pc.match_substring_regex(check.drop_null(), "^[0-9X]$")).as_py()):
-            return None
-        check = pc.cast(pc.replace_substring(check, "X", "10"), pa.int64())
-        number = pc.add(pc.multiply(pc.cast(body, pa.int64()), 11), check)
-    else:
-        return None
-    return pc.fill_null(number, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def id_codes(values) -> np.ndarray:
-    """Codes of ids for counting distinct ones (-1 where missing): as factorize gives,
-    by way of integers where the ids are all spelled alike."""
-    ids = arrow(values)
-    key = _digits_key(ids)
-    if key is None:
-        return factorize(ids)[0]
-    codes = np.full(len(key), -1, dtype=np.int64)
-    given = key >= 0
-    codes[given] = pd.factorize(key[given])[0]
-    return codes
 
 
 def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str], hh: np.ndarray | None = None,

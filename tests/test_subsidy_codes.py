@@ -1,7 +1,7 @@
 """`subsidies` counts distinct households and people on integer codes made from the ids'
-digits where every id is spelled alike (several times cheaper to hash than text): the
-codes must be exactly factorize's, and the report that of a plain count of distinct
-strings, whichever way the codes were made."""
+digits where every id is digits of one length (cheaper to hash than text): the codes
+must be exactly factorize's, and the report that of a plain count of distinct strings,
+whichever way the codes were made."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povcli import api, reports
-from povcli.read.arrowkit import factorize
-from povcli.reports import _distinct_per_group, id_codes, subsidies
+from povcli import api, model, reports
+from povcli.model import id_codes
+from povcli.read.arrowkit import arrow, factorize
+from povcli.reports import _distinct_per_group, subsidies
 
 SPELLINGS = {
     "household ids": ["0000000001", "0000000002", None, "0000000001", "1000000000"],
@@ -39,8 +40,11 @@ def test_id_codes_are_factorize_codes(name):
 
 
 def test_ids_spelled_alike_take_the_digits_way():
-    assert reports._digits_key(reports.arrow(pd.Series(SPELLINGS["resident ids"]))) is not None
-    assert reports._digits_key(reports.arrow(pd.Series(SPELLINGS["mixed widths"]))) is None
+    for name in ("household ids", "18 digits", "leading zeros of one width", "all missing"):
+        assert model._digits_key(arrow(pd.Series(SPELLINGS[name], dtype=object))) is not None
+    for name in ("resident ids", "mixed widths", "not digits", "full-width digits", "spaces",
+                 "empty text", "19 digits"):
+        assert model._digits_key(arrow(pd.Series(SPELLINGS[name], dtype=object))) is None
 
 
 def test_distinct_per_group_the_same_by_flags_and_by_hashing(monkeypatch):
@@ -78,8 +82,8 @@ def test_subsidies_count_as_plain_distinct_strings(sample, by, flags, monkeypatc
     if not flags:
         monkeypatch.setattr(reports, "FLAG_CELLS", 0)
     ledgers = sample
-    person = reports.arrow(ledgers.frame("subsidies")["person_id"])
-    assert reports._digits_key(person) is not None  # the digits' way is the one tested
+    households = arrow(ledgers.frame("subsidies")["household_id"])
+    assert model._digits_key(households) is not None  # the digits' way is the one tested
     got = subsidies(ledgers, by=by).frame
     rows = ledgers.frame("subsidies")
     rows = rows.assign(year=rows["date"].dt.year.astype("Int64"))
