@@ -8,6 +8,7 @@ report shares the same roll-status model.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -542,10 +543,25 @@ def with_area(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
     hh = ledgers.frame("households")
     codes = index_in(frame["household_id"], hh["household_id"])
     out = frame.copy()
+    found = (codes >= 0).any()
     for col in ("township", "village"):
+        if found and isinstance(hh[col].dtype, pd.StringDtype) and _infers_text():
+            # the text column taken as it is: the same column as the objects below would
+            # become, without making millions of Python strings and parsing them back
+            out[col] = hh[col].array.take(codes, allow_fill=True)
+            continue
         values = hh[col].to_numpy()
         out[col] = np.where(codes >= 0, values[np.maximum(codes, 0)], None) if len(hh) else None
     return out
+
+
+@cache
+def _infers_text() -> bool:
+    """Whether pandas makes a column of Python strings (and missing values) a text column
+    (pandas 3, or pandas 2 told to), as with_area's objects would become."""
+    frame = pd.DataFrame({"a": [0, 1]})
+    frame["a"] = np.array(["x", None], dtype=object)
+    return isinstance(frame["a"].dtype, pd.StringDtype)
 
 
 # --------------------------------------------------------------------------- incomes

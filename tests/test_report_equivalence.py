@@ -9,6 +9,7 @@ no changes ledger, no exits ledger, and years with nothing in them."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from povcli import api
 from povcli.annual import annual_figures
 from povcli.flow import IN_REASONS, OUT_REASONS, FLOW_COLUMNS, flow
 from povcli.messages import Said
-from povcli.model import Rolls, codes_of, exited, exit_rows, year_end
+from povcli.model import Rolls, codes_of, exited, exit_rows, with_area, year_end
 from povcli.reports import Report, exits
 from povcli.summary import summary
 
@@ -140,6 +141,35 @@ def test_the_reports_series_are_the_single_years_figures(sets, name):
             exited_people = int(e["people"].sum()) if len(e) else 0
             assert dict(fig["exits_by_year"]).get(y, 0) == exited_people, y
             assert exited_people == s["exited_people_year"]
+
+
+def reference_with_area(frame: pd.DataFrame, ledgers) -> pd.DataFrame:
+    """with_area as first written: the area as Python objects, row by row."""
+    hh = ledgers.frame("households")
+    codes = codes_of(frame["household_id"], pd.Index(hh["household_id"]))
+    out = frame.copy()
+    for col in ("township", "village"):
+        values = hh[col].to_numpy()
+        out[col] = np.where(codes >= 0, values[np.maximum(codes, 0)], None) if len(hh) else None
+    return out
+
+
+def test_with_area_is_that_of_the_plain_formulation(sets):
+    ledgers = sets["full"]
+    members = ledgers.frame("members")
+    strangers = members.head(6).assign(household_id=["x1", "x2", None, "x1", "x3", "x4"])
+    mixed = pd.concat([members.head(20), strangers])
+    hh = ledgers.frame("households")
+    blank = hh.copy()
+    blank.loc[blank.index[:50], "township"] = None  # households whose township is empty
+    blanked = replace(ledgers, loaded={**ledgers.loaded, "households": replace(
+        ledgers.loaded["households"], frame=blank)})
+    cases = [(members, ledgers), (mixed, ledgers), (strangers, ledgers),
+             (members.iloc[:0], ledgers), (members, blanked)]
+    for frame, where in cases:
+        got, want = with_area(frame, where), reference_with_area(frame, where)
+        assert got.dtypes.to_dict() == want.dtypes.to_dict()
+        assert_frame_equal(got, want)
 
 
 def reference_poor_by_exits(rolls: Rolls, when: pd.Timestamp, last_exit_year: int):
