@@ -8,6 +8,7 @@ records do not explain is shown as a difference, never hidden.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .read.loaded import LedgerSet
@@ -27,29 +28,70 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     members = rolls.members
     hh = ledgers.frame("households")
     ch = rolls.changes
-    rows = ch[ch["date"].dt.year == year].copy()
+    in_year = (ch["date"].dt.year == year).to_numpy()
+    rows = ch[in_year].copy()
     # the state of each membership just before each change: a `returned` row for
     # someone already on the rolls changes their poverty, not the rolls
     rows["was_on"] = rolls.was_on_before().reindex(rows.index).astype(bool)
     rows["direction"] = rows["direction"].astype(str)
     rows["reason"] = rows["reason"].astype(str)
+    # each row's household and membership as the roll model's codes
+    rows["_hh"] = rolls.ch_hh[in_year]
+    rows["_member"] = rolls.ch_member[in_year]
 
     people_start = rolls.people_on(start)
     people_end = rolls.people_on(end)
     hh_start = rolls.households_on(start)
     hh_end = rolls.households_on(end)
-    # members who came on with their household's identification this year, no row needed
-    membership = pd.MultiIndex.from_arrays([members["household_id"].astype(object),
-                                            members["person_id"].astype(object)])
 
-    def with_a_row(frame):  # members (household, person) that have a change row in frame
-        return membership.isin(pd.MultiIndex.from_arrays(
-            [frame["household_id"].astype(object), frame["person_id"].astype(object)]))
-    came_on = people_end & ~people_start & ~with_a_row(rows)
-    new_hh = set(hh.loc[hh["identified_on"].dt.year == year, "household_id"])
-    by_identification = came_on & members["household_id"].isin(new_hh)
+    # Which members came on with their household's identification (no row needed), or
+    # back into poverty with it: asked of the members in question only, on the roll
+    # model's integer codes (hashing millions of members' ids for each question was most
+    # of the time at 1 M households).
+    def among(where: np.ndarray, test) -> np.ndarray:
+        """Per member row: `where` and test(positions of those rows) for them."""
+        out = np.zeros(len(members), dtype=bool)
+        at = np.flatnonzero(where)
+        if len(at):
+            out[at] = test(at)
+        return out
 
-    poor_before = set(hh.loc[rolls.poor_before_exits(year), "household_id"])
+    def with_a_row(frame):
+        """Member rows (positions) -> whether the (household, person) has a row in frame."""
+        has = np.zeros(rolls.n_memberships, dtype=bool)
+        codes = frame["_member"].to_numpy()
+        has[codes[codes >= 0]] = True
+
+        def test(at: np.ndarray) -> np.ndarray:
+            keyed = rolls.member_keyed[at]
+            out = has[rolls.member_key[at]] & keyed
+            if not keyed.all():  # an id missing: compared as the ledgers spell them
+                odd = members.iloc[at[~keyed]]
+                out[~keyed] = pd.MultiIndex.from_arrays(
+                    [odd["household_id"].astype(object), odd["person_id"].astype(object)]
+                ).isin(pd.MultiIndex.from_arrays([frame["household_id"].astype(object),
+                                                  frame["person_id"].astype(object)]))
+            return out
+        return test
+
+    def of_households(flags: np.ndarray):
+        """Member rows (positions) -> whether their household's code is flagged."""
+        def test(at: np.ndarray) -> np.ndarray:
+            code = rolls.member_hh[at]
+            return (code >= 0) & flags[np.maximum(code, 0)]
+        return test
+
+    def flagged(codes: np.ndarray) -> np.ndarray:
+        flags = np.zeros(len(rolls.household_index), dtype=bool)
+        flags[codes[codes >= 0]] = True
+        return flags
+
+    came_on = among(people_end.to_numpy() & ~people_start.to_numpy(),
+                    lambda at: ~with_a_row(rows)(at))
+    new_hh = flagged(rolls.hh_row[(hh["identified_on"].dt.year == year).to_numpy()])
+    by_identification = among(came_on, of_households(new_hh))
+
+    poor_before = flagged(rolls.hh_row[rolls.poor_before_exits(year).to_numpy()])
     exited = exit_rows(ledgers, rolls) if ledgers.has("exits") else None
     if exited is not None:
         exited = exited[(exited["exit_year"] == year) & exited["exited"]]
@@ -69,16 +111,20 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
                                                     dtype=object),
                                      section=section, step=step, reason=reason))
 
-    def names(frame):
-        return frame[["household_id", "person_id"]].merge(
-            members[["person_id", "name"]].drop_duplicates("person_id"), on="person_id",
-            how="left")
+    named: list[pd.DataFrame] = []
+
+    def names(frame):  # only for the listing: the names of every member, looked up once
+        if not named:
+            named.append(members[["person_id", "name"]].drop_duplicates("person_id"))
+        return frame[["household_id", "person_id"]].merge(named[0], on="person_id",
+                                                          how="left")
 
     def move(sign: int, step: str, who: pd.DataFrame, reason: str | None = None) -> int:
         """A line of people coming (+1) or going (-1); the change it makes."""
         if who.empty:
             return 0
-        add(step, len(who), who["household_id"].nunique(), names(who), reason)
+        add(step, len(who), who["household_id"].nunique(), names(who) if listing else None,
+            reason)
         return sign * len(who)
 
     def by_reason(frame: pd.DataFrame, without_row: list[tuple[str, pd.DataFrame]]) -> int:
@@ -107,13 +153,15 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
     poor_end = rolls.poor_people(end)
     add("poor_start", poor_start.sum(), int(rolls.poor_households(start).sum()),
         date=start.date())
-    returned_hh = set(rows.loc[rows["reason"] == "returned", "household_id"])
-    along = (poor_end & ~poor_start & members["household_id"].isin(returned_hh)
-             & ~with_a_row(rows[rows["direction"] == "in"]))
+    returned_hh = flagged(rows.loc[rows["reason"] == "returned", "_hh"].to_numpy())
+    came_in = with_a_row(rows[rows["direction"] == "in"])
+    along = among(among(poor_end.to_numpy() & ~poor_start.to_numpy(),
+                        of_households(returned_hh)),
+                  lambda at: ~came_in(at))
     expected = int(poor_start.sum()) + by_reason(
-        rows[rows["household_id"].isin(poor_before)],
+        rows[(rows["_hh"] >= 0).to_numpy() & poor_before[np.maximum(rows["_hh"], 0)]],
         [("identified_with_household",
-          members[by_identification & members["household_id"].isin(poor_before)]),
+          members[among(by_identification, of_households(poor_before))]),
          ("returned_with_household", members[along])])
     if exited is not None and len(exited):
         n = int(exited["people"].sum())

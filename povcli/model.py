@@ -8,12 +8,15 @@ report shares the same roll-status model.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .findings import UsageError
-from .read.arrowkit import factorize_together, index_in, is_in
+from .read.arrowkit import arrow, factorize, factorize_together, index_in, is_in
 from .read.loaded import LedgerSet
 
 # Columns whose dates or years are events of the case file; `summary` without a year
@@ -120,6 +123,37 @@ def restrict(ledgers: LedgerSet, township: str | None = None, village: str | Non
     return replace(ledgers, loaded=loaded)
 
 
+def _digits_key(ids: pa.Array) -> np.ndarray | None:
+    """Each id as an integer, -1 where missing, when every id given is digits only and
+    all are of one length up to 18 (as household ids are); None otherwise. Two such ids
+    are equal exactly when their integers are, and integers hash faster than text."""
+    given = ids.drop_null()
+    if not len(given):
+        return np.full(len(ids), -1, dtype=np.int64)
+    low, high = pc.min_max(pc.utf8_length(given)).values()
+    if low.as_py() != high.as_py() or not 0 < high.as_py() <= 18 \
+            or not pc.all(pc.ascii_is_decimal(given)).as_py():
+        return None
+    number = pc.fill_null(pc.cast(ids, pa.int64()), -1)
+    return number.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def id_codes(values) -> np.ndarray:
+    """Codes of ids for counting distinct ones (-1 where missing): as factorize gives,
+    by way of integers where the ids are all spelled alike."""
+    ids = arrow(values)
+    key = _digits_key(ids)
+    return factorize(ids)[0] if key is None else _dense(key)
+
+
+def _dense(key: np.ndarray) -> np.ndarray:
+    """Codes 0, 1, ... of integer keys in order of first occurrence (-1 stays -1)."""
+    codes = np.full(len(key), -1, dtype=np.int64)
+    given = key >= 0
+    codes[given] = pd.factorize(key[given])[0]
+    return codes
+
+
 def codes_of(keys: pd.Series, index: pd.Index) -> np.ndarray:
     """Position of each key in index (its first occurrence), -1 where absent."""
     return index_in(keys, index)
@@ -170,6 +204,7 @@ class Rolls:
         member_hh = codes[len(hh):len(hh) + n_m]
         ch_hh = codes[len(hh) + n_m:]
         self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
+        self.ch_hh = np.where(ch_hh < n_hh, ch_hh, -1)  # change row -> household code
         first_rows = np.zeros(len(hh), dtype=bool)
         first_rows[np.unique(self.hh_row, return_index=True)[1]] = True
         self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
@@ -185,8 +220,8 @@ class Rolls:
         # A membership is a (household, person) pair: the key of members. Each has its
         # own changes and its own state; a person may belong to several households.
         n_all = max(len(p_uniques), 1)
-        m_key = np.where((member_hh >= 0) & (self.member_person >= 0),
-                         member_hh * n_all + self.member_person, -1)
+        self.member_keyed = (member_hh >= 0) & (self.member_person >= 0)  # both ids given
+        m_key = np.where(self.member_keyed, member_hh * n_all + self.member_person, -1)
         c_key = np.where((ch_hh >= 0) & (ch_person >= 0), ch_hh * n_all + ch_person, -2)
         keys, self.member_key = np.unique(m_key, return_inverse=True)
         self.member_key = self.member_key.reshape(-1)  # member row -> membership code
@@ -308,26 +343,48 @@ class Rolls:
         return pd.Series(self._poor_by_exits(year_end(year), year - 1)[self.hh_row],
                          index=hh.index)
 
+    def exit_codes(self) -> np.ndarray:
+        """Per exits row: the household's code (-1: no such household), hashed once per
+        ledger set (every date's poverty and every exit figure looks them up)."""
+        def compute():
+            exits = self.ledgers.get("exits")
+            if exits is None:
+                return np.zeros(0, dtype=np.int64)
+            return codes_of(exits["household_id"], self.household_index)
+        return self._cached("exit_codes", compute)
+
+    def _exits_and_returns(self):
+        """(household code, year) of every exit row that is an exit, and (household code,
+        date, year) of every `returned` change: what poverty at any date is made of."""
+        def compute():
+            exits = self.ledgers.get("exits")
+            if exits is None or exits.empty:
+                return None
+            done = exited(self.ledgers)
+            years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+            returned = (self.changes["reason"].astype(object) == "returned").to_numpy()
+            r_date = self.ch_date[returned]
+            r_year = self.changes["date"][returned].dt.year.to_numpy()
+            return (self.exit_codes()[done], years[done], self.ch_hh[returned], r_date,
+                    r_year)
+        return self._cached("exits_and_returns", compute)
+
     def _poor_by_exits(self, when: pd.Timestamp, last_exit_year: int) -> np.ndarray:
         """Per household code: no exit in a year up to `last_exit_year`, or a `returned`
         change up to `when` in a year after its latest such exit."""
         n = len(self.household_index)
-        exits = self.ledgers.get("exits")
-        if exits is None or exits.empty:
+        found = self._exits_and_returns()
+        if found is None:
             return np.ones(n, dtype=bool)
-        exits = exits[exited(self.ledgers)]
-        done = exits[exits["exit_year"] <= last_exit_year]
-        codes = codes_of(done["household_id"], self.household_index)
-        years = done["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
+        exit_hh, exit_year, r_hh, r_date, r_year = found
+        upto = exit_year <= last_exit_year
+        codes, years = exit_hh[upto], exit_year[upto]
         latest = np.full(len(self.household_index), -np.inf)
         valid = codes >= 0
         np.maximum.at(latest, codes[valid], years[valid])
         has_exit = latest > -np.inf
-        ch = self.changes
-        returned = ((ch["reason"].astype(object) == "returned").to_numpy()
-                    & (self.ch_date <= np.datetime64(when, "s")))
-        r_hh = codes_of(ch["household_id"][returned], self.household_index)
-        r_year = ch["date"][returned].dt.year.to_numpy()
+        returned = r_date <= np.datetime64(when, "s")
+        r_hh, r_year = r_hh[returned], r_year[returned]
         keep = r_hh >= 0
         # back in poverty: returned in a year after the household's latest exit
         back = np.zeros(len(self.household_index), dtype=bool)
@@ -463,7 +520,8 @@ def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
     """Exit rows with their people (members on the rolls at 31 Dec of the exit year),
     and whether each row is an exit, a pre-exit, verified, passed."""
     exits = ledgers.frame("exits")
-    codes = codes_of(exits["household_id"], rolls.household_index)
+    codes = rolls.exit_codes() if rolls.ledgers is ledgers else codes_of(
+        exits["household_id"], rolls.household_index)
     years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
     people = np.zeros(len(exits), dtype=np.int64)
     for year in np.unique(years[~np.isnan(years)]):
@@ -485,10 +543,25 @@ def with_area(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
     hh = ledgers.frame("households")
     codes = index_in(frame["household_id"], hh["household_id"])
     out = frame.copy()
+    found = (codes >= 0).any()
     for col in ("township", "village"):
+        if found and isinstance(hh[col].dtype, pd.StringDtype) and _infers_text():
+            # the text column taken as it is: the same column as the objects below would
+            # become, without making millions of Python strings and parsing them back
+            out[col] = hh[col].array.take(codes, allow_fill=True)
+            continue
         values = hh[col].to_numpy()
         out[col] = np.where(codes >= 0, values[np.maximum(codes, 0)], None) if len(hh) else None
     return out
+
+
+@cache
+def _infers_text() -> bool:
+    """Whether pandas makes a column of Python strings (and missing values) a text column
+    (pandas 3, or pandas 2 told to), as with_area's objects would become."""
+    frame = pd.DataFrame({"a": [0, 1]})
+    frame["a"] = np.array(["x", None], dtype=object)
+    return isinstance(frame["a"].dtype, pd.StringDtype)
 
 
 # --------------------------------------------------------------------------- incomes

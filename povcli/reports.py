@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .read.arrowkit import factorize
 from .read.loaded import LedgerSet
-from .model import Rolls, exit_counts, exit_rows, verification_recorded, with_area, year_end
+from .model import (Rolls, exit_counts, exit_rows, id_codes, verification_recorded, with_area,
+                    year_end)
 
 BY_CHOICES = ("township", "village")
 
@@ -147,11 +147,21 @@ def changes(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
 SUBSIDY_COLUMNS = ["year", "program", "payments", "households", "people", "amount"]
 
 
+# up to this many (group, code) cells, distinct codes per group are counted in a table of
+# flags (one write per row, no hashing); beyond it, by hashing the pairs
+FLAG_CELLS = 1 << 26
+
+
 def _distinct_per_group(group: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Distinct codes (>= 0) in each group: one hash pass over integer pairs."""
+    """Distinct codes (>= 0) in each group."""
     ok = codes >= 0
     width = int(codes.max()) + 1 if ok.any() else 1
-    pairs = pd.unique(group[ok].astype(np.int64) * width + codes[ok])
+    pairs = group[ok].astype(np.int64) * width + codes[ok]
+    if n_groups * width <= FLAG_CELLS:
+        seen = np.zeros(n_groups * width, dtype=bool)
+        seen[pairs] = True
+        return seen.reshape(n_groups, width).sum(axis=1)
+    pairs = pd.unique(pairs)
     return np.bincount(pairs // width, minlength=n_groups)[:n_groups]
 
 
@@ -159,16 +169,24 @@ def _subsidy_aggregate(rows: pd.DataFrame, keys: list[str], hh: np.ndarray | Non
                        person: np.ndarray | None = None) -> pd.DataFrame:
     # distinct ids counted on integer codes (hashed once, by the caller): far cheaper
     # than on strings; -1 is a missing person (not counted) and never a household
-    hh = factorize(rows["household_id"])[0] if hh is None else hh
-    person = factorize(rows["person_id"])[0] if person is None else person
+    hh = id_codes(rows["household_id"]) if hh is None else hh
+    person = id_codes(rows["person_id"]) if person is None else person
     if not keys:
         named = person >= 0
         return pd.DataFrame([{
             "payments": len(rows), "households": len(pd.unique(hh)),
             "people": len(pd.unique(person[named])) if named.any() else None,
             "amount": round(float(rows["amount"].sum()), 2)}])
-    groups = rows.groupby(keys, dropna=False, observed=True)
-    frame = groups.agg(payments=("amount", "size"), amount=("amount", "sum")).reset_index()
+    # a category (the program) is grouped by its integer code: pandas numbers the groups
+    # of a categorical key by ranking every row again (a sort of millions of rows)
+    categories = {k: rows[k].dtype for k in keys
+                  if isinstance(rows[k].dtype, pd.CategoricalDtype)}
+    groups = rows["amount"].groupby(
+        [rows[k].cat.codes.rename(k) if k in categories else rows[k] for k in keys],
+        dropna=False, observed=True)
+    frame = groups.agg(payments="size", amount="sum").reset_index()
+    for key, dtype in categories.items():
+        frame[key] = pd.Categorical.from_codes(frame[key].to_numpy(), dtype=dtype)
     # a sum of amounts in yuan and fen is a whole number of fen: the float sum's last bits
     # depend on the order of adding (and would decide a tie of amount_per_household)
     frame["amount"] = frame["amount"].round(2)
@@ -215,7 +233,7 @@ def subsidies(ledgers: LedgerSet, year: int | None = None, by: str | None = None
             + (["township"] if by == "village" else [])]
         return Report("subsidies", "Subsidy payments (帮扶资金发放), the rows",
                       listed.sort_values([*keys, "date"], kind="stable").reset_index(drop=True))
-    hh, person = factorize(rows["household_id"])[0], factorize(rows["person_id"])[0]
+    hh, person = id_codes(rows["household_id"]), id_codes(rows["person_id"])
     frame = _subsidy_aggregate(rows, _with_township(keys, by), hh, person)
     # photovoltaic income per household, and the like for every program
     frame["amount_per_household"] = frame["amount"] / frame["households"].where(
