@@ -44,6 +44,11 @@ def _svg(fig) -> str:
     return text[text.index("<svg"):]  # inline: no XML declaration, no DOCTYPE
 
 
+# A bar a village is readable for a county (a few hundred at most); a province's 6,666
+# bars made a chart 2,000 inches tall and most of the report's time
+VILLAGE_BARS = 40
+
+
 def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
     """(name, caption, svg) for each chart the figures allow."""
     plt = _matplotlib()
@@ -95,6 +100,9 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
         out.append(("subsidies", caption, _svg(f)))
 
     incidence = [(v, x) for v, x in fig.get("incidence_by_village") or [] if x is not None]
+    villages = len(incidence)
+    if villages > VILLAGE_BARS:  # the highest on top
+        incidence = sorted(incidence, key=lambda vx: vx[1], reverse=True)[:VILLAGE_BARS][::-1]
     if incidence:
         f, ax = plt.subplots(figsize=(6.4, 0.32 * len(incidence) + 1))
         ax.barh([mask_text(str(v)) for v, _ in incidence], [x * 100 for _, x in incidence],
@@ -106,6 +114,10 @@ def charts(fig: dict, lang: str) -> list[tuple[str, str, str]]:
         ax.set_xlabel("贫困发生率（%）" if zh else "poverty incidence (%)")
         caption = (f"{year}年末各行政村贫困发生率" if zh
                    else f"Poverty incidence by village, end of {year}")
+        if villages > VILLAGE_BARS:
+            caption = (f"{year}年末贫困发生率最高的{VILLAGE_BARS}个行政村（共{villages:,}个）"
+                       if zh else f"The {VILLAGE_BARS} villages of highest poverty incidence "
+                       f"(of {villages:,}), end of {year}")
         out.append(("villages", caption, _svg(f)))
     dist = fig.get("income")
     if dist and dist["per_capita"]:

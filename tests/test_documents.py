@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from povcli.annual import annual_figures
+from povcli.findings import mask_text
 from povcli.i18n import COLUMNS
 from povcli.read.load import open_ledgers
 
@@ -232,3 +233,21 @@ def test_check_messages_in_chinese_but_csv_stays_english(run):
     assert "recover the payment" not in table
     csv_zh = run("check", "-d", audit, "--year", "2017", "--lang", "zh", "-f", "csv").stdout
     assert "recover the payment" in csv_zh and "发放时" not in csv_zh
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_village_chart_shows_the_highest_incidence_when_villages_are_many(lang):
+    from povcli import document
+
+    many = [(f"村{i:04d}", (i % 97) / 1000) for i in range(500)]
+    few = many[:12]
+    for villages, bars in ((many, document.VILLAGE_BARS), (few, 12)):
+        made = dict((name, (caption, svg)) for name, caption, svg in document.charts(
+            {"year": 2020, "incidence_by_village": villages}, lang))
+        caption, svg = made["villages"]
+        shown = [v for v, _ in villages if mask_text(v) in svg]
+        assert len(shown) == bars
+        if bars < len(villages):
+            assert "500" in caption
+            highest = sorted(villages, key=lambda vx: vx[1], reverse=True)[:bars]
+            assert set(shown) == {v for v, _ in highest}
