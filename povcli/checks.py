@@ -175,6 +175,9 @@ def _texts(values, n: int):
         return None
     if not isinstance(values, (pd.Series, np.ndarray, list, pd.Index)):
         return None if _missing(values) else str(values)
+    if isinstance(getattr(values, "dtype", None), pd.StringDtype):  # text already
+        from .read.arrowkit import arrow
+        return arrow(values).to_numpy(zero_copy_only=False)  # (None where missing)
     s = pd.Series(np.asarray(values, dtype=object))
     out = np.full(n, None, dtype=object)
     known = s.notna().to_numpy()
@@ -200,14 +203,19 @@ def _days(values) -> np.ndarray:
 
 
 def _amounts(values) -> np.ndarray:
-    """f"{amount:.2f}" of every value (a finding's value)."""
-    return np.array([f"{v:.2f}" for v in np.asarray(values, dtype=float)], dtype=object)
+    """f"{amount:.2f}" of every value (a finding's value), each distinct amount once."""
+    return _per_value(values, "{:.2f}".format)
 
 
 def _moneys(values) -> np.ndarray:
-    """_money of every value."""
-    return np.array(["" if v != v else f"{v:,.2f}" for v in np.asarray(values, dtype=float)],
-                    dtype=object)
+    """_money of every value, each distinct amount once."""
+    return _per_value(values, lambda v: "" if v != v else f"{v:,.2f}")
+
+
+def _per_value(values, fmt) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([fmt(v) for v in uniques.tolist()] + [""], dtype=object)[codes]
 
 
 def _codes(values) -> np.ndarray:
@@ -794,26 +802,35 @@ def _voucher_twice(ctx: Context):
     pay = ctx.frame("subsidies")
     if pay is None:
         return []
-    v = pay["voucher"].dropna()
-    dup = v[v.duplicated(keep="first")]
-    if dup.empty:
+    # vouchers as integer codes (hashed once, in Arrow): the first of each is not a finding
+    from .read.arrowkit import factorize
+
+    codes = factorize(pay["voucher"])[0]
+    dup = np.flatnonzero(pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0))
+    if not len(dup):
         return []
-    first = v[~v.duplicated(keep="first") & v.isin(dup.unique())]
+    first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
+    seen, at = np.unique(codes[codes >= 0], return_index=True)
+    first[seen] = np.flatnonzero(codes >= 0)[at]
     lines = ctx.ledgers.loaded["subsidies"].record_lines
-    first_line = pd.Series(lines[first.index.to_numpy() + 1], index=first.to_numpy())
-    rows = pay.loc[dup.index]
-    return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", dup, "date",
-                    voucher=dup.astype(object).to_numpy(),
-                    first_line=first_line.reindex(dup.to_numpy()).to_numpy().astype(object))
+    rows = pay.iloc[dup]
+    voucher = rows["voucher"]
+    return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", voucher, "date",
+                    voucher=_texts(voucher, len(dup)),
+                    first_line=lines[pay.index.to_numpy()[first[codes[dup]]] + 1].astype(object))
 
 
 def _key_codes(values: pd.Series) -> np.ndarray:
     """Integer codes of a text column, equal where the texts are (a missing value the
-    same as an empty text): a key to group and sort by, never text itself."""
-    codes, uniques = pd.factorize(values)
-    codes = codes.astype(np.int64)
-    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
-    codes[codes < 0] = empty[0] if len(empty) else len(uniques)
+    same as an empty text): a key to group and sort by, never text itself. Hashed in
+    Arrow."""
+    import pyarrow.compute as pc
+
+    from .read.arrowkit import factorize
+
+    codes, uniques = factorize(values)
+    empty = pc.index(uniques, "").as_py() if len(uniques) else -1
+    codes[codes < 0] = empty if empty >= 0 else len(uniques)
     return codes
 
 
@@ -822,7 +839,8 @@ def _payees(rows: pd.DataFrame) -> pd.DataFrame:
     person = _key_codes(rows["person_id"])
     household = _key_codes(rows["household_id"])
     payee = person * np.int64(household.max(initial=0) + 1) + household
-    return rows.assign(payee=payee, prog=_key_codes(rows["program"]))
+    return rows[["date", "household_id", "person_id", "program", "amount"]].assign(
+        payee=payee, prog=_key_codes(rows["program"]))
 
 
 @rule("S04", WARNING, "likely duplicate payments: same payee, program and amount within a "

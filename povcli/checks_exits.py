@@ -142,11 +142,18 @@ def _label_disagrees(ctx: Context):
 def _on_intervals(ctx: Context, rows: np.ndarray) -> list[tuple]:
     """(start, end) spans on the rolls of member rows `rows` (end None: still on)."""
     rolls = ctx.rolls
-    ch_member = rolls.ch_member
+    # the dated changes of each membership, in date and file order: one sort, then a
+    # slice per member row (not a pass over every change per row)
+    if not hasattr(ctx, "_changes_by_member"):
+        ok = np.flatnonzero(rolls._ok)
+        by_member = ok[np.argsort(rolls.ch_member[ok], kind="stable")]
+        ctx._changes_by_member = by_member, rolls.ch_member[by_member]
+    by_member, sorted_members = ctx._changes_by_member
     out = []
     for r in rows:
         m = rolls.member_key[r]
-        events = np.flatnonzero((ch_member == m) & rolls._ok)
+        events = by_member[np.searchsorted(sorted_members, m):
+                           np.searchsorted(sorted_members, m, side="right")]
         spans, start = [], None
         identified = rolls.identified.iloc[r]
         if not rolls.joins_later[r] and pd.notna(identified):
@@ -175,7 +182,7 @@ def _two_households_at_once(ctx: Context):
     firsts = ~pd.DataFrame({"k": rolls.member_key}).duplicated().to_numpy()
     candidates = person[valid & firsts]
     many = candidates[candidates.duplicated(keep=False)]
-    out = []
+    found, firsts_of, overlaps = [], [], []
     for _, group in many.groupby(many.to_numpy(), sort=False):
         positions = [m.index.get_loc(i) for i in group.index]
         spans = _on_intervals(ctx, np.asarray(positions))
@@ -190,14 +197,23 @@ def _two_households_at_once(ctx: Context):
                             overlap = start if overlap is None else min(overlap, start)
                 if overlap is None or overlap > ctx.as_of:
                     continue
-                i, first = group.index[b], group.index[a]
-                out.append(find(ctx, "H01", "members", i, "checks.two_households_at_once",
-                                m.at[i, "household_id"], m.at[i, "person_id"],
-                                when=overlap, other=str(m.at[first, "household_id"]),
-                                other_line=ctx.ledgers.loaded["members"].line(first),
-                                date=f"{overlap:%Y-%m-%d}"))
+                found.append(group.index[b])
+                firsts_of.append(group.index[a])
+                overlaps.append(overlap)
                 break
-    return out
+    if not found:
+        return []
+    # the findings as columns, put into words only when shown
+    from .checks import _days, _texts
+
+    rows = m.loc[found]
+    lines = ctx.ledgers.loaded["members"].record_lines
+    when = pd.to_datetime(pd.Series(overlaps)).to_numpy()
+    return ctx.batch("H01", "members", rows.index, "checks.two_households_at_once",
+                     rows["household_id"], rows["person_id"], when=when,
+                     other=_texts(m.loc[firsts_of, "household_id"], len(found)),
+                     other_line=lines[np.asarray(firsts_of, dtype=np.int64) + 1].astype(object),
+                     date=_days(when))
 
 
 # --------------------------------------------------------------------------- readiness
