@@ -834,13 +834,18 @@ def _key_codes(values: pd.Series) -> np.ndarray:
     return codes
 
 
-def _payees(rows: pd.DataFrame) -> pd.DataFrame:
-    """rows with `payee` (person and household) and `prog` (program) as integer keys."""
-    person = _key_codes(rows["person_id"])
-    household = _key_codes(rows["household_id"])
-    payee = person * np.int64(household.max(initial=0) + 1) + household
-    return rows[["date", "household_id", "person_id", "program", "amount"]].assign(
-        payee=payee, prog=_key_codes(rows["program"]))
+def _payee_codes(ctx: Context) -> np.ndarray:
+    """Per payment (_payments' rows): one integer code per payee (person and household)
+    and program, the key S04, S06 and S08 group by (never a text key)."""
+    if not hasattr(ctx, "_payee_keys"):
+        pay = _payments(ctx)
+        person = _key_codes(pay["person_id"])
+        household = _key_codes(pay["household_id"])
+        payee = pd.factorize(person * np.int64(household.max(initial=0) + 1) + household)[0]
+        program = _key_codes(pay["program"])
+        ctx._payee_keys = payee.astype(np.int64) * np.int64(program.max(initial=0) + 1) \
+            + program
+    return ctx._payee_keys
 
 
 @rule("S04", WARNING, "likely duplicate payments: same payee, program and amount within a "
@@ -849,23 +854,31 @@ def _likely_duplicates(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    window = pd.Timedelta(days=ctx.params.duplicate_window)
-    rows = _payees(pay)
-    pos = rows[_true(rows["amount"] > 0)].sort_values(["payee", "prog", "amount", "date"],
-                                                      kind="stable")
-    prev = pos.shift(1)
-    again = ((pos["payee"] == prev["payee"]) & (pos["prog"] == prev["prog"])
-             & (pos["amount"] == prev["amount"]) & (pos["date"] - prev["date"] <= window))
-    hits = pos[_true(again)]
-    if hits.empty:
+    window = np.int64(ctx.params.duplicate_window) * 86400  # seconds
+    key = _payee_codes(ctx)
+    amount = pay["amount"].to_numpy(dtype=float)
+    date = pay["date"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    # payments of one payee, program and amount, by date: one after another within the
+    # window is paid again
+    paid = np.flatnonzero(amount > 0)
+    size = pd.factorize(amount[paid])[0].astype(np.int64)
+    span = np.int64(size.max(initial=0) + 1)
+    if key.max(initial=0) < np.iinfo(np.int64).max // span - 1:
+        group = key[paid] * span + size
+    else:  # (too many keys to multiply out)
+        group = pd.MultiIndex.from_arrays([key[paid], size]).factorize()[0]
+    order = np.lexsort((date[paid], group))  # stable: file order within a date
+    g, d = group[order], date[paid][order]
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (g[1:] == g[:-1]) & (d[1:] - d[:-1] <= window)
+    hit = np.sort(paid[order[again]])
+    if not len(hit):
         return []
-    neg = rows[_true(rows["amount"] < 0)]
+    back = np.flatnonzero(amount < 0)
     # paid twice and the extra reversed: bookkeeping as it should be
-    undone = pd.MultiIndex.from_arrays([neg["payee"].to_numpy(), neg["prog"].to_numpy(),
-                                        (-neg["amount"]).to_numpy()])
-    keys = pd.MultiIndex.from_arrays([hits["payee"].to_numpy(), hits["prog"].to_numpy(),
-                                      hits["amount"].to_numpy()])
-    hits = hits[~keys.isin(undone)]
+    undone = pd.MultiIndex.from_arrays([key[back], -amount[back]])
+    hit = hit[~pd.MultiIndex.from_arrays([key[hit], amount[hit]]).isin(undone)]
+    hits = pay.iloc[hit]
     return ctx.rows("S04", "subsidies", hits, "checks.S04.again", _amounts(hits["amount"]),
                     "date", program=_codes(hits["program"]), amount=_moneys(hits["amount"]),
                     days=ctx.params.duplicate_window)
@@ -903,7 +916,12 @@ def _reversals(ctx: Context) -> pd.DataFrame | None:
     pay = _payments(ctx)
     rows = None
     if pay is not None and _true(pay["amount"] < 0).any():
-        p = _payees(pay[_true(pay["amount"] != 0)])
+        # only the payees and programs that have a reversal: every sum is one of theirs
+        key = _payee_codes(ctx)
+        amount = pay["amount"].to_numpy(dtype=float)
+        mine = (amount != 0) & np.isin(key, np.unique(key[amount < 0]))
+        p = pay.iloc[np.flatnonzero(mine)][["date", "household_id", "person_id", "program",
+                                             "amount"]].assign(payee=key[mine], prog=0)
         p = p.assign(size=p["amount"].abs().round(2), neg=p["amount"] < 0,
                      record=p.index).reset_index(drop=True)
         # payments before reversals on one date: a same-day payment can be reversed

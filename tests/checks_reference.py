@@ -76,11 +76,70 @@ def households_on_at(self, household_ids, when) -> np.ndarray:
 
 
 def payees(rows: pd.DataFrame) -> pd.DataFrame:
-    """The payee and program as text keys (S04, S06 and S08 group by them)."""
+    """rows with `payee` (person and household) and `program` as plain text keys."""
     payee = rows["person_id"].astype(object).fillna("").astype(str) + "|" + \
         rows["household_id"].astype(object).fillna("").astype(str)
-    return rows.assign(payee=payee, prog=rows["program"].astype(object).fillna("")
+    return rows.assign(payee=payee, program=rows["program"].astype(object).fillna("")
                        .astype(str))
+
+
+def likely_duplicates(ctx: Context):
+    pay = checks._payments(ctx)
+    if pay is None:
+        return []
+    window = pd.Timedelta(days=ctx.params.duplicate_window)
+    rows = payees(pay)
+    pos = rows[_true(rows["amount"] > 0)].sort_values(["payee", "program", "amount", "date"],
+                                                      kind="stable")
+    prev = pos.shift(1)
+    again = ((pos["payee"] == prev["payee"]) & (pos["program"] == prev["program"])
+             & (pos["amount"] == prev["amount"]) & (pos["date"] - prev["date"] <= window))
+    hits = pos[_true(again)]
+    if hits.empty:
+        return []
+    neg = rows[_true(rows["amount"] < 0)]
+    undone = pd.MultiIndex.from_arrays([neg["payee"].to_numpy(), neg["program"].to_numpy(),
+                                        (-neg["amount"]).to_numpy()])
+    keys = pd.MultiIndex.from_arrays([hits["payee"].to_numpy(), hits["program"].to_numpy(),
+                                      hits["amount"].to_numpy()])
+    hits = hits[~keys.isin(undone)]
+    return ctx.rows("S04", "subsidies", hits, "checks.S04.again",
+                    checks._amounts(hits["amount"]), "date",
+                    program=checks._codes(hits["program"]),
+                    amount=checks._moneys(hits["amount"]), days=ctx.params.duplicate_window)
+
+
+def reversals(ctx: Context):
+    if hasattr(ctx, "_reversal_rows"):
+        return ctx._reversal_rows
+    pay = checks._payments(ctx)
+    rows = None
+    if pay is not None and _true(pay["amount"] < 0).any():
+        p = payees(pay[_true(pay["amount"] != 0)])
+        p = p.assign(size=p["amount"].abs().round(2), neg=p["amount"] < 0,
+                     record=p.index).reset_index(drop=True)
+        p = p.sort_values(["payee", "program", "date", "neg", "record"], kind="stable")
+        group = [p["payee"], p["program"]]
+        paid = p["amount"].where(~p["neg"], 0.0)
+        p["paid"] = paid.groupby(group).cumsum()
+        p["reversed"] = (-p["amount"].where(p["neg"], 0.0)).groupby(group).cumsum()
+        p["paid_before"] = (~p["neg"]).astype(int).groupby(group).cumsum() > 0
+        p["larger_before"] = paid.groupby(group).cummax()
+        same = [p["payee"], p["program"], p["size"]]
+        payments_so_far = (~p["neg"]).astype(int).groupby(same).cumsum()
+        neg = p[p["neg"]].copy()
+        neg["P"] = payments_so_far[neg.index]
+        key = [neg["payee"], neg["program"], neg["size"]]
+        neg["k"] = neg.groupby(key).cumcount() + 1
+        slack = (neg["P"] - neg["k"]).groupby(key).cummin().clip(upper=0)
+        m = neg["k"] + slack
+        m_prev = m.groupby(key).shift(1).fillna(0)
+        neg["matched"] = (m > m_prev).to_numpy()
+        neg["larger_before"] = neg["larger_before"] > neg["size"] + 0.005
+        neg["over"] = neg["reversed"] > neg["paid"] + 0.005
+        rows = neg.set_index("record")
+    ctx._reversal_rows = rows
+    return rows
 
 
 def valid_ids(numbers: pd.Series) -> np.ndarray:
@@ -168,8 +227,9 @@ def patch(monkeypatch) -> None:
 
     monkeypatch.setattr(Rolls, "memberships_on_at", memberships_on_at)
     monkeypatch.setattr(Rolls, "households_on_at", households_on_at)
-    monkeypatch.setattr(checks, "_payees", payees)
+    monkeypatch.setattr(checks, "_reversals", reversals)
     monkeypatch.setattr(checks, "_valid_ids", valid_ids)
     monkeypatch.setattr(checks, "_id_fields", id_fields)
-    for code, fn in (("L02", duplicates), ("H04", head_not_member), ("S07", outliers)):
+    for code, fn in (("L02", duplicates), ("H04", head_not_member), ("S07", outliers),
+                     ("S04", likely_duplicates)):
         monkeypatch.setitem(checks.RULES, code, replace(checks.RULES[code], run=fn))

@@ -93,7 +93,9 @@ def _edge_set(folder: Path) -> None:
            ["2017-02-01", "04", "", "dibao", "300", "municipal", "V6"],
            ["2017-02-03", "04", "", "dibao", "300", "municipal", "V7"],
            ["2016-03-01", "77", pid(3), "dibao", "300", "municipal", "V8"],
-           ["2016-03-01", "03", "", "dibao", "-90", "municipal", "V9"]]
+           ["2016-03-01", "03", "", "dibao", "-90", "municipal", "V9"],
+           ["2016-04-10", "04", pid(6), "education", "-300", "municipal", "V10"],
+           ["2016-04-11", "04", pid(6), "education", "-800", "municipal", "V11"]]
     pay += [[f"2016-06-{d:02d}", "01", pid(1), "health", str(a), "municipal", f"W{d}"]
             for d, a in zip(range(1, 9), [100, 101, 99, 100, 102, 100, 98, 5000])]
     write_csv(folder / "households.csv", HOUSEHOLD_HEADER, hh)
@@ -109,7 +111,7 @@ def test_edge_cases_agree_with_the_reference(tmp_path, monkeypatch):
     new, old = _both(tmp_path, monkeypatch)
     assert new == old
     codes = {f[1] for f in new}
-    assert {"L02", "H04", "S04", "S07"} <= codes  # the cases are there to be found
+    assert {"L02", "H04", "S01", "S02", "S04", "S06", "S07", "S08"} <= codes  # the cases are there to be found
 
 
 def test_roll_questions_agree_with_the_reference(tmp_path):
