@@ -806,9 +806,10 @@ def _voucher_twice(ctx: Context):
     from .read.arrowkit import factorize
 
     codes = factorize(pay["voucher"])[0]
-    dup = np.flatnonzero(pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0))
-    if not len(dup):
+    if not len(codes) or np.bincount(codes + 1).max(initial=0, where=np.arange(
+            codes.max() + 2) > 0) < 2:  # (no voucher twice: the usual case, told at once)
         return []
+    dup = np.flatnonzero(pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0))
     first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
     seen, at = np.unique(codes[codes >= 0], return_index=True)
     first[seen] = np.flatnonzero(codes >= 0)[at]
@@ -1048,10 +1049,11 @@ def _cadre_load(ctx: Context):
     counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
     nth = rows.groupby("cadre", sort=False).cumcount()
     over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # the row past it
-    return [ctx.find("P02", "pairings", i, "checks.P02.load", over.at[i, "household_id"],
-                     value=over.at[i, "cadre"], cadre=over.at[i, "cadre"],
-                     count=int(counts[i]), limit=limit)
-            for i in over.index]
+    cadre = _texts(over["cadre"], len(over))
+    return ctx.batch("P02", "pairings", over.index, "checks.P02.load", over["household_id"],
+                     value=cadre, cadre=cadre,
+                     count=counts[over.index].to_numpy(dtype=np.int64).astype(object),
+                     limit=limit)
 
 
 def _household_areas(ctx: Context) -> pd.DataFrame:

@@ -36,6 +36,22 @@ def find(ctx: Context, code: str, name: str, index, msg: str, household=None, pe
                       header=one.headers.get(column) if column else None, **params)
 
 
+def batch(ctx: Context, code: str, name: str, index, msg: str, household=None,
+          value=None, years=None, column: str | None = None, **params):
+    """Findings of rule `code` at records `index` of ledger `name` as columns (what
+    `find` makes one at a time): `years` the exit year of each (the finding's date is
+    its 31 December), the column named as the user's file names it."""
+    from .checks import _year_ends
+
+    one = ctx.ledgers.loaded[name]
+    when = None if years is None else _year_ends(np.asarray(years, dtype=np.int64))
+    out = ctx.batch(code, name, index, msg, household, value=value, when=when,
+                    column=column, **params)
+    if column is not None and len(out):
+        out.header = np.full(len(out), one.headers.get(column), dtype=object)
+    return out
+
+
 def _money(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -66,19 +82,25 @@ def _income_not_above_standard(ctx: Context):
         return []
     rows = rows[rows["exited"] | rows["pre_exit"]]
     test = income_test(ctx.ledgers, rows)
+    bad = (test["above"] == False).fillna(False).to_numpy()  # noqa: E712
+    rows, test = rows[bad], test[bad]
+    years = rows["exit_year"].to_numpy(dtype=np.int64)
+    national = (test["standard_kind"] != "exit_standard").to_numpy()
+    recorded = test["recorded"].notna().to_numpy()
     out = []
-    for i in rows.index[(test["above"] == False).fillna(False).to_numpy()]:  # noqa: E712
-        t = test.loc[i]
-        year = int(rows.at[i, "exit_year"])
-        params = dict(income=_money(t["income"]), exit_year=year, standard=_money(t["standard"]))
-        if t["standard_kind"] == "exit_standard":
-            msg = "checks.exit_income_standard"
-        else:
-            msg = "checks.exit_income_national"
-        column = "per_capita_income" if pd.notna(t["recorded"]) else None
-        out.append(find(ctx, "E02", "exits", i, msg, rows.at[i, "household_id"],
-                        value=f"{t['income']:.2f}", when=year_end(year), column=column,
-                        **params))
+    for is_national in (False, True):
+        for has_column in (True, False):
+            at = (national == is_national) & (recorded == has_column)
+            if not at.any():
+                continue
+            income = test["income"].to_numpy(dtype=float)[at]
+            out.append(batch(
+                ctx, "E02", "exits", rows.index[at],
+                "checks.exit_income_national" if is_national else "checks.exit_income_standard",
+                rows["household_id"][at], value=[f"{v:.2f}" for v in income],
+                years=years[at], column="per_capita_income" if has_column else None,
+                income=[_money(v) for v in income], exit_year=years[at].astype(object),
+                standard=[_money(v) for v in test["standard"].to_numpy(dtype=float)[at]]))
     return out
 
 
@@ -90,13 +112,15 @@ def _exit_income_disagrees(ctx: Context):
     inc = exit_incomes(ctx.ledgers).reindex(rows.index)
     bad = inc["recorded"].notna() & inc["computed"].notna() & (
         (inc["recorded"] - inc["computed"]).abs() > 1)
-    return [find(ctx, "E06", "exits", i, "checks.exit_income_disagrees",
-                 rows.at[i, "household_id"], value=f"{inc.at[i, 'recorded']:.2f}",
-                 when=year_end(rows.at[i, "exit_year"]), column="per_capita_income",
-                 recorded=_money(inc.at[i, "recorded"]),
-                 computed=_money(inc.at[i, "computed"]),
-                 exit_year=int(rows.at[i, "exit_year"]))
-            for i in rows.index[bad.to_numpy()]]
+    bad = bad.to_numpy(dtype=bool)
+    recorded = inc["recorded"].to_numpy(dtype=float)[bad]
+    years = rows["exit_year"].to_numpy(dtype=np.int64)[bad]
+    return batch(ctx, "E06", "exits", rows.index[bad], "checks.exit_income_disagrees",
+                 rows["household_id"][bad], value=[f"{v:.2f}" for v in recorded],
+                 years=years, column="per_capita_income",
+                 recorded=[_money(v) for v in recorded],
+                 computed=[_money(v) for v in inc["computed"].to_numpy(dtype=float)[bad]],
+                 exit_year=years.astype(object))
 
 
 @rule("E07", ERROR, *_words("E07"))
@@ -126,15 +150,14 @@ def _label_disagrees(ctx: Context):
     # poor only in a file that speaks the national system's status labels (some 脱贫户)
     says_poor = (~claims.fillna(True).astype(bool)).to_numpy() & says_exited.any()
     exited_now = exited_now.to_numpy(dtype=bool)
-    out = []
-    for i in hh.index[says_exited & ~exited_now]:
-        out.append(find(ctx, "E07", "households", i, "checks.label_exited_without_exit",
-                        hh.at[i, "household_id"], column="category"))
-    for i in hh.index[says_poor & exited_now]:
-        out.append(find(ctx, "E07", "households", i, "checks.label_poor_after_exit",
-                        hh.at[i, "household_id"], column="category",
-                        exit_year=int(exit_year[i])))
-    return out
+    wrong = says_exited & ~exited_now
+    late = says_poor & exited_now
+    return [batch(ctx, "E07", "households", hh.index[wrong],
+                  "checks.label_exited_without_exit", hh["household_id"][wrong],
+                  column="category"),
+            batch(ctx, "E07", "households", hh.index[late], "checks.label_poor_after_exit",
+                  hh["household_id"][late], column="category",
+                  exit_year=exit_year[late].to_numpy(dtype=np.int64).astype(object))]
 
 
 # --------------------------------------------------------------------------- memberships

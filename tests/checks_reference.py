@@ -221,6 +221,163 @@ def outliers(ctx: Context):
     return out
 
 
+# ------------------------------------------------- rules that made a Finding a row (90a1990)
+
+from povcli.checks_exits import _exits, _money as _money2, find, income_test  # noqa: E402
+from povcli.model import cadre_identity, exit_incomes, year_end  # noqa: E402
+
+
+def _income_not_above_standard(ctx: Context):
+    rows = _exits(ctx)
+    if rows is None or rows.empty:
+        return []
+    rows = rows[rows["exited"] | rows["pre_exit"]]
+    test = income_test(ctx.ledgers, rows)
+    out = []
+    for i in rows.index[(test["above"] == False).fillna(False).to_numpy()]:  # noqa: E712
+        t = test.loc[i]
+        year = int(rows.at[i, "exit_year"])
+        params = dict(income=_money2(t["income"]), exit_year=year, standard=_money2(t["standard"]))
+        if t["standard_kind"] == "exit_standard":
+            msg = "checks.exit_income_standard"
+        else:
+            msg = "checks.exit_income_national"
+        column = "per_capita_income" if pd.notna(t["recorded"]) else None
+        out.append(find(ctx, "E02", "exits", i, msg, rows.at[i, "household_id"],
+                        value=f"{t['income']:.2f}", when=year_end(year), column=column,
+                        **params))
+    return out
+
+
+def _exit_income_disagrees(ctx: Context):
+    rows = _exits(ctx)
+    if rows is None or rows.empty or ctx.frame("incomes") is None:
+        return []
+    inc = exit_incomes(ctx.ledgers).reindex(rows.index)
+    bad = inc["recorded"].notna() & inc["computed"].notna() & (
+        (inc["recorded"] - inc["computed"]).abs() > 1)
+    return [find(ctx, "E06", "exits", i, "checks.exit_income_disagrees",
+                 rows.at[i, "household_id"], value=f"{inc.at[i, 'recorded']:.2f}",
+                 when=year_end(rows.at[i, "exit_year"]), column="per_capita_income",
+                 recorded=_money2(inc.at[i, "recorded"]),
+                 computed=_money2(inc.at[i, "computed"]),
+                 exit_year=int(rows.at[i, "exit_year"]))
+            for i in rows.index[bad.to_numpy()]]
+
+
+def _label_disagrees(ctx: Context):
+    hh = ctx.frame("households")
+    if "category_claims_exit" not in hh.columns:
+        return []
+    claims = hh["category_claims_exit"]  # True: says 脱贫户, False: says 贫困户
+    if not claims.notna().any():
+        return []
+    rows = _exits(ctx)
+    # the latest pass exit up to the rolls' date, and whether the household returned since
+    latest = pd.Series(dtype="float64")
+    if rows is not None and not rows.empty:
+        done = rows[rows["exited"] & (rows["exit_year"] <= ctx.as_of.year)]
+        latest = done.groupby(done["household_id"].astype(object))["exit_year"].max().astype(
+            "float64")
+    ch = ctx.rolls.changes
+    ret = ch[(ch["reason"].astype(object) == "returned") & (ch["date"] <= ctx.as_of)]
+    ret_year = ret.groupby(ret["household_id"].astype(object))["date"].max().dt.year
+    ids = hh["household_id"].astype(object)
+    exit_year = ids.map(latest).astype("float64")
+    back = ids.map(ret_year).astype("float64") > exit_year
+    exited_now = exit_year.notna() & ~back.fillna(False)
+    says_exited = claims.fillna(False).astype(bool).to_numpy()
+    # …贫困户 is also the contract's own label of the attribute: it claims the household is
+    # poor only in a file that speaks the national system's status labels (some 脱贫户)
+    says_poor = (~claims.fillna(True).astype(bool)).to_numpy() & says_exited.any()
+    exited_now = exited_now.to_numpy(dtype=bool)
+    out = []
+    for i in hh.index[says_exited & ~exited_now]:
+        out.append(find(ctx, "E07", "households", i, "checks.label_exited_without_exit",
+                        hh.at[i, "household_id"], column="category"))
+    for i in hh.index[says_poor & exited_now]:
+        out.append(find(ctx, "E07", "households", i, "checks.label_poor_after_exit",
+                        hh.at[i, "household_id"], column="category",
+                        exit_year=int(exit_year[i])))
+    return out
+
+
+def _on_intervals(ctx: Context, rows: np.ndarray) -> list[tuple]:
+    """(start, end) spans on the rolls of member rows `rows` (end None: still on)."""
+    rolls = ctx.rolls
+    ch_member = rolls.ch_member
+    out = []
+    for r in rows:
+        m = rolls.member_key[r]
+        events = np.flatnonzero((ch_member == m) & rolls._ok)
+        spans, start = [], None
+        identified = rolls.identified.iloc[r]
+        if not rolls.joins_later[r] and pd.notna(identified):
+            start = pd.Timestamp(identified)
+        for e in events:  # sorted by date, file order within a date
+            when = pd.Timestamp(rolls.ch_date[e])
+            if rolls.ch_in[e]:
+                if start is None:
+                    start = when
+            elif start is not None:
+                if when > start:
+                    spans.append((start, when))
+                start = None
+        if start is not None:
+            spans.append((start, None))
+        out.append(spans)
+    return out
+
+
+def _two_households_at_once(ctx: Context):
+    m = ctx.frame("members")
+    rolls = ctx.rolls
+    person = pd.Series(rolls.member_person, index=m.index)
+    valid = (rolls.member_hh >= 0) & (rolls.member_person >= 0)
+    firsts = ~pd.DataFrame({"k": rolls.member_key}).duplicated().to_numpy()
+    candidates = person[valid & firsts]
+    many = candidates[candidates.duplicated(keep=False)]
+    out = []
+    for _, group in many.groupby(many.to_numpy(), sort=False):
+        positions = [m.index.get_loc(i) for i in group.index]
+        spans = _on_intervals(ctx, np.asarray(positions))
+        for b in range(1, len(positions)):
+            for a in range(b):
+                overlap = None
+                for s1, e1 in spans[a]:
+                    for s2, e2 in spans[b]:
+                        start = max(s1, s2)
+                        ends = [e for e in (e1, e2) if e is not None]
+                        if not ends or start < min(ends):
+                            overlap = start if overlap is None else min(overlap, start)
+                if overlap is None or overlap > ctx.as_of:
+                    continue
+                i, first = group.index[b], group.index[a]
+                out.append(find(ctx, "H01", "members", i, "checks.two_households_at_once",
+                                m.at[i, "household_id"], m.at[i, "person_id"],
+                                when=overlap, other=str(m.at[first, "household_id"]),
+                                other_line=ctx.ledgers.loaded["members"].line(first),
+                                date=f"{overlap:%Y-%m-%d}"))
+                break
+    return out
+
+
+def _cadre_load(ctx: Context):
+    pairs = ctx.frame("pairings")
+    if pairs is None:
+        return []
+    rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(subset=["cadre", "household_id"]).drop_duplicates(
+        ["cadre", "household_id"])
+    limit = ctx.params.cadre_load
+    counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
+    nth = rows.groupby("cadre", sort=False).cumcount()
+    over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # the row past it
+    return [ctx.find("P02", "pairings", i, "checks.P02.load", over.at[i, "household_id"],
+                     value=over.at[i, "cadre"], cadre=over.at[i, "cadre"],
+                     count=int(counts[i]), limit=limit)
+            for i in over.index]
+
+
 def patch(monkeypatch) -> None:
     """Put the reference in place of the fast code (monkeypatch undoes it)."""
     from dataclasses import replace
@@ -231,5 +388,7 @@ def patch(monkeypatch) -> None:
     monkeypatch.setattr(checks, "_valid_ids", valid_ids)
     monkeypatch.setattr(checks, "_id_fields", id_fields)
     for code, fn in (("L02", duplicates), ("H04", head_not_member), ("S07", outliers),
-                     ("S04", likely_duplicates)):
+                     ("S04", likely_duplicates), ("E02", _income_not_above_standard),
+                     ("E06", _exit_income_disagrees), ("E07", _label_disagrees),
+                     ("H01", _two_households_at_once), ("P02", _cadre_load)):
         monkeypatch.setitem(checks.RULES, code, replace(checks.RULES[code], run=fn))
