@@ -748,8 +748,9 @@ def _paid_removed(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[_true(pay["person_id"].notna() & (pay["amount"] > 0))]
-    bad = rows[~_on_at(ctx, rows, person=True)]
+    # asked of every payment (each row on its own), so no copy of 8 M rows is made
+    bad = pay[_true(pay["person_id"].notna() & (pay["amount"] > 0))
+              & ~_on_at(ctx, pay, person=True)]
     if bad.empty:
         return []
     ch = ctx.rolls.changes  # by date, file order within a date
@@ -791,8 +792,7 @@ def _paid_off_roll(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[_true(pay["amount"] > 0)]
-    bad = rows[~_on_at(ctx, rows, person=False)]
+    bad = pay[_true(pay["amount"] > 0) & ~_on_at(ctx, pay, person=False)]
     return ctx.rows("S02", "subsidies", bad, "checks.S02.off", _amounts(bad["amount"]), "date",
                     date=_days(bad["date"]))
 
