@@ -175,6 +175,9 @@ def _texts(values, n: int):
         return None
     if not isinstance(values, (pd.Series, np.ndarray, list, pd.Index)):
         return None if _missing(values) else str(values)
+    if isinstance(getattr(values, "dtype", None), pd.StringDtype):  # text already
+        from .read.arrowkit import arrow
+        return arrow(values).to_numpy(zero_copy_only=False)  # (None where missing)
     s = pd.Series(np.asarray(values, dtype=object))
     out = np.full(n, None, dtype=object)
     known = s.notna().to_numpy()
@@ -200,14 +203,19 @@ def _days(values) -> np.ndarray:
 
 
 def _amounts(values) -> np.ndarray:
-    """f"{amount:.2f}" of every value (a finding's value)."""
-    return np.array([f"{v:.2f}" for v in np.asarray(values, dtype=float)], dtype=object)
+    """f"{amount:.2f}" of every value (a finding's value), each distinct amount once."""
+    return _per_value(values, "{:.2f}".format)
 
 
 def _moneys(values) -> np.ndarray:
-    """_money of every value."""
-    return np.array(["" if v != v else f"{v:,.2f}" for v in np.asarray(values, dtype=float)],
-                    dtype=object)
+    """_money of every value, each distinct amount once."""
+    return _per_value(values, lambda v: "" if v != v else f"{v:,.2f}")
+
+
+def _per_value(values, fmt) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([fmt(v) for v in uniques.tolist()] + [""], dtype=object)[codes]
 
 
 def _codes(values) -> np.ndarray:
@@ -238,8 +246,12 @@ def _duplicates(ctx: Context):
            and f.column != "voucher" and not (f.file == members and f.column == "person_id")]
     # a person twice in one household (twice in two households is H01)
     m = ctx.frame("members")
-    twice = m[_true(m.duplicated(["person_id", "household_id"], keep="first")
-                    & m["person_id"].notna())]
+    # (person, household) by the roll model's integer codes: a membership's code, or
+    # the person alone where the household is missing (negative: apart from those)
+    rolls = ctx.rolls
+    key = np.where(m["household_id"].notna().to_numpy(), rolls.member_key,
+                   -2 - rolls.member_person)
+    twice = m[pd.Series(key).duplicated(keep="first").to_numpy() & (rolls.member_person >= 0)]
     out += [ctx.find("L02", "members", i, "checks.L02.twice", twice.at[i, "household_id"],
                      twice.at[i, "person_id"]) for i in twice.index]
     return out
@@ -303,25 +315,69 @@ def _known_area(code: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(code))
 
 
+def _id_bytes(numbers) -> tuple[np.ndarray, np.ndarray]:
+    """Where each number has an ID's form (17 ASCII digits and a digit or X; missing:
+    no), and the 18 bytes of those numbers, one row each: read from Arrow's buffer,
+    no Python string per cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .read.arrowkit import arrow
+
+    a = arrow(numbers)
+    if not pa.types.is_string(a.type):
+        a = a.cast(pa.string())
+    form = pc.fill_null(pc.match_substring_regex(a, r"^[0-9]{17}[0-9X]$"), False)
+    ids = a.filter(form)
+    raw = np.zeros((0, 18), dtype=np.uint8)
+    if len(ids):
+        offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[
+            ids.offset:ids.offset + len(ids) + 1]
+        data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
+        raw = data[offsets[0]:offsets[-1]].reshape(len(ids), 18)  # ASCII: 18 bytes each
+    return form.to_numpy(zero_copy_only=False).astype(bool), raw
+
+
+def _births(raw: np.ndarray) -> np.ndarray:
+    """The birth date in digits 7-14 of each ID (rows of bytes), as datetime64[s]: NaT
+    where it is no date; a year pandas may not hold (before 1678, after 2261) is left
+    to pd.to_datetime, as it was read before."""
+    if not len(raw):
+        return np.zeros(0, dtype="datetime64[s]")
+    d = raw[:, 6:14].astype(np.int64) - 48
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month = d[:, 4] * 10 + d[:, 5]
+    day = d[:, 6] * 10 + d[:, 7]
+    ok = (month >= 1) & (month <= 12) & (day >= 1)
+    ym = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    first = ym.astype("datetime64[D]")
+    length = ((ym + 1).astype("datetime64[D]") - first).astype(np.int64)
+    ok &= day <= length
+    out = np.where(ok, first + (day - 1).astype("timedelta64[D]"),
+                   np.datetime64("NaT")).astype("datetime64[s]")
+    odd = np.flatnonzero((year < 1678) | (year > 2261))
+    if len(odd):
+        text = raw[odd, 6:14].copy().view("S8").ravel().astype(str)
+        out[odd] = pd.to_datetime(pd.Series(text), format="%Y%m%d", errors="coerce") \
+            .to_numpy().astype("datetime64[s]")
+    return out
+
+
 def _valid_ids(numbers: pd.Series) -> np.ndarray:
     """True where an ID is surely right: form, check digit, birth date, known area."""
-    s = numbers.astype(object)
-    form = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(dtype=bool)
-    out = np.zeros(len(s), dtype=bool)
-    idx = np.flatnonzero(form)
-    if not len(idx):
+    form, raw = _id_bytes(numbers)
+    out = np.zeros(len(numbers), dtype=bool)
+    if not len(raw):
         return out
-    body = s.to_numpy()[idx].astype("U18").astype("S18")
-    digits = np.frombuffer(body.tobytes(), dtype=np.uint8).reshape(len(idx), 18)[:, :17] - 48
-    check = np.array(list("10X98765432"))[(digits @ _WEIGHTS) % 11]
-    last = np.frombuffer(body.tobytes(), dtype="S1").reshape(len(idx), 18)[:, 17].astype("U1")
-    born = pd.to_datetime(pd.Series(body.astype("U18")).str[6:14], format="%Y%m%d",
-                          errors="coerce")
-    areas = pd.Series(body.astype("U18")).str[:6]
-    known = areas.map({a: _known_area(a) for a in areas.unique()}).to_numpy(dtype=bool)
-    ok = (check == last) & born.notna().to_numpy() & (born <= pd.Timestamp.today()).to_numpy() \
+    check = np.frombuffer(b"10X98765432", dtype=np.uint8)[
+        ((raw[:, :17].astype(np.int64) - 48) @ _WEIGHTS) % 11]
+    born = _births(raw)
+    area = (raw[:, :6].astype(np.int64) - 48) @ np.array([100000, 10000, 1000, 100, 10, 1])
+    areas, which = np.unique(area, return_inverse=True)
+    known = np.array([_known_area(f"{a:06d}") for a in areas], dtype=bool)[which.ravel()]
+    today = np.datetime64(pd.Timestamp.today().normalize().date(), "s")
+    out[np.flatnonzero(form)] = (check == raw[:, 17]) & ~np.isnat(born) & (born <= today) \
         & known
-    out[idx] = ok
     return out
 
 
@@ -340,12 +396,10 @@ def _id_problems(ids: pd.Series) -> pd.DataFrame:
     msg = np.full(n, None, dtype=object)
     digit = np.full(n, None, dtype=object)
     area = np.full(n, None, dtype=object)
-    form = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).to_numpy(dtype=bool)
+    form, raw = _id_bytes(text)
     slow = ~form
     idx = np.flatnonzero(form)
     if len(idx):
-        body = text[idx].astype("U18").astype("S18")
-        raw = np.frombuffer(body.tobytes(), dtype=np.uint8).reshape(len(idx), 18)
         check = np.array(list("10X98765432"), dtype=object)[((raw[:, :17] - 48) @ _WEIGHTS)
                                                             % 11]
         last = raw[:, 17].view("S1").astype("U1").astype(object)
@@ -427,10 +481,11 @@ rule("I03", WARNING, "a resident ID with an area code not in the table (tables l
 
 def _id_fields(numbers: pd.Series) -> pd.DataFrame:
     """Birth date and sex read from valid-looking 18-digit IDs (NaT / None otherwise)."""
-    s = numbers.astype(object).where(numbers.notna(), "")
-    ok = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
-    born = pd.to_datetime(s.where(ok, "").str[6:14], format="%Y%m%d", errors="coerce")
-    sex = np.where(ok, np.where(s.str[16].isin(list("13579")), "M", "F"), None)
+    form, raw = _id_bytes(numbers)
+    born = np.full(len(numbers), np.datetime64("NaT"), dtype="datetime64[s]")
+    born[form] = _births(raw)
+    sex = np.full(len(numbers), None, dtype=object)
+    sex[form] = np.where(raw[:, 16] % 2 == 1, "M", "F")  # ASCII 1 3 5 7 9 are odd
     return pd.DataFrame({"born": born, "sex": sex}, index=numbers.index)
 
 
@@ -492,9 +547,22 @@ def _several_heads(ctx: Context):
 def _head_not_member(ctx: Context):
     hh = ctx.frame("households")
     m = ctx.frame("members")
-    pairs = pd.MultiIndex.from_arrays([m["person_id"].to_numpy(), m["household_id"].to_numpy()])
-    here = pd.MultiIndex.from_arrays([hh["head_id"].to_numpy(), hh["household_id"].to_numpy()])
-    bad = hh["head_id"].notna().to_numpy() & ~here.isin(pairs)
+    # (head, household) among the members' (person, household), as integer codes
+    rolls = ctx.rolls
+    head = index_in(hh["head_id"], rolls.person_index)
+    span = np.int64(len(rolls.person_index) + 1)
+    known = (rolls.member_hh >= 0) & (rolls.member_person >= 0)
+    pairs = rolls.member_hh[known] * span + rolls.member_person[known]
+    here = rolls.hh_row * span + head
+    bad = hh["head_id"].notna().to_numpy() & ~(
+        (head >= 0) & (rolls.hh_row >= 0) & is_in(here, pairs))
+    odd = np.flatnonzero((head >= 0) & (rolls.hh_row < 0))  # no household id: as text
+    if len(odd):
+        pairs_text = pd.MultiIndex.from_arrays([m["person_id"].to_numpy(),
+                                                m["household_id"].to_numpy()])
+        here_text = pd.MultiIndex.from_arrays([hh["head_id"].to_numpy()[odd],
+                                               hh["household_id"].to_numpy()[odd]])
+        bad[odd] = ~here_text.isin(pairs_text)
     rows = hh[bad]
     return ctx.batch("H04", "households", rows.index, "checks.H04.head", rows["household_id"],
                      rows["head_id"], rows["head_id"], column="head_id")
@@ -665,10 +733,13 @@ def _on_at(ctx: Context, rows: pd.DataFrame, person: bool) -> np.ndarray:
 
 def _payments(ctx: Context) -> pd.DataFrame | None:
     """Subsidy rows with a date and an amount (the others are L01's findings)."""
-    pay = ctx.frame("subsidies")
-    if pay is None:
-        return None
-    return pay[pay["date"].notna() & pay["amount"].notna()]
+    if not hasattr(ctx, "_payment_rows"):
+        pay = ctx.frame("subsidies")
+        if pay is not None:
+            ok = (pay["date"].notna() & pay["amount"].notna()).to_numpy(dtype=bool)
+            pay = pay if ok.all() else pay[ok]  # (no copy of 8 M rows when all are whole)
+        ctx._payment_rows = pay
+    return ctx._payment_rows
 
 
 @rule("S01", ERROR, "a payment for a person removed before its date (death, moved, ...)",
@@ -677,8 +748,9 @@ def _paid_removed(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[_true(pay["person_id"].notna() & (pay["amount"] > 0))]
-    bad = rows[~_on_at(ctx, rows, person=True)]
+    # asked of every payment (each row on its own), so no copy of 8 M rows is made
+    bad = pay[_true(pay["person_id"].notna() & (pay["amount"] > 0))
+              & ~_on_at(ctx, pay, person=True)]
     if bad.empty:
         return []
     ch = ctx.rolls.changes  # by date, file order within a date
@@ -720,8 +792,7 @@ def _paid_off_roll(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[_true(pay["amount"] > 0)]
-    bad = rows[~_on_at(ctx, rows, person=False)]
+    bad = pay[_true(pay["amount"] > 0) & ~_on_at(ctx, pay, person=False)]
     return ctx.rows("S02", "subsidies", bad, "checks.S02.off", _amounts(bad["amount"]), "date",
                     date=_days(bad["date"]))
 
@@ -731,25 +802,51 @@ def _voucher_twice(ctx: Context):
     pay = ctx.frame("subsidies")
     if pay is None:
         return []
-    v = pay["voucher"].dropna()
-    dup = v[v.duplicated(keep="first")]
-    if dup.empty:
+    # vouchers as integer codes (hashed once, in Arrow): the first of each is not a finding
+    from .read.arrowkit import factorize
+
+    codes = factorize(pay["voucher"])[0]
+    if not len(codes) or np.bincount(codes + 1).max(initial=0, where=np.arange(
+            codes.max() + 2) > 0) < 2:  # (no voucher twice: the usual case, told at once)
         return []
-    first = v[~v.duplicated(keep="first") & v.isin(dup.unique())]
+    dup = np.flatnonzero(pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0))
+    first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
+    seen, at = np.unique(codes[codes >= 0], return_index=True)
+    first[seen] = np.flatnonzero(codes >= 0)[at]
     lines = ctx.ledgers.loaded["subsidies"].record_lines
-    first_line = pd.Series(lines[first.index.to_numpy() + 1], index=first.to_numpy())
-    rows = pay.loc[dup.index]
-    return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", dup, "date",
-                    voucher=dup.astype(object).to_numpy(),
-                    first_line=first_line.reindex(dup.to_numpy()).to_numpy().astype(object))
+    rows = pay.iloc[dup]
+    voucher = rows["voucher"]
+    return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", voucher, "date",
+                    voucher=_texts(voucher, len(dup)),
+                    first_line=lines[pay.index.to_numpy()[first[codes[dup]]] + 1].astype(object))
 
 
-def _payees(rows: pd.DataFrame) -> pd.DataFrame:
-    """rows with `payee` (person and household) and `program` as plain text keys."""
-    payee = rows["person_id"].astype(object).fillna("").astype(str) + "|" + \
-        rows["household_id"].astype(object).fillna("").astype(str)
-    return rows.assign(payee=payee, program=rows["program"].astype(object).fillna("")
-                       .astype(str))
+def _key_codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a text column, equal where the texts are (a missing value the
+    same as an empty text): a key to group and sort by, never text itself. Hashed in
+    Arrow."""
+    import pyarrow.compute as pc
+
+    from .read.arrowkit import factorize
+
+    codes, uniques = factorize(values)
+    empty = pc.index(uniques, "").as_py() if len(uniques) else -1
+    codes[codes < 0] = empty if empty >= 0 else len(uniques)
+    return codes
+
+
+def _payee_codes(ctx: Context) -> np.ndarray:
+    """Per payment (_payments' rows): one integer code per payee (person and household)
+    and program, the key S04, S06 and S08 group by (never a text key)."""
+    if not hasattr(ctx, "_payee_keys"):
+        pay = _payments(ctx)
+        person = _key_codes(pay["person_id"])
+        household = _key_codes(pay["household_id"])
+        payee = pd.factorize(person * np.int64(household.max(initial=0) + 1) + household)[0]
+        program = _key_codes(pay["program"])
+        ctx._payee_keys = payee.astype(np.int64) * np.int64(program.max(initial=0) + 1) \
+            + program
+    return ctx._payee_keys
 
 
 @rule("S04", WARNING, "likely duplicate payments: same payee, program and amount within a "
@@ -758,23 +855,31 @@ def _likely_duplicates(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    window = pd.Timedelta(days=ctx.params.duplicate_window)
-    rows = _payees(pay)
-    pos = rows[_true(rows["amount"] > 0)].sort_values(["payee", "program", "amount", "date"],
-                                                      kind="stable")
-    prev = pos.shift(1)
-    again = ((pos["payee"] == prev["payee"]) & (pos["program"] == prev["program"])
-             & (pos["amount"] == prev["amount"]) & (pos["date"] - prev["date"] <= window))
-    hits = pos[_true(again)]
-    if hits.empty:
+    window = np.int64(ctx.params.duplicate_window) * 86400  # seconds
+    key = _payee_codes(ctx)
+    amount = pay["amount"].to_numpy(dtype=float)
+    date = pay["date"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    # payments of one payee, program and amount, by date: one after another within the
+    # window is paid again
+    paid = np.flatnonzero(amount > 0)
+    size = pd.factorize(amount[paid])[0].astype(np.int64)
+    span = np.int64(size.max(initial=0) + 1)
+    if key.max(initial=0) < np.iinfo(np.int64).max // span - 1:
+        group = key[paid] * span + size
+    else:  # (too many keys to multiply out)
+        group = pd.MultiIndex.from_arrays([key[paid], size]).factorize()[0]
+    order = np.lexsort((date[paid], group))  # stable: file order within a date
+    g, d = group[order], date[paid][order]
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (g[1:] == g[:-1]) & (d[1:] - d[:-1] <= window)
+    hit = np.sort(paid[order[again]])
+    if not len(hit):
         return []
-    neg = rows[_true(rows["amount"] < 0)]
+    back = np.flatnonzero(amount < 0)
     # paid twice and the extra reversed: bookkeeping as it should be
-    undone = pd.MultiIndex.from_arrays([neg["payee"].to_numpy(), neg["program"].to_numpy(),
-                                        (-neg["amount"]).to_numpy()])
-    keys = pd.MultiIndex.from_arrays([hits["payee"].to_numpy(), hits["program"].to_numpy(),
-                                      hits["amount"].to_numpy()])
-    hits = hits[~keys.isin(undone)]
+    undone = pd.MultiIndex.from_arrays([key[back], -amount[back]])
+    hit = hit[~pd.MultiIndex.from_arrays([key[hit], amount[hit]]).isin(undone)]
+    hits = pay.iloc[hit]
     return ctx.rows("S04", "subsidies", hits, "checks.S04.again", _amounts(hits["amount"]),
                     "date", program=_codes(hits["program"]), amount=_moneys(hits["amount"]),
                     days=ctx.params.duplicate_window)
@@ -812,12 +917,17 @@ def _reversals(ctx: Context) -> pd.DataFrame | None:
     pay = _payments(ctx)
     rows = None
     if pay is not None and _true(pay["amount"] < 0).any():
-        p = _payees(pay[_true(pay["amount"] != 0)])
+        # only the payees and programs that have a reversal: every sum is one of theirs
+        key = _payee_codes(ctx)
+        amount = pay["amount"].to_numpy(dtype=float)
+        mine = (amount != 0) & np.isin(key, np.unique(key[amount < 0]))
+        p = pay.iloc[np.flatnonzero(mine)][["date", "household_id", "person_id", "program",
+                                             "amount"]].assign(payee=key[mine], prog=0)
         p = p.assign(size=p["amount"].abs().round(2), neg=p["amount"] < 0,
                      record=p.index).reset_index(drop=True)
         # payments before reversals on one date: a same-day payment can be reversed
-        p = p.sort_values(["payee", "program", "date", "neg", "record"], kind="stable")
-        group = [p["payee"], p["program"]]
+        p = p.sort_values(["payee", "prog", "date", "neg", "record"], kind="stable")
+        group = [p["payee"], p["prog"]]
         paid = p["amount"].where(~p["neg"], 0.0)
         p["paid"] = paid.groupby(group).cumsum()
         p["reversed"] = (-p["amount"].where(p["neg"], 0.0)).groupby(group).cumsum()
@@ -826,11 +936,11 @@ def _reversals(ctx: Context) -> pd.DataFrame | None:
         # equal amounts: the k-th reversal of a key is matched when, greedily in date
         # order, a payment is left for it: m_k = min(m_{k-1} + 1, P_k), so
         # m_k = k + min(0, min_{i<=k} (P_i - i)), P the payments up to reversal i
-        same = [p["payee"], p["program"], p["size"]]
+        same = [p["payee"], p["prog"], p["size"]]
         payments_so_far = (~p["neg"]).astype(int).groupby(same).cumsum()
         neg = p[p["neg"]].copy()
         neg["P"] = payments_so_far[neg.index]
-        key = [neg["payee"], neg["program"], neg["size"]]
+        key = [neg["payee"], neg["prog"], neg["size"]]
         neg["k"] = neg.groupby(key).cumcount() + 1
         slack = (neg["P"] - neg["k"]).groupby(key).cummin().clip(upper=0)
         m = neg["k"] + slack
@@ -884,25 +994,33 @@ def _outliers(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    rows = pay[_true(pay["amount"] > 0)]
-    rows = rows.assign(year=rows["date"].dt.year, program=rows["program"].astype(object))
-    out = []
-    for (year, program), group in rows.groupby(["year", "program"]):
-        if len(group) < 5:
-            continue
-        median = group["amount"].median()
-        mad = (group["amount"] - median).abs().median()
-        scale = 1.4826 * mad if mad > 0 else 0.1 * median
-        if not scale > 0:
-            continue
-        z = (group["amount"] - median).abs() / scale
-        far = group[_true(z > ctx.params.outlier)]
-        if len(far):
-            out.append(ctx.rows("S07", "subsidies", far, "checks.S07.far",
-                                _amounts(far["amount"]), "date", program=_enum_code(program),
-                                amount=_moneys(far["amount"]), median=_money(median),
-                                pay_year=int(year)))
-    return out
+    positive = _true(pay["amount"] > 0)
+    amount = pay["amount"].to_numpy(dtype=float)[positive]
+    year = pay["date"].dt.year.to_numpy()[positive].astype(np.int64)
+    program, programs = pd.factorize(pay["program"].astype(object).to_numpy()[positive])
+    # per (year, program) — a missing program is no group — its median and median
+    # absolute deviation, every group at once
+    use = np.flatnonzero(program >= 0)
+    if not len(use):
+        return []
+    group = pd.Series(year[use] * np.int64(len(programs) + 1) + program[use])
+    by = pd.Series(amount[use]).groupby(group.to_numpy(), sort=False)
+    median = by.transform("median").to_numpy()
+    size = by.transform("size").to_numpy()
+    dev = np.abs(amount[use] - median)
+    mad = pd.Series(dev).groupby(group.to_numpy(), sort=False).transform("median").to_numpy()
+    scale = np.where(mad > 0, 1.4826 * mad, 0.1 * median)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = (size >= 5) & (scale > 0) & (dev / np.where(scale > 0, scale, 1.0)
+                                           > ctx.params.outlier)
+    hit = use[far]
+    if not len(hit):
+        return []
+    rows = pay.iloc[np.flatnonzero(positive)[hit]]
+    return ctx.rows("S07", "subsidies", rows, "checks.S07.far", _amounts(amount[hit]), "date",
+                    program=_codes(np.asarray(programs, dtype=object)[program[hit]]),
+                    amount=_moneys(amount[hit]), median=_moneys(median[far]),
+                    pay_year=year[hit].astype(object))
 
 
 # --------------------------------------------------------------------------- pairing, villages
@@ -931,10 +1049,11 @@ def _cadre_load(ctx: Context):
     counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
     nth = rows.groupby("cadre", sort=False).cumcount()
     over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # the row past it
-    return [ctx.find("P02", "pairings", i, "checks.P02.load", over.at[i, "household_id"],
-                     value=over.at[i, "cadre"], cadre=over.at[i, "cadre"],
-                     count=int(counts[i]), limit=limit)
-            for i in over.index]
+    cadre = _texts(over["cadre"], len(over))
+    return ctx.batch("P02", "pairings", over.index, "checks.P02.load", over["household_id"],
+                     value=cadre, cadre=cadre,
+                     count=counts[over.index].to_numpy(dtype=np.int64).astype(object),
+                     limit=limit)
 
 
 def _household_areas(ctx: Context) -> pd.DataFrame:

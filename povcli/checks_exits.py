@@ -36,6 +36,22 @@ def find(ctx: Context, code: str, name: str, index, msg: str, household=None, pe
                       header=one.headers.get(column) if column else None, **params)
 
 
+def batch(ctx: Context, code: str, name: str, index, msg: str, household=None,
+          value=None, years=None, column: str | None = None, **params):
+    """Findings of rule `code` at records `index` of ledger `name` as columns (what
+    `find` makes one at a time): `years` the exit year of each (the finding's date is
+    its 31 December), the column named as the user's file names it."""
+    from .checks import _year_ends
+
+    one = ctx.ledgers.loaded[name]
+    when = None if years is None else _year_ends(np.asarray(years, dtype=np.int64))
+    out = ctx.batch(code, name, index, msg, household, value=value, when=when,
+                    column=column, **params)
+    if column is not None and len(out):
+        out.header = np.full(len(out), one.headers.get(column), dtype=object)
+    return out
+
+
 def _money(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -66,19 +82,25 @@ def _income_not_above_standard(ctx: Context):
         return []
     rows = rows[rows["exited"] | rows["pre_exit"]]
     test = income_test(ctx.ledgers, rows)
+    bad = (test["above"] == False).fillna(False).to_numpy()  # noqa: E712
+    rows, test = rows[bad], test[bad]
+    years = rows["exit_year"].to_numpy(dtype=np.int64)
+    national = (test["standard_kind"] != "exit_standard").to_numpy()
+    recorded = test["recorded"].notna().to_numpy()
     out = []
-    for i in rows.index[(test["above"] == False).fillna(False).to_numpy()]:  # noqa: E712
-        t = test.loc[i]
-        year = int(rows.at[i, "exit_year"])
-        params = dict(income=_money(t["income"]), exit_year=year, standard=_money(t["standard"]))
-        if t["standard_kind"] == "exit_standard":
-            msg = "checks.exit_income_standard"
-        else:
-            msg = "checks.exit_income_national"
-        column = "per_capita_income" if pd.notna(t["recorded"]) else None
-        out.append(find(ctx, "E02", "exits", i, msg, rows.at[i, "household_id"],
-                        value=f"{t['income']:.2f}", when=year_end(year), column=column,
-                        **params))
+    for is_national in (False, True):
+        for has_column in (True, False):
+            at = (national == is_national) & (recorded == has_column)
+            if not at.any():
+                continue
+            income = test["income"].to_numpy(dtype=float)[at]
+            out.append(batch(
+                ctx, "E02", "exits", rows.index[at],
+                "checks.exit_income_national" if is_national else "checks.exit_income_standard",
+                rows["household_id"][at], value=[f"{v:.2f}" for v in income],
+                years=years[at], column="per_capita_income" if has_column else None,
+                income=[_money(v) for v in income], exit_year=years[at].astype(object),
+                standard=[_money(v) for v in test["standard"].to_numpy(dtype=float)[at]]))
     return out
 
 
@@ -90,13 +112,15 @@ def _exit_income_disagrees(ctx: Context):
     inc = exit_incomes(ctx.ledgers).reindex(rows.index)
     bad = inc["recorded"].notna() & inc["computed"].notna() & (
         (inc["recorded"] - inc["computed"]).abs() > 1)
-    return [find(ctx, "E06", "exits", i, "checks.exit_income_disagrees",
-                 rows.at[i, "household_id"], value=f"{inc.at[i, 'recorded']:.2f}",
-                 when=year_end(rows.at[i, "exit_year"]), column="per_capita_income",
-                 recorded=_money(inc.at[i, "recorded"]),
-                 computed=_money(inc.at[i, "computed"]),
-                 exit_year=int(rows.at[i, "exit_year"]))
-            for i in rows.index[bad.to_numpy()]]
+    bad = bad.to_numpy(dtype=bool)
+    recorded = inc["recorded"].to_numpy(dtype=float)[bad]
+    years = rows["exit_year"].to_numpy(dtype=np.int64)[bad]
+    return batch(ctx, "E06", "exits", rows.index[bad], "checks.exit_income_disagrees",
+                 rows["household_id"][bad], value=[f"{v:.2f}" for v in recorded],
+                 years=years, column="per_capita_income",
+                 recorded=[_money(v) for v in recorded],
+                 computed=[_money(v) for v in inc["computed"].to_numpy(dtype=float)[bad]],
+                 exit_year=years.astype(object))
 
 
 @rule("E07", ERROR, *_words("E07"))
@@ -126,15 +150,14 @@ def _label_disagrees(ctx: Context):
     # poor only in a file that speaks the national system's status labels (some 脱贫户)
     says_poor = (~claims.fillna(True).astype(bool)).to_numpy() & says_exited.any()
     exited_now = exited_now.to_numpy(dtype=bool)
-    out = []
-    for i in hh.index[says_exited & ~exited_now]:
-        out.append(find(ctx, "E07", "households", i, "checks.label_exited_without_exit",
-                        hh.at[i, "household_id"], column="category"))
-    for i in hh.index[says_poor & exited_now]:
-        out.append(find(ctx, "E07", "households", i, "checks.label_poor_after_exit",
-                        hh.at[i, "household_id"], column="category",
-                        exit_year=int(exit_year[i])))
-    return out
+    wrong = says_exited & ~exited_now
+    late = says_poor & exited_now
+    return [batch(ctx, "E07", "households", hh.index[wrong],
+                  "checks.label_exited_without_exit", hh["household_id"][wrong],
+                  column="category"),
+            batch(ctx, "E07", "households", hh.index[late], "checks.label_poor_after_exit",
+                  hh["household_id"][late], column="category",
+                  exit_year=exit_year[late].to_numpy(dtype=np.int64).astype(object))]
 
 
 # --------------------------------------------------------------------------- memberships
@@ -142,11 +165,18 @@ def _label_disagrees(ctx: Context):
 def _on_intervals(ctx: Context, rows: np.ndarray) -> list[tuple]:
     """(start, end) spans on the rolls of member rows `rows` (end None: still on)."""
     rolls = ctx.rolls
-    ch_member = rolls.ch_member
+    # the dated changes of each membership, in date and file order: one sort, then a
+    # slice per member row (not a pass over every change per row)
+    if not hasattr(ctx, "_changes_by_member"):
+        ok = np.flatnonzero(rolls._ok)
+        by_member = ok[np.argsort(rolls.ch_member[ok], kind="stable")]
+        ctx._changes_by_member = by_member, rolls.ch_member[by_member]
+    by_member, sorted_members = ctx._changes_by_member
     out = []
     for r in rows:
         m = rolls.member_key[r]
-        events = np.flatnonzero((ch_member == m) & rolls._ok)
+        events = by_member[np.searchsorted(sorted_members, m):
+                           np.searchsorted(sorted_members, m, side="right")]
         spans, start = [], None
         identified = rolls.identified.iloc[r]
         if not rolls.joins_later[r] and pd.notna(identified):
@@ -175,7 +205,7 @@ def _two_households_at_once(ctx: Context):
     firsts = ~pd.DataFrame({"k": rolls.member_key}).duplicated().to_numpy()
     candidates = person[valid & firsts]
     many = candidates[candidates.duplicated(keep=False)]
-    out = []
+    found, firsts_of, overlaps = [], [], []
     for _, group in many.groupby(many.to_numpy(), sort=False):
         positions = [m.index.get_loc(i) for i in group.index]
         spans = _on_intervals(ctx, np.asarray(positions))
@@ -190,14 +220,23 @@ def _two_households_at_once(ctx: Context):
                             overlap = start if overlap is None else min(overlap, start)
                 if overlap is None or overlap > ctx.as_of:
                     continue
-                i, first = group.index[b], group.index[a]
-                out.append(find(ctx, "H01", "members", i, "checks.two_households_at_once",
-                                m.at[i, "household_id"], m.at[i, "person_id"],
-                                when=overlap, other=str(m.at[first, "household_id"]),
-                                other_line=ctx.ledgers.loaded["members"].line(first),
-                                date=f"{overlap:%Y-%m-%d}"))
+                found.append(group.index[b])
+                firsts_of.append(group.index[a])
+                overlaps.append(overlap)
                 break
-    return out
+    if not found:
+        return []
+    # the findings as columns, put into words only when shown
+    from .checks import _days, _texts
+
+    rows = m.loc[found]
+    lines = ctx.ledgers.loaded["members"].record_lines
+    when = pd.to_datetime(pd.Series(overlaps)).to_numpy()
+    return ctx.batch("H01", "members", rows.index, "checks.two_households_at_once",
+                     rows["household_id"], rows["person_id"], when=when,
+                     other=_texts(m.loc[firsts_of, "household_id"], len(found)),
+                     other_line=lines[np.asarray(firsts_of, dtype=np.int64) + 1].astype(object),
+                     date=_days(when))
 
 
 # --------------------------------------------------------------------------- readiness

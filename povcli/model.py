@@ -406,36 +406,57 @@ class Rolls:
     def memberships_on_at(self, household_ids: pd.Series, person_ids: pd.Series,
                           when: pd.Series) -> np.ndarray:
         """Whether each (household, person) membership was on the rolls on its own date
-        (one date per row), by the person rule; unknown memberships count as on."""
-        def key(hh, pid):
-            return (pd.Series(np.asarray(hh, dtype=object)).astype(str) + "\x1f"
-                    + pd.Series(np.asarray(pid, dtype=object)).astype(str))
+        (one date per row), by the person rule; unknown memberships count as on. On
+        integer codes: the ids are hashed once, in Arrow, never joined as text."""
         n = len(person_ids)
-        rows = pd.DataFrame({"key": key(household_ids, person_ids).to_numpy(dtype=object),
-                             "when": pd.to_datetime(np.asarray(when)).astype("datetime64[s]"),
-                             "row": np.arange(n)})
-        rows = rows.dropna(subset=["when"])
-        if rows.empty or not len(self.members):
-            return np.ones(n, dtype=bool)  # nobody to look up: all count as on
-        ch = self.changes[["date", "household_id", "person_id", "direction"]].dropna(
-            subset=["date"])
-        ch = pd.DataFrame({"date": ch["date"].to_numpy(),
-                           "key": key(ch["household_id"], ch["person_id"]).to_numpy(dtype=object),
-                           "direction": ch["direction"].astype(object).to_numpy()})
-        rows["key"] = rows["key"].astype(object)  # one key type for merge_asof
-        ch["key"] = ch["key"].astype(object)
-        last = pd.merge_asof(rows.sort_values("when"), ch.sort_values("date", kind="stable"),
-                             left_on="when", right_on="date", by="key", direction="backward")
-        member_keys = key(self.members["household_id"], self.members["person_id"])
-        member = codes_of(last["key"], pd.Index(member_keys))
-        known = member >= 0
-        safe = np.maximum(member, 0)
-        default = (self.identified.to_numpy()[safe] <= last["when"].to_numpy()) & \
-            ~self.joins_later[safe] if len(self.members) else np.zeros(len(last), bool)
-        on = np.where(last["direction"].notna(), last["direction"] == "in", default)
+        when = pd.to_datetime(np.asarray(when)).to_numpy().astype("datetime64[s]")
         out = np.ones(n, dtype=bool)
-        out[last["row"].to_numpy()] = np.where(known, on, True)
+        n_m = len(self.members)
+        if not n or not n_m:
+            return out  # nobody to look up: all count as on
+        # the first member row of each (household, person), a missing id a value of its own
+        hh, hh_values = factorize_together(self.members["household_id"], household_ids)
+        pid, pid_values = factorize_together(self.members["person_id"], person_ids)
+        hh = np.where(hh < 0, len(hh_values), hh)
+        pid = np.where(pid < 0, len(pid_values), pid)
+        key = hh * np.int64(len(pid_values) + 1) + pid
+        keys, first = np.unique(key[:n_m], return_index=True)
+        asked = key[n_m:]
+        pos = np.minimum(np.searchsorted(keys, asked), len(keys) - 1)
+        row = np.where(keys[pos] == asked, first[pos], -1)  # member row, -1: not a member
+        at = np.flatnonzero((row >= 0) & ~np.isnat(when))
+        out[at] = self._member_rows_on_at(row[at], when[at])
         return out
+
+    def _member_rows_on_at(self, rows: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """Whether the membership of each member row was on the rolls on its date (dates
+        given, datetime64[s]): its latest change up to the date (the later row of one
+        date) decides, else the default rule."""
+        ch_rows, ch_keys, days = self._changes_by_membership()
+        membership = self.member_key[rows]
+        span = np.int64(len(days) + 1)
+        # the latest change date up to `when` (rank -1: none), within the membership
+        asked = membership * span + (np.searchsorted(days, when, side="right") - 1)
+        pos = np.searchsorted(ch_keys, asked, side="right") - 1
+        safe = np.maximum(pos, 0)
+        has = (pos >= 0) & (ch_keys[safe] // span == membership) if len(ch_keys) else \
+            np.zeros(len(rows), dtype=bool)
+        default = (self.identified.to_numpy()[rows] <= when) & ~self.joins_later[rows]
+        if not len(ch_keys):
+            return default
+        return np.where(has, self.ch_in[ch_rows[safe]], default)
+
+    def _changes_by_membership(self):
+        """The dated changes of members, ordered by (membership, date, file order): their
+        rows, their keys (membership × (dates + 1) + the date's rank) and the dates."""
+        def compute():
+            ok = np.flatnonzero(self._ok)
+            days = np.unique(self.ch_date[ok])
+            keys = self.ch_member[ok].astype(np.int64) * np.int64(len(days) + 1) + \
+                np.searchsorted(days, self.ch_date[ok])
+            order = np.argsort(keys, kind="stable")  # changes are in date, file order
+            return ok[order], keys[order], days
+        return self._cached("changes_by_membership", compute)
 
     def persons_on_at(self, person_ids: pd.Series, when: pd.Series,
                       household_ids: pd.Series | None = None) -> np.ndarray:
@@ -460,7 +481,7 @@ class Rolls:
     def households_on_at(self, household_ids: pd.Series, when: pd.Series) -> np.ndarray:
         """Whether each household was on the rolls on its own date (one date per row)."""
         codes = codes_of(household_ids, self.household_index)
-        when = pd.to_datetime(when.to_numpy()).astype("datetime64[s]")
+        when = pd.to_datetime(np.asarray(when)).to_numpy().astype("datetime64[s]")
         if not len(self.household_index):  # no household could be read: none is on
             return np.zeros(len(codes), dtype=bool)
         identified = np.where(codes >= 0, self.hh_identified[np.maximum(codes, 0)],
@@ -478,16 +499,18 @@ class Rolls:
         plain = ~changed[safe] | (codes < 0)
         out &= ~plain | has_member[safe]
         rows = np.flatnonzero(~plain & out)
-        if len(rows):
-            sub = pd.DataFrame({"household_id": household_ids.to_numpy()[rows],
-                                "when": when[rows], "row": rows})
-            sub["household_id"] = sub["household_id"].astype(object)
-            mem = self.members[["household_id", "person_id"]].astype(object)
-            pairs = sub.merge(mem, on="household_id")
-            pairs["on"] = self.memberships_on_at(pairs["household_id"], pairs["person_id"],
-                                                 pairs["when"])
-            any_on = pairs.groupby("row")["on"].any()
-            out[rows] = any_on.reindex(rows).fillna(False).to_numpy(dtype=bool)
+        if len(rows):  # on when any of its members is on that day
+            known = np.flatnonzero(self.member_hh >= 0)
+            by_hh = known[np.argsort(self.member_hh[known], kind="stable")]
+            count = np.bincount(self.member_hh[known], minlength=len(self.household_index))
+            start = np.cumsum(count) - count
+            h = codes[rows]
+            pair = np.repeat(np.arange(len(rows)), count[h])  # one a (row, member) pair
+            within = np.arange(len(pair)) - np.repeat(np.cumsum(count[h]) - count[h],
+                                                      count[h])
+            members = by_hh[start[h][pair] + within]
+            on = self._member_rows_on_at(members, when[rows][pair])
+            out[rows] = np.bincount(pair[on], minlength=len(rows)) > 0
         return out
 
 

@@ -887,13 +887,22 @@ def write_findings_csv(findings, handle: TextIO, delimiter: str = ",",
                         quoting=csv.QUOTE_ALL)
     writer.writerow([_masked(c, show_ids) for c in FINDING_COLUMNS])
     for cols in findings_rows(findings, show_ids):
-        cells = [["" if v is None else str(v) for v in cols[c]] for c in FINDING_COLUMNS]
+        # the cells as they are: csv writes None as "" and a line number as str does
+        cells = [cols[c] for c in FINDING_COLUMNS]
+        try:
+            carriage = any("\r" in "\x00".join(filter(None, col))
+                           for c, col in zip(FINDING_COLUMNS, cells) if c != "line")
+        except TypeError:  # a cell that is not text: made text first, as before
+            carriage = True
+        if for_people or carriage:
+            cells = [["" if v is None else str(v) for v in col] for col in cells]
+            carriage = any("\r" in "\x00".join(col) for col in cells)
         if for_people:  # a text a spreadsheet would run as a formula stays text
             cells = [col if c == "line" else
                      [("'" + v) if v[:1] in _FORMULA_FIRST else v for v in col]
                      for c, col in zip(FINDING_COLUMNS, cells)]
         rows = list(zip(*cells))
-        if any("\r" in "\x00".join(col) for col in cells):
+        if carriage:
             for row in rows:
                 (quoted if any("\r" in c for c in row) else writer).writerow(row)
         else:
