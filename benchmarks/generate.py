@@ -24,6 +24,7 @@ adults, vouchers used twice, the same payment twice, reversals of nothing).
 from __future__ import annotations
 
 import argparse
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -101,18 +102,24 @@ def excel_round_trip(rng, ids: np.ndarray) -> np.ndarray:
 CHUNK = 200_000  # households generated and written at a time: memory stays bounded
 
 
+@lru_cache(maxsize=None)
+def _counties() -> tuple[str, ...]:
+    """Real county codes (GB/T 2260, as `check` knows them) other than AREAS."""
+    from stdnum import numdb
+
+    db = numdb.get("cn/loc")
+    return tuple(c for c in (f"{p:02d}{m:02d}{k:02d}" for p in range(11, 66)
+                             for m in range(1, 30) for k in range(1, 50))
+                 if c not in AREAS and any("county" in props for _, props in db.info(c)))
+
+
 def area_codes(chunks: int) -> list[np.ndarray]:
     """Each chunk's seven county codes: the first chunk's are AREAS, every further chunk
     has its own real codes (GB/T 2260, as `check` knows them), so resident IDs never
     collide across chunks without a set of all the IDs drawn so far."""
     out = [AREAS]
     if chunks > 1:
-        from stdnum import numdb
-
-        db = numdb.get("cn/loc")
-        known = [c for c in (f"{p:02d}{m:02d}{k:02d}" for p in range(11, 66)
-                             for m in range(1, 30) for k in range(1, 50))
-                 if c not in AREAS and any("county" in props for _, props in db.info(c))]
+        known = _counties()
         if 7 * (chunks - 1) > len(known):
             raise SystemExit(f"at most {(len(known) // 7 + 1) * CHUNK} households")
         out += [np.array(known[7 * i: 7 * i + 7]) for i in range(chunks - 1)]

@@ -192,7 +192,7 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         except cache.Damaged:
             cache.drop(path.name)  # never trusted: read the files again and rebuild it
     budget = memory if isinstance(memory, int) else sharding.memory_budget(memory)
-    if sharding.shards_for(Path(data), names, budget):
+    if sharding.streams(Path(data), names, budget):
         streamed = _streamed(name, data, names, shards, scheduler, year, township, village,
                              encoding, keys if keyed else None, options, workers)
         if streamed is not None:

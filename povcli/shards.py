@@ -232,11 +232,8 @@ def memory_budget(option: str | None = None) -> int:
         return 8 << 30
 
 
-def shards_for(folder, reads, budget: int) -> int:
-    """How many household shards keep a report of these ledger files within `budget`
-    bytes: 0 (read them whole) when they fit, else enough for a shard to take a
-    quarter of it (the merge, the pandas copies of a shard and the next shard's read
-    share the rest)."""
+def _ledger_bytes(folder, reads) -> int:
+    """The bytes of the ledger files a report of these ledgers reads."""
     from .read.files import find_files
 
     try:
@@ -251,8 +248,28 @@ def shards_for(folder, reads, budget: int) -> int:
                 size += source.path.stat().st_size
             except OSError:
                 pass
-    need = size * MEMORY_PER_FILE_BYTE
+    return size
+
+
+def shards_for(folder, reads, budget: int) -> int:
+    """How many household shards keep a report of these ledger files within `budget`
+    bytes: 0 (read them whole) when they fit, else enough for a shard to take a
+    quarter of it (the merge, the pandas copies of a shard and the next shard's read
+    share the rest)."""
+    need = _ledger_bytes(folder, reads) * MEMORY_PER_FILE_BYTE
     return 0 if need <= budget else max(2, math.ceil(4 * need / budget))
+
+
+# Below this many bytes of ledger files, a set over the budget is still read whole and
+# then cut (that takes little memory; streaming costs a Parquet part a ledger and shard).
+STREAM_MIN_BYTES = 32 << 20
+
+
+def streams(folder, reads, budget: int) -> bool:
+    """Whether a set is streamed into its shards (stream_dataset), never held whole: its
+    files are over the memory budget and not small."""
+    size = _ledger_bytes(folder, reads)
+    return size >= STREAM_MIN_BYTES and size * MEMORY_PER_FILE_BYTE > budget
 
 
 # --------------------------------------------------------------------------- datasets

