@@ -239,6 +239,9 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
         base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
         writer = cache.DatasetWriter(cache.set_key(list(keys.values())), shards, base)
+        if writer.tmp is None and base is None:  # a cache that cannot be written: a
+            base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))  # temporary folder
+            writer = cache.DatasetWriter(cache.set_key(list(keys.values())), shards, base)
         try:
             meta = sharding.stream_dataset(Path(data), names, encoding,
                                            COMMANDS[name].needs, shards, keys, writer)
@@ -247,14 +250,15 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
             return None
         except OSError as exc:  # the disk is full, the folder cannot be written...
             writer.abort()
-            raise UsageError(f"the household shards could not be written in {writer.base} "
-                             f"({exc.strerror or exc})") from None
+            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                                reason=str(exc.strerror or exc)) from None
         except BaseException:
             writer.abort()
             raise
         path = writer.finish(meta)
         if path is None:
-            raise UsageError(f"the household shards could not be written in {writer.base}")
+            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                                reason="rename")
         return _sharded(name, meta, shards, scheduler, year, township, village, options,
                         stored=str(path), workers=workers)
     finally:

@@ -199,3 +199,22 @@ def test_generate_writes_a_set_in_chunks_deterministically(tmp_path):
     whole_pay = pd.read_csv(one / "subsidies.csv", dtype=str)
     assert abs(len(pay) - len(whole_pay)) < len(whole_pay) * 0.03
     assert api.run("summary", a).frame is not None  # a clean set
+
+
+def test_a_cache_that_cannot_be_written_is_no_reason_to_fail(run, gen, tmp_path,
+                                                             monkeypatch):
+    budget = str(sum(f.stat().st_size for f in gen.iterdir()) * 3)
+    whole = run("summary", "--data", str(gen), "--format", "csv").stdout
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    got = run("summary", "--data", str(gen), "--format", "csv", "--memory", budget,
+              env={"POVCLI_CACHE_DIR": str(blocked)})
+    assert got.exit_code == 0 and got.stdout == whole
+    # a disk that fills up mid-run: words, exit 2, nothing half-written left
+    def full(self, *a):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(cache.DatasetWriter, "append", full)
+    got = run("summary", "--data", str(gen), "--format", "csv", "--memory", budget)
+    assert got.exit_code == 2 and "No space left on device" in got.stderr
+    assert "Traceback" not in got.stderr and "internal error" not in got.stderr
+    assert not [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
