@@ -24,6 +24,7 @@ adults, vouchers used twice, the same payment twice, reversals of nothing).
 from __future__ import annotations
 
 import argparse
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +46,10 @@ PROGRAM_P = np.array([0.34, 0.10, 0.16, 0.03, 0.20, 0.10, 0.05, 0.02])
 MEAN_AMOUNT = np.array([700, 1000, 1500, 15000, 1000, 300, 500, 200], dtype=float)
 
 
-def resident_ids(rng, births: np.ndarray, male: np.ndarray) -> np.ndarray:
+def resident_ids(rng, births: np.ndarray, male: np.ndarray, areas=AREAS) -> np.ndarray:
     """Valid 18-character IDs: area, birth date, sequence (odd for men), check digit."""
     n = len(births)
-    area = AREAS[rng.integers(0, len(AREAS), n)]
+    area = areas[rng.integers(0, len(areas), n)]
     ymd = np.datetime_as_string(births, unit="D")
     ymd = np.char.replace(ymd, "-", "")
     seq = rng.integers(0, 500, n) * 2 + male.astype(int)
@@ -58,9 +59,10 @@ def resident_ids(rng, births: np.ndarray, male: np.ndarray) -> np.ndarray:
     return np.char.add(body, check)
 
 
-def unique_ids(rng, births: np.ndarray, male: np.ndarray, taken=None) -> np.ndarray:
+def unique_ids(rng, births: np.ndarray, male: np.ndarray, taken=None,
+               areas=AREAS) -> np.ndarray:
     """resident_ids, drawn again where two people (or a taken ID) collide."""
-    ids = resident_ids(rng, births, male)
+    ids = resident_ids(rng, births, male, areas)
     while True:
         _, first = np.unique(ids, return_index=True)
         dup = np.setdiff1d(np.arange(len(ids)), first)
@@ -68,7 +70,7 @@ def unique_ids(rng, births: np.ndarray, male: np.ndarray, taken=None) -> np.ndar
             dup = np.union1d(dup, np.flatnonzero(np.isin(ids, taken)))
         if not len(dup):
             return ids
-        ids[dup] = resident_ids(rng, births[dup], male[dup])
+        ids[dup] = resident_ids(rng, births[dup], male[dup], areas)
 
 
 def dates(rng, start: str, end: str, n: int) -> np.ndarray:
@@ -97,19 +99,128 @@ def excel_round_trip(rng, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
+CHUNK = 200_000  # households generated and written at a time: memory stays bounded
+
+
+@lru_cache(maxsize=None)
+def _counties() -> tuple[str, ...]:
+    """Real county codes (GB/T 2260, as `check` knows them) other than AREAS."""
+    from stdnum import numdb
+
+    db = numdb.get("cn/loc")
+    return tuple(c for c in (f"{p:02d}{m:02d}{k:02d}" for p in range(11, 66)
+                             for m in range(1, 30) for k in range(1, 50))
+                 if c not in AREAS and any("county" in props for _, props in db.info(c)))
+
+
+def area_codes(chunks: int) -> list[np.ndarray]:
+    """Each chunk's seven county codes: the first chunk's are AREAS, every further chunk
+    has its own real codes (GB/T 2260, as `check` knows them), so resident IDs never
+    collide across chunks without a set of all the IDs drawn so far."""
+    out = [AREAS]
+    if chunks > 1:
+        known = _counties()
+        if 7 * (chunks - 1) > len(known):
+            raise SystemExit(f"at most {(len(known) // 7 + 1) * CHUNK} households")
+        out += [np.array(known[7 * i: 7 * i + 7]) for i in range(chunks - 1)]
+    return out
+
+
+class Writers:
+    """One CSV writer a ledger, the header written once, chunks appended."""
+
+    def __init__(self, out: Path):
+        self.out, self.open = out, {}
+
+    def __call__(self, name: str, columns: dict) -> None:
+        table = pa.table({k: pa.array(v.astype(str) if isinstance(v, np.ndarray)
+                                      and v.dtype.kind in "iufM" else v)
+                          for k, v in columns.items()})
+        if name not in self.open:
+            self.open[name] = pacsv.CSVWriter(self.out / name, table.schema,
+                                              write_options=pacsv.WriteOptions(
+                                                  quoting_style="needed"))
+        self.open[name].write_table(table)
+
+    def close(self) -> None:
+        for w in self.open.values():
+            w.close()
+
+
+def hids(numbers: np.ndarray) -> np.ndarray:
+    """Household IDs of 0-based household numbers."""
+    return np.char.zfill((numbers + 1).astype(str), 10)
+
+
+def generate(n: int, out: Path, seed: int = 1, broken: bool = False,
+             chunk: int = CHUNK) -> None:
+    """The set in chunks of `chunk` households (people, changes, exits and payments
+    stay within their chunk's households); up to `chunk` households the output is the
+    one the whole-set generator of before wrote, byte for byte."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
+    write = Writers(out)
 
     # ---- villages and townships: about 150 households a village, 12 villages a township
     n_villages = max(1, n // 150)
-    village_no = rng.integers(0, n_villages, n)
     township_of = np.arange(n_villages) // 12
     vnames = np.char.add(np.char.add("村", np.arange(n_villages).astype(str)), "")
     tnames = np.char.add("乡", township_of.astype(str))
+    counts = np.zeros(n_villages, dtype=np.int64)
+    starts = list(range(0, n, chunk)) or [0]
+    areas = area_codes(len(starts))
+    voucher = [0, 0]
+    for i, start in enumerate(starts):
+        crng = rng if i == 0 else np.random.default_rng([seed, i])
+        size = min(chunk, n - start)
+        counts += _chunk(crng, write, start, size, n_villages, vnames, tnames, areas[i],
+                         broken, voucher)
+
+    # ---- projects, beneficiaries, pairings, villages
+    n_proj = max(1, n // 1000)
+    kinds = rng.choice(["photovoltaic", "industry", "infrastructure", "employment", "other"],
+                       n_proj, p=[0.15, 0.4, 0.3, 0.1, 0.05])
+    write("projects.csv", {
+        "project_id": np.char.add("P", np.arange(n_proj).astype(str)),
+        "name": np.char.add("项目", np.arange(n_proj).astype(str)), "kind": kinds,
+        "key_project": np.where(rng.random(n_proj) < 0.2, "是", "否"),
+        "year": rng.integers(2016, 2021, n_proj),
+        "funds_higher": rng.integers(100, 3000, n_proj) * 1000,
+        "funds_local": rng.integers(50, 2000, n_proj) * 1000,
+        "funds_other": rng.integers(0, 200, n_proj) * 1000,
+    })
+    b_proj = np.repeat(np.arange(n_proj), 150)
+    b_hh = rng.integers(0, n, len(b_proj))
+    pairs = np.unique(np.stack([b_proj, b_hh]), axis=1)
+    write("project_beneficiaries.csv", {
+        "project_id": np.char.add("P", pairs[0].astype(str)), "household_id": hids(pairs[1])})
+    load = rng.integers(1, 6)  # households a cadre
+    for start in starts:
+        no = np.arange(start, min(start + chunk, n))
+        cadre = no // load
+        write("pairings.csv", {
+            "household_id": hids(no), "cadre_name": np.char.add("干部", cadre.astype(str)),
+            "cadre_id": np.char.add("C", cadre.astype(str)),
+            "unit": np.char.add("单位", (cadre // 8).astype(str)),
+            "leader": np.char.add("领导", (cadre // 40).astype(str)),
+            "since": np.full(len(no), "2016-03-01"),
+        })
+    write("villages.csv", {
+        "township": tnames, "village": vnames, "rural_population": counts * 8 + 100,
+        "poor_village": np.where(rng.random(n_villages) < 0.3, "是", "否"),
+        "exit_year": np.full(n_villages, ""), "enterprise": np.char.add("企业", vnames),
+    })
+    write.close()
+
+
+def _chunk(rng, write: Writers, start: int, n: int, n_villages: int, vnames, tnames,
+           areas: np.ndarray, broken: bool, voucher: list) -> np.ndarray:
+    """Households start..start+n with their people, changes, exits and payments written;
+    returns the households a village. `voucher` counts the V and W vouchers so far."""
+    village_no = rng.integers(0, n_villages, n)
 
     # ---- households
-    hid = np.char.zfill(np.arange(1, n + 1).astype(str), 10)
+    hid = hids(np.arange(start, start + n))
     size = rng.choice([1, 2, 3, 4, 5], n, p=[0.25, 0.30, 0.22, 0.15, 0.08])
     year = rng.choice([2014, 2015, 2016, 2017, 2018, 2019], n,
                       p=[0.78, 0.15, 0.03, 0.02, 0.01, 0.01])
@@ -128,7 +239,7 @@ def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
     male = np.where(pos == 0, rng.random(len(m_hh)) < 0.7,
                     np.where(pos == 1, False, rng.random(len(m_hh)) < 0.5))
     male = np.where((pos == 1), ~np.repeat(male[np.cumsum(size) - size], size), male)
-    pid = unique_ids(rng, born, male)
+    pid = unique_ids(rng, born, male, areas=areas)
     names = np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), len(m_hh))],
                         GIVEN[rng.integers(0, len(GIVEN), len(m_hh))])
 
@@ -153,7 +264,7 @@ def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
     new_born = np.where(new_reason == "birth", new_date - np.timedelta64(10, "D"),
                         dates(rng, "1980-01-01", "1998-12-31", n_new))
     new_male = rng.random(n_new) < 0.5
-    new_pid = unique_ids(rng, new_born, new_male, taken=pid)
+    new_pid = unique_ids(rng, new_born, new_male, taken=pid, areas=areas)
     new_names = np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), n_new)],
                             GIVEN[rng.integers(0, len(GIVEN), n_new)])
 
@@ -192,11 +303,11 @@ def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
         "reason": np.concatenate([r_reason, new_reason, np.full(len(returned), "returned")]),
     }
     order = np.argsort(changes["date"], kind="stable")
-    write(out / "changes.csv", {k: v[order] for k, v in changes.items()})
+    write("changes.csv", {k: v[order] for k, v in changes.items()})
 
     all_pid = np.concatenate([pid, new_pid])
     all_hh = np.concatenate([m_hh, new_hh])
-    write(out / "members.csv", {
+    write("members.csv", {
         "person_id": all_pid, "household_id": hid[all_hh],
         "name": np.concatenate([names, new_names]),
         "relation": np.concatenate([relation, np.where(new_reason == "marriage_in", "spouse",
@@ -206,12 +317,12 @@ def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
         "birth_date": np.concatenate([born, new_born]),
     })
     heads = np.cumsum(size) - size
-    write(out / "households.csv", {
+    write("households.csv", {
         "household_id": hid, "township": tnames[village_no], "village": vnames[village_no],
         "head_name": names[heads], "head_id": pid[heads], "category": category,
         "cause": cause, "identified_on": identified, "housing_grade": grade,
     })
-    write(out / "exits.csv", {
+    write("exits.csv", {
         "household_id": np.concatenate([hid[exiting], hid[retry]]),
         "exit_year": np.concatenate([exit_year[exiting], exit_year[retry] + 1]),
         "verification": np.concatenate([verification, np.full(len(retry), "pass")]),
@@ -244,47 +355,19 @@ def generate(n: int, out: Path, seed: int = 1, broken: bool = False) -> None:
         "amount": np.concatenate([amount, -amount[rev]]),
         "source": rng.choice(["central", "provincial", "municipal", "district"],
                              n_pay + n_rev),
-        "voucher": np.char.add("V", np.arange(n_pay + n_rev).astype(str)),
+        "voucher": np.char.add("V", (voucher[0] + np.arange(n_pay + n_rev)).astype(str)),
     }
+    voucher[0] += n_pay + n_rev
     if broken:
-        pay = broken_payments(rng, pay, hid, identified, pid, m_hh, removals, r_date)
-    write(out / "subsidies.csv", pay)
+        pay = broken_payments(rng, pay, hid, identified, pid, m_hh, removals, r_date,
+                              voucher)
+    write("subsidies.csv", pay)
 
-    # ---- projects, beneficiaries, pairings, villages
-    n_proj = max(1, n // 1000)
-    kinds = rng.choice(["photovoltaic", "industry", "infrastructure", "employment", "other"],
-                       n_proj, p=[0.15, 0.4, 0.3, 0.1, 0.05])
-    write(out / "projects.csv", {
-        "project_id": np.char.add("P", np.arange(n_proj).astype(str)),
-        "name": np.char.add("项目", np.arange(n_proj).astype(str)), "kind": kinds,
-        "key_project": np.where(rng.random(n_proj) < 0.2, "是", "否"),
-        "year": rng.integers(2016, 2021, n_proj),
-        "funds_higher": rng.integers(100, 3000, n_proj) * 1000,
-        "funds_local": rng.integers(50, 2000, n_proj) * 1000,
-        "funds_other": rng.integers(0, 200, n_proj) * 1000,
-    })
-    b_proj = np.repeat(np.arange(n_proj), 150)
-    b_hh = rng.integers(0, n, len(b_proj))
-    pairs = np.unique(np.stack([b_proj, b_hh]), axis=1)
-    write(out / "project_beneficiaries.csv", {
-        "project_id": np.char.add("P", pairs[0].astype(str)), "household_id": hid[pairs[1]]})
-    cadre = np.arange(n) // rng.integers(1, 6)  # loads of 1 to 5
-    write(out / "pairings.csv", {
-        "household_id": hid, "cadre_name": np.char.add("干部", cadre.astype(str)),
-        "cadre_id": np.char.add("C", cadre.astype(str)),
-        "unit": np.char.add("单位", (cadre // 8).astype(str)),
-        "leader": np.char.add("领导", (cadre // 40).astype(str)),
-        "since": np.full(n, "2016-03-01"),
-    })
-    counts = np.bincount(village_no, minlength=n_villages)
-    write(out / "villages.csv", {
-        "township": tnames, "village": vnames, "rural_population": counts * 8 + 100,
-        "poor_village": np.where(rng.random(n_villages) < 0.3, "是", "否"),
-        "exit_year": np.full(n_villages, ""), "enterprise": np.char.add("企业", vnames),
-    })
+    return np.bincount(village_no, minlength=n_villages)
 
 
-def broken_payments(rng, pay: dict, hid, identified, pid, m_hh, removals, r_date) -> dict:
+def broken_payments(rng, pay: dict, hid, identified, pid, m_hh, removals, r_date,
+                    voucher: list) -> dict:
     """The payments with several rules broken on many rows (see the module's text)."""
     n = len(pay["date"])
     hh_no = np.searchsorted(hid, pay["household_id"])
@@ -315,7 +398,9 @@ def broken_payments(rng, pay: dict, hid, identified, pid, m_hh, removals, r_date
         1, 20, len(twice)).astype("timedelta64[D]"), pay["date"][stray]])
     extra["amount"] = np.concatenate([pay["amount"][twice],
                                       -np.round(rng.uniform(10, 900, len(stray)), 2)])
-    extra["voucher"] = np.char.add("W", np.arange(len(twice) + len(stray)).astype(str))
+    extra["voucher"] = np.char.add("W", (voucher[1] + np.arange(len(twice) + len(stray)))
+                                   .astype(str))
+    voucher[1] += len(twice) + len(stray)
     out = {k: np.concatenate([v, extra[k]]) for k, v in pay.items()}
     order = np.argsort(out["date"], kind="stable")
     return {k: v[order] for k, v in out.items()}
@@ -329,8 +414,10 @@ def main() -> None:
     parser.add_argument("--broken", action="store_true",
                         help="most IDs failing the check digit and payments breaking "
                         "several rules: a set where most rows are findings")
+    parser.add_argument("--chunk", type=int, default=CHUNK,
+                        help="households generated and written at a time (memory)")
     args = parser.parse_args()
-    generate(args.households, args.out, args.seed, args.broken)
+    generate(args.households, args.out, args.seed, args.broken, args.chunk)
 
 
 if __name__ == "__main__":

@@ -163,13 +163,16 @@ def _merged(name: str, parts: list, notes: list, year, township, village):
 def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | None = None,
                 township: str | None = None, village: str | None = None,
                 listing: bool = False, encoding: str | None = None, use_cache: bool = True,
-                workers: int | None = 1, **options):
+                workers: int | None = 1, memory: str | int | None = None, **options):
     """run(), computed per household shard and merged (build_sharded). With use_cache
     (and the cache enabled), the shards are kept as a household-partitioned Parquet
     dataset in the cache (cache.py): a later run whose files have not changed reads one
     shard at a time and never holds the whole set, in `workers` processes (None: one a
     core when the set is large; from a script, more than one needs the
-    `if __name__ == "__main__":` guard)."""
+    `if __name__ == "__main__":` guard). A set larger than the memory budget (`memory`:
+    bytes or a size such as 8G; else shards.memory_budget's default) is never held
+    whole: it is streamed into the dataset a batch of records at a time
+    (shards.stream_dataset; into a temporary folder when the cache is not used)."""
     from . import cache
     from . import shards as sharding
 
@@ -188,6 +191,12 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
                             stored=str(path), workers=workers)
         except cache.Damaged:
             cache.drop(path.name)  # never trusted: read the files again and rebuild it
+    budget = memory if isinstance(memory, int) else sharding.memory_budget(memory)
+    if sharding.streams(Path(data), names, budget):
+        streamed = _streamed(name, data, names, shards, scheduler, year, township, village,
+                             encoding, keys if keyed else None, options, workers)
+        if streamed is not None:
+            return streamed
     # read whole once (no per-file cache entries: the shards are the cache of this set)
     ledgers = open_ledgers(data, name, encoding)
     if scheduler is not None or not (keys and key and set(keys) == set(ledgers.loaded)):
@@ -208,6 +217,53 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         raise
     writer.finish(meta)
     return report
+
+
+def _streamed(name, data, names, shards, scheduler, year, township, village, encoding,
+              keys, options, workers):
+    """The report from a shard dataset streamed from the files (shards.stream_dataset):
+    kept in the cache when `keys` (the files' cache keys) are given, else in a temporary
+    folder removed afterwards. None when a file must be read whole after all."""
+    import shutil
+    import tempfile
+
+    from . import cache
+    from . import shards as sharding
+    from .read.stream import Unstreamable
+
+    base = None
+    if keys is None:
+        keys = sharding.file_keys(Path(data), names, encoding)
+        if keys is None:
+            return None  # a ledger missing or found twice: the whole read says so
+        base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
+    try:
+        writer = cache.DatasetWriter(cache.set_key(list(keys.values())), shards, base)
+        if writer.tmp is None and base is None:  # a cache that cannot be written: a
+            base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))  # temporary folder
+            writer = cache.DatasetWriter(cache.set_key(list(keys.values())), shards, base)
+        try:
+            meta = sharding.stream_dataset(Path(data), names, encoding,
+                                           COMMANDS[name].needs, shards, keys, writer)
+        except Unstreamable:
+            writer.abort()
+            return None
+        except OSError as exc:  # the disk is full, the folder cannot be written...
+            writer.abort()
+            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                                reason=str(exc.strerror or exc)) from None
+        except BaseException:
+            writer.abort()
+            raise
+        path = writer.finish(meta)
+        if path is None:
+            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                                reason="rename")
+        return _sharded(name, meta, shards, scheduler, year, township, village, options,
+                        stored=str(path), workers=workers)
+    finally:
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def _sharded(name, meta, shards, scheduler, year, township, village, options, stored=None,

@@ -293,11 +293,11 @@ def _entries(base: Path) -> list[tuple[float, int, Path]]:
     return sorted(found, key=lambda e: (e[0], e[2].name))
 
 
-def prune(limit: int) -> int:
-    """Remove the oldest entries until the cache holds at most `limit` bytes, and the
-    oldest clean markers beyond MAX_MARKERS; the number of entries removed."""
+def prune(limit: int, keep: Path | None = None) -> int:
+    """Remove the oldest entries until the cache holds at most `limit` bytes (`keep`
+    excepted), and the oldest clean markers beyond MAX_MARKERS; the entries removed."""
     base = folder()
-    found = _entries(base)
+    found = [e for e in _entries(base) if e[2] != keep]
     total = sum(size for _, size, _ in found)
     removed = 0
     for _, size, path in found:
@@ -415,20 +415,45 @@ class DatasetWriter:
     beside the set), then renames it into place whole; nothing is left behind when it
     cannot be written or is not finished. Every method swallows the cache's errors."""
 
-    def __init__(self, key: str, shards: int):
-        self.target = dataset_path(key, shards)
+    def __init__(self, key: str, shards: int, base: Path | None = None):
+        self.base = folder() if base is None else base
+        self.target = self.base / dataset_path(key, shards).name
         self.digests: dict[str, str] = {}
         self.tmp: Path | None = None
+        self.parts: dict[tuple[str, int], tuple] = {}  # streamed parts being written
+        self.streamed = False
+        self.paths: dict[tuple[str, int], Path] = {}  # every streamed part, by (ledger, shard)
         try:
-            _make_folder(folder())
-            _remove_stale(folder())
-            self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp", dir=folder()))
+            _make_folder(self.base)
+            _remove_stale(self.base)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.target.name}.tmp", dir=self.base))
         except Exception:  # noqa: BLE001 - the figures never depend on the cache
             self.tmp = None
 
+    @classmethod
+    def attached(cls, tmp: Path) -> "DatasetWriter":
+        """A writer of parts into a dataset another writer is making in `tmp` (a process
+        streaming one ledger): its parts' paths and checksums go back to that writer."""
+        self = cls.__new__(cls)
+        self.base, self.target, self.tmp = tmp.parent, tmp, tmp
+        self.digests, self.parts, self.paths, self.streamed = {}, {}, {}, True
+        return self
+
+    def close_parts(self) -> None:
+        for writer, sink, _ in self.parts.values():
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - it is removed with the dataset anyway
+                pass
+            sink.close()
+        self.parts = {}
+
     def _mkdir(self, path: Path) -> None:
         if not path.is_dir():
-            os.mkdir(path, 0o700)
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:  # made by another process writing the same dataset
+                return
             os.chmod(path, 0o700)
 
     def add(self, shard: int, ledgers) -> None:
@@ -446,10 +471,48 @@ class DatasetWriter:
         except Exception:  # noqa: BLE001
             self.abort()
 
+    def append(self, name: str, shard: int, table: pa.Table) -> None:
+        """Rows of ledger `name` added to shard `shard`'s part (streamed ingest: a part is
+        written a batch at a time). Unlike add, errors are raised: the dataset is then the
+        only copy of the rows read."""
+        if self.tmp is None:
+            raise OSError(f"{self.base}: the shard dataset cannot be written here")
+        self.streamed = True
+        part = self.parts.get((name, shard))
+        if part is None:
+            self._mkdir(self.tmp / name)
+            self._mkdir(self.tmp / name / f"shard={shard}")
+            path = self.tmp / name / f"shard={shard}" / "part.parquet"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o600)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+            sink = os.fdopen(fd, "wb")
+            part = (pq.ParquetWriter(sink, table.schema), sink, path)
+            self.parts[(name, shard)] = part
+            self.paths[(name, shard)] = path
+        part[0].write_table(table)
+
+    def part_path(self, name: str, shard: int) -> Path | None:
+        """Where a streamed part is written (None: no row of it)."""
+        return self.paths.get((name, shard))
+
+    def seal(self) -> None:
+        """Close every streamed part and note its checksum."""
+        for (name, shard), (writer, sink, path) in self.parts.items():
+            writer.close()
+            sink.close()
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                for piece in iter(lambda: f.read(1 << 22), b""):
+                    digest.update(piece)
+            self.digests[f"{name}/{shard}"] = digest.hexdigest()
+        self.parts = {}
+
     def finish(self, meta: dict) -> Path | None:
         if self.tmp is None:
             return None
         try:
+            self.seal()
             meta = {**meta, "schema": SCHEMA, "shards": int(self.target.name.rsplit("-", 1)[1]),
                     "parts": self.digests}
             _write(self.tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
@@ -458,7 +521,8 @@ class DatasetWriter:
             os.rename(self.tmp, self.target)
             self.tmp = None
             os.utime(self.target)
-            prune(max_bytes())
+            if self.base == folder():  # a streamed dataset is the run's data: kept
+                prune(max_bytes(), keep=self.target if self.streamed else None)
             return self.target
         except Exception:  # noqa: BLE001
             return None
@@ -466,6 +530,7 @@ class DatasetWriter:
             self.abort()
 
     def abort(self) -> None:
+        self.close_parts()
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
@@ -503,6 +568,16 @@ def dataset_meta(path: str | Path) -> dict | None:
     return meta
 
 
+def part_frame(name: str, table: pa.Table) -> pd.DataFrame:
+    """The typed frame of ledger `name` from a part's table (Parquet keeps dates to the
+    microsecond: back to seconds, as read)."""
+    frame = table.to_pandas()
+    for col in LEDGERS[name].columns:
+        if col.type == DATE:
+            frame[col.name] = frame[col.name].astype("datetime64[s]")
+    return frame
+
+
 def read_shard(path: str | Path, shard: int, names: list[str] | None = None):
     """Shard `shard` of a dataset as a LedgerSet (the ledgers `names`, every one when
     None); Damaged when a part is not what was stored."""
@@ -523,10 +598,7 @@ def read_shard(path: str | Path, shard: int, names: list[str] | None = None):
             data = _read(None, where, "part.parquet")
             if hashlib.sha256(data).hexdigest() != meta["parts"].get(f"{name}/{shard}"):
                 raise Damaged(f"{where}: its checksum does not match")
-            frame = pq.read_table(pa.BufferReader(data)).to_pandas()
-            for col in LEDGERS[name].columns:
-                if col.type == DATE:
-                    frame[col.name] = frame[col.name].astype("datetime64[s]")
+            frame = part_frame(name, pq.read_table(pa.BufferReader(data)))
             if list(frame.columns) != LEDGERS[name].frame_columns:
                 raise Damaged(f"{where}: its table does not match the ledger")
         except Damaged:

@@ -627,7 +627,7 @@ def _sharded(job: Job, shards: int, options: dict, name: str | None = None):
     return api.run_sharded(name or job.spec.name, job.folder, shards, _scheduler(job), job.year,
                            job.township, job.village, job.listing, job.encoding,
                            use_cache=cache.enabled() and not State.no_cache, workers=None,
-                           **options)
+                           memory=job.memory, **options)
 
 
 @command("summary")

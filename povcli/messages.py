@@ -636,6 +636,9 @@ define({
     "shards.scheduler_gone": ("the Dask scheduler at {scheduler} stopped answering "
                               "({reason}): no figure is given; run it again",
                               "Dask 调度器 {scheduler} 停止响应（{reason}）：不给出任何数字，请重新运行"),
+    "shards.cannot_write": ("the household shards cannot be written in {folder} ({reason}): "
+                            "no figure is given",
+                            "无法在 {folder} 写入住户分片（{reason}）：不给出任何数字"),
 })
 
 define({  # render

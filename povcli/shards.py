@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .findings import UsageError
 from .read.arrowkit import factorize
@@ -231,11 +232,8 @@ def memory_budget(option: str | None = None) -> int:
         return 8 << 30
 
 
-def shards_for(folder, reads, budget: int) -> int:
-    """How many household shards keep a report of these ledger files within `budget`
-    bytes: 0 (read them whole) when they fit, else enough for a shard to take a
-    quarter of it (the merge, the pandas copies of a shard and the next shard's read
-    share the rest)."""
+def _ledger_bytes(folder, reads) -> int:
+    """The bytes of the ledger files a report of these ledgers reads."""
     from .read.files import find_files
 
     try:
@@ -250,8 +248,28 @@ def shards_for(folder, reads, budget: int) -> int:
                 size += source.path.stat().st_size
             except OSError:
                 pass
-    need = size * MEMORY_PER_FILE_BYTE
+    return size
+
+
+def shards_for(folder, reads, budget: int) -> int:
+    """How many household shards keep a report of these ledger files within `budget`
+    bytes: 0 (read them whole) when they fit, else enough for a shard to take a
+    quarter of it (the merge, the pandas copies of a shard and the next shard's read
+    share the rest)."""
+    need = _ledger_bytes(folder, reads) * MEMORY_PER_FILE_BYTE
     return 0 if need <= budget else max(2, math.ceil(4 * need / budget))
+
+
+# Below this many bytes of ledger files, a set over the budget is still read whole and
+# then cut (that takes little memory; streaming costs a Parquet part a ledger and shard).
+STREAM_MIN_BYTES = 32 << 20
+
+
+def streams(folder, reads, budget: int) -> bool:
+    """Whether a set is streamed into its shards (stream_dataset), never held whole: its
+    files are over the memory budget and not small."""
+    size = _ledger_bytes(folder, reads)
+    return size >= STREAM_MIN_BYTES and size * MEMORY_PER_FILE_BYTE > budget
 
 
 # --------------------------------------------------------------------------- datasets
@@ -537,3 +555,433 @@ def run_map(name: str, shards: list, year: int | None, options: dict,
     finally:
         if own:
             client.close()
+
+
+# --------------------------------------------------------------------------- streamed ingest
+#
+# A ledger set larger than memory is cut into the shard dataset without ever holding a
+# whole ledger (read/stream.py): pass 1 reads the household and person columns of the
+# ledgers naming people, a batch at a time, for the households that share a person; pass
+# 2 reads every household-keyed CSV a batch at a time, typed by the reading rules, and
+# appends each batch's rows to their shard's Parquet part. The checks of keys and
+# references then run shard by shard (a household's rows are all in its shard); the one
+# key that crosses households (a voucher) is checked over 64-bit hashes of its cells.
+# Ledgers that are not household-keyed (projects, villages, policy) and files that are
+# not plain UTF-8 CSV (workbooks, GB18030, title rows) are read whole, as ever.
+
+LINK_BUCKETS = 8  # the (household, person) pairs sorted in this many parts, by person
+
+
+def _links(found: list[tuple[np.ndarray, np.ndarray]]):
+    """(households, label) of the households that share a person with another: each
+    labelled with the smallest hash among those linked to it (assign's rule), from the
+    (household hash, person hash) pairs; households sorted."""
+    hs, ps = [], []
+    for b in range(LINK_BUCKETS):  # a person's pairs are all in one bucket
+        h = np.concatenate([f[0][f[1] % np.uint64(LINK_BUCKETS) == b] for f in found]) \
+            if found else np.zeros(0, dtype=np.uint64)
+        p = np.concatenate([f[1][f[1] % np.uint64(LINK_BUCKETS) == b] for f in found]) \
+            if found else np.zeros(0, dtype=np.uint64)
+        order = np.lexsort((h, p))
+        h, p = h[order], p[order]
+        first = np.ones(len(h), dtype=bool)
+        first[1:] = (p[1:] != p[:-1]) | (h[1:] != h[:-1])
+        h, p = h[first], p[first]
+        same = p[1:] == p[:-1]
+        multi = np.zeros(len(h), dtype=bool)
+        multi[1:] |= same
+        multi[:-1] |= same
+        hs.append(h[multi])
+        ps.append(p[multi])
+    h = np.concatenate(hs)
+    p = np.concatenate(ps)
+    households, at = np.unique(h, return_inverse=True)
+    label = households.copy()
+    while len(at):
+        lowest = pd.Series(label[at]).groupby(p).transform("min").to_numpy()
+        new = label.copy()
+        np.minimum.at(new, at, lowest)
+        if np.array_equal(new, label):
+            break
+        label = new
+    moved = label != households
+    return households[moved], label[moved]
+
+
+def _shard_of(values, links, shards: int) -> np.ndarray:
+    """The shard of each row from its household id (assign's: the hash, or its linked
+    households' smallest, modulo shards; a row without a household in shard 0)."""
+    from .read.arrowkit import arrow
+    from .read.stream import hashes
+
+    h, present = hashes(arrow(values))
+    keys, labels = links
+    if len(keys):
+        i = np.minimum(np.searchsorted(keys, h), len(keys) - 1)
+        hit = keys[i] == h
+        h[hit] = labels[i[hit]]
+    out = (h % np.uint64(shards)).astype(np.int64)
+    out[~present] = 0
+    return out
+
+
+class _Schemas:
+    """One Arrow schema a ledger for all its parts: its first batch's. (A column the file
+    does not have is null in every batch; a column it has is text or typed in every
+    batch, whatever its cells.)"""
+
+    def __init__(self):
+        self.of: dict[str, pa.Schema] = {}
+
+    def table(self, name: str, frame: pd.DataFrame) -> pa.Table:
+        schema = self.of.get(name)
+        if schema is None:
+            table = pa.Table.from_pandas(frame, preserve_index=True)
+            self.of[name] = table.schema
+            return table
+        return pa.Table.from_pandas(frame, schema=schema, preserve_index=True)
+
+
+def _write_rows(writer, schemas: _Schemas, name: str, frame: pd.DataFrame,
+                shard: np.ndarray) -> None:
+    """A frame's rows appended to their shards' parts (in file order within a shard)."""
+    order = np.argsort(shard, kind="stable")
+    table = schemas.table(name, frame).take(order)
+    counts = np.bincount(shard, minlength=1)
+    at = 0
+    for k, count in enumerate(counts):
+        if count:
+            writer.append(name, k, table.slice(at, count))
+        at += count
+
+
+class _CrossKey:
+    """A key that can cross households (subsidies' voucher): 64-bit hashes of its cells
+    collected batch by batch; the rows of a hash seen twice looked at again, shard by
+    shard, for the reader's duplicate-key findings."""
+
+    def __init__(self, name: str, key: tuple[str, ...]):
+        self.name, self.key = name, key
+        self.hashes: list[np.ndarray] = []
+        self.twice = np.zeros(0, dtype=np.uint64)
+        self.rows: list[tuple[int, tuple]] = []  # (record, value) of rows seen twice
+
+    def _hash(self, frame: pd.DataFrame):
+        from .read.arrowkit import arrow
+        from .read.stream import hashes
+
+        sub = frame[list(self.key)].dropna()
+        if len(self.key) == 1:
+            values = arrow(sub[self.key[0]].astype(str) if sub[self.key[0]].dtype.kind != "O"
+                           else sub[self.key[0]])
+        else:
+            values = arrow(sub.astype(str).agg("\x1f".join, axis=1))
+        return sub, hashes(values)[0]
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.hashes.append(self._hash(frame)[1])
+
+    def close(self) -> None:
+        every = np.sort(np.concatenate(self.hashes)) if self.hashes else \
+            np.zeros(0, dtype=np.uint64)
+        self.hashes = []
+        self.twice = np.unique(every[1:][every[1:] == every[:-1]])
+
+    def look(self, frame: pd.DataFrame) -> None:
+        if not len(self.twice):
+            return
+        sub, h = self._hash(frame)
+        hit = np.isin(h, self.twice)
+        if hit.any():
+            rows = sub[hit]
+            self.rows += [(int(i), tuple(r)) for i, r in zip(rows.index,
+                                                             rows.itertuples(index=False))]
+
+    def findings(self, one) -> list:
+        from .findings import Finding
+        from .read.integrity import DUPLICATE_KEY
+
+        out = []
+        first: dict[tuple, int] = {}
+        for record, value in sorted(self.rows):
+            if value not in first:
+                first[value] = one.line(record)
+                continue
+            line = one.line(record)
+            if line == first[value]:
+                continue
+            out.append(Finding.of(one.display, "reader.duplicate_key", line, self.key[0],
+                                  " / ".join(str(v) for v in value), code=DUPLICATE_KEY,
+                                  header=one.headers.get(self.key[0]),
+                                  key=" + ".join(self.key), first=first[value]))
+        return out
+
+
+def stream_dataset(folder, names: list[str] | None, encoding: str | None,
+                   need: tuple[str, ...], shards: int, keys: dict[str, str], writer):
+    """Read the ledger set of `folder` into `writer` (a cache.DatasetWriter) as `shards`
+    household shards, one batch in memory at a time; its description (as describe) once
+    every shard is written and checked. LedgerError with every finding (the user's
+    FILE:LINE) when the ledgers cannot be used; read.stream.Unstreamable when a file must
+    be read whole after all (then nothing is kept)."""
+    from dataclasses import replace as copy
+
+    import pyarrow.parquet as pq
+
+    from .findings import LedgerError
+    from .model import latest_year
+    from .read import stream
+    from .read.files import find_files
+    from .read.integrity import integrity_findings
+    from .read.load import _missing, read_ledger
+    from .schema import LEDGERS
+    from . import cache
+
+    folder = Path(folder)
+    files, findings = find_files(folder)
+    wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
+        ["households", "members", *names]))
+    for name in ("households", "members", *need):
+        if name not in files:
+            findings.append(_missing(folder, LEDGERS[name]))
+    plans: dict[str, stream.Plan] = {}
+    whole: dict[str, Any] = {}
+    for name in wanted:
+        if name not in files:
+            continue
+        ledger = LEDGERS[name]
+        p = stream.plan(name, files[name], ledger, encoding) \
+            if "household_id" in ledger.frame_columns else None
+        if p is not None:
+            plans[name] = p
+            continue
+        one, problems = read_ledger(files[name], ledger, encoding)
+        findings += problems
+        if one is not None:
+            whole[name] = one
+    keyed = [n for n in wanted if n in plans or (n in whole and "household_id" in
+                                                  whole[n].ledger.frame_columns)]
+
+    if shards * (len(plans) + len(whole)) > _open_files() - 64:
+        raise stream.Unstreamable("more shards than files this process may hold open")
+
+    size = sum(p.source.path.stat().st_size for p in plans.values())
+    workers = min(_cores(), len(plans)) if size >= PARALLEL_BYTES else 1
+    by_size = sorted(plans, key=lambda n: -plans[n].source.path.stat().st_size)
+
+    # pass 1: the households that share a person (the ledgers naming people, one a core)
+    named = [n for n in by_size if "person_id" in LEDGERS[n].frame_columns]
+    found = _map(_key_pairs, [(plans[n],) for n in named], workers)
+    for name in keyed:
+        if name in whole and "person_id" in LEDGERS[name].frame_columns:
+            frame = whole[name].frame
+            h, h_ok = stream.hashes(_arrow(frame["household_id"]))
+            q, q_ok = stream.hashes(_arrow(frame["person_id"]))
+            found.append((h[h_ok & q_ok], q[h_ok & q_ok]))
+    links = _links(found)
+    del found
+
+    # pass 2: every household-keyed ledger into its shards, a batch at a time (one
+    # ledger a core); the ledgers read whole here
+    cross = {n: [k for k in LEDGERS[n].keys if "household_id" not in k] for n in keyed}
+    tmp = writer.tmp
+    if tmp is None:
+        raise OSError(f"{writer.base}: the shard dataset cannot be written here")
+    done = _map(_ingest, [(n, plans[n], links, shards, str(tmp), cross[n]) for n in by_size],
+                workers)
+    done += [_ingest_frames(n, iter([(whole[n].frame, [], None)]), links, shards, writer,
+                            cross[n]) for n in keyed if n in whole]
+    schemas = _Schemas()
+    spans: dict[str, list] = {}
+    crossing = {(n, k): _CrossKey(n, k) for n in keyed for k in cross[n]}
+    years: list[int] = []
+    areas: dict[tuple, None] = {}
+    for got in done:
+        name = got["name"]
+        findings += got["findings"]
+        spans[name] = got["spans"]
+        if got["schema"] is not None:
+            schemas.of[name] = got["schema"]
+        writer.digests.update(got["digests"])
+        writer.paths.update(got["paths"])
+        for key, hashed in got["hashes"].items():
+            crossing[(name, key)].hashes.append(hashed)
+        years += got["years"]
+        areas.update(dict.fromkeys(got["areas"]))
+    for name, one in whole.items():  # the rest whole in every shard
+        if name not in keyed:
+            table = schemas.table(name, one.frame)
+            for k in range(shards):
+                writer.append(name, k, table)
+    for name, schema in schemas.of.items():  # every shard has every ledger, rows or none
+        for k in range(shards):
+            if writer.part_path(name, k) is None:
+                writer.append(name, k, schema.empty_table())
+    cross_keys = list(crossing.values())
+    for c in cross_keys:
+        c.close()
+    writer.seal()
+
+    # the checks of keys and references, shard by shard; the set's year and areas
+    lines = {n: stream.Lines(p, spans[n]) for n, p in plans.items()}
+    own_keys = {n: tuple(k for k in LEDGERS[n].keys if "household_id" in k or n not in keyed)
+                for n in wanted}
+    for k in range(shards):
+        loaded = {}
+        for name in list(plans) + list(whole):
+            ledger = copy(LEDGERS[name], keys=own_keys[name] if k == 0 or name in keyed
+                          else ())
+            frame = cache.part_frame(name, pq.read_table(writer.part_path(name, k)))
+            if name in plans:
+                p = plans[name]
+                loaded[name] = stream.StreamedLedger(ledger, p.source.path, "utf-8", frame,
+                                                     p.headers, sheet=p.source.sheet,
+                                                     lines=lines[name])
+            else:
+                loaded[name] = copy(whole[name], ledger=ledger, frame=frame)
+        shard = LedgerSet(folder, loaded, files)
+        findings += integrity_findings(shard)
+        for c in cross_keys:
+            c.look(shard.frame(c.name))
+    for name in whole:  # the year of the ledgers read whole and not household-keyed
+        if name not in keyed:
+            year = latest_year(LedgerSet(folder, {name: whole[name]}, {}))
+            years += [] if year is None else [year]
+    for c in cross_keys:
+        one = lines[c.name] if c.name in lines else whole[c.name]
+        findings += c.findings(_Placed(plans[c.name] if c.name in plans else whole[c.name], one))
+    findings = list(dict.fromkeys(findings))
+    if findings:
+        raise LedgerError(findings)
+    about = {}
+    for name in list(plans) + list(whole):
+        if name in plans:
+            p = plans[name]
+            about[name] = {"path": str(p.source.path), "encoding": "utf-8",
+                           "headers": p.headers, "sheet": p.source.sheet}
+        else:
+            one = whole[name]
+            about[name] = {"path": str(one.path), "encoding": one.encoding,
+                           "headers": one.headers, "sheet": one.sheet}
+    return {"folder": str(folder), "ledgers": about,
+            "latest_year": max(years) if years else None,
+            "areas": [list(a) for a in areas], "keys": keys}
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+
+
+def _map(fn: Callable, args: list, workers: int) -> list:
+    """fn over args, here or in `workers` processes, results in the order of args."""
+    if workers > 1 and len(args) > 1:
+        return _on_cores(fn, args, workers)
+    return [fn(*a) for a in args]
+
+
+def _key_pairs(p) -> tuple[np.ndarray, np.ndarray]:
+    """(household hash, person hash) of every pair a streamed ledger names, each once."""
+    from .read import stream
+
+    hs, qs = [], []
+    for h, q in stream.key_pairs(p):
+        hs.append(h)
+        qs.append(q)
+    if not hs:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
+    h, q = np.concatenate(hs), np.concatenate(qs)
+    _, first = np.unique(q ^ (h * np.uint64(0x9E3779B97F4A7C15)), return_index=True)
+    return h[first], q[first]
+
+
+def _ingest(name: str, p, links, shards: int, tmp: str, cross: list) -> dict:
+    """One streamed ledger into its shards' parts of the dataset being written in `tmp`
+    (in a process of its own when the set is large)."""
+    from . import cache
+    from .read import stream
+
+    writer = cache.DatasetWriter.attached(Path(tmp))
+    parts = ((b.frame, b.findings, b.span) for b in stream.batches(p))
+    try:
+        return _ingest_frames(name, parts, links, shards, writer, cross, seal=True)
+    except BaseException:
+        writer.close_parts()
+        raise
+
+
+def _ingest_frames(name: str, parts, links, shards: int, writer, cross: list,
+                   seal: bool = False) -> dict:
+    """A ledger's frames (frame, findings, span) appended to their shards' parts; what
+    the set's description and checks need of them."""
+    from .model import latest_year
+    from .read.loaded import LoadedLedger
+    from .schema import LEDGERS
+
+    schemas = _Schemas()
+    crossing = [_CrossKey(name, k) for k in cross]
+    out: dict[str, Any] = {"name": name, "findings": [], "spans": [], "years": [],
+                           "areas": []}
+    areas: dict[tuple, None] = {}
+    for frame, problems, span in parts:
+        out["findings"] += problems
+        if span is not None:
+            out["spans"].append(span)
+        for c in crossing:
+            c.add(frame)
+        _write_rows(writer, schemas, name, frame, _shard_of(frame["household_id"], links,
+                                                            shards))
+        one = LoadedLedger(LEDGERS[name], Path(name), "utf-8", frame)
+        year = latest_year(LedgerSet(Path("."), {name: one}, {}))
+        if year is not None:
+            out["years"].append(year)
+        if name == "households":
+            hh = frame[["township", "village"]].astype(object).drop_duplicates()
+            for t, v in hh.itertuples(index=False):
+                areas[(None if pd.isna(t) else t, None if pd.isna(v) else v)] = None
+    out["areas"] = list(areas)
+    out["schema"] = schemas.of.get(name)
+    out["hashes"] = {c.key: np.concatenate(c.hashes) if c.hashes else
+                     np.zeros(0, dtype=np.uint64) for c in crossing}
+    if seal:
+        writer.seal()
+        out["digests"], out["paths"] = dict(writer.digests), dict(writer.paths)
+    else:
+        out["digests"], out["paths"] = {}, {}
+    return out
+
+
+def _open_files() -> int:
+    """Files this process may hold open (the soft limit raised to the hard one): every
+    shard's part of every ledger is open while the files are streamed."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            want = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+                soft = want
+            except (ValueError, OSError):
+                pass
+        return soft
+    except (ImportError, ValueError, OSError):
+        return 512
+
+
+class _Placed:
+    """display, headers and line() of a ledger, for the findings of a cross key."""
+
+    def __init__(self, source, lines):
+        self.display = source.display
+        self.headers = source.headers
+        self.line = lines.line
+
+
+def _arrow(values):
+    from .read.arrowkit import arrow
+
+    return arrow(values)

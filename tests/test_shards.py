@@ -206,6 +206,9 @@ def test_every_report_on_a_dask_cluster_is_the_local_run(cluster, generated):
     api.run_sharded("exits", generated, 3)  # writes the dataset
     assert render.to_csv(api.run_sharded("exits", generated, 3, c.scheduler_address)) == whole
     assert _dataset()  # used, not dropped
+    # over the memory budget: streamed into a dataset here, its shards computed there
+    assert render.to_csv(api.run_sharded("exits", generated, 4, c.scheduler_address,
+                                         memory=1)) == whole
 
 
 def _dying(shard, marker, always=False):

@@ -17,6 +17,7 @@ One job a module, imports pointing down (each imports only those listed before i
 - loaded     LoadedLedger (one ledger read) and LedgerSet (a folder's ledgers)
 - columns    typing a ledger's text columns by the schema, bad cells as findings
 - delimited  reading a CSV/TSV ledger (Arrow first, the csv module where it refuses)
+- stream     a CSV ledger read in batches of records, for sets larger than memory
 - excel      reading a workbook sheet (calamine), with its size guards
 - integrity  unique keys and references between ledgers, lost leading zeros
 - frames     a ledger set built in memory from DataFrames, typed and checked alike

@@ -1,0 +1,220 @@
+"""Streamed ingest (issue 12): a ledger set over the memory budget is cut into the shard
+dataset a batch of records at a time, never held whole; the figures, the findings and
+their FILE:LINE are those of the whole read."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SAMPLE, household, make_ledgers, member, pid
+from povcli import api, cache, render, shards
+from povcli.findings import LedgerError
+from povcli.read import stream
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import generate  # noqa: E402
+
+TINY = 1  # bytes of memory: every set is over it
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    """Batches of 20 KB: a tiny set is read in several batches, cut anywhere; and
+    streamed however small it is."""
+    monkeypatch.setattr(stream, "BLOCK", 20000)
+    monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 0)
+
+
+def test_a_small_set_over_the_budget_is_still_read_whole(monkeypatch):
+    monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 1 << 20)
+    assert not shards.streams(SAMPLE, None, 1)
+    assert shards.streams(SAMPLE, None, 1) is False and shards.shards_for(SAMPLE, None, 1)
+    monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 0)
+    assert shards.streams(SAMPLE, None, 1) and not shards.streams(SAMPLE, None, 1 << 40)
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen") / "ledgers"
+    generate.generate(600, out, seed=3, chunk=250)
+    return out
+
+
+def _no_whole_read(monkeypatch):
+    """The whole-set read fails the test: the run must stream."""
+    from povcli.read import load
+
+    def whole(*a, **k):
+        raise AssertionError("the set was read whole")
+    monkeypatch.setattr(load, "open_ledgers", whole)
+
+
+def _streamed(name, data, shards_=5, **options):
+    return api.run_sharded(name, data, shards_, memory=TINY, **options)
+
+
+@pytest.mark.parametrize("name", ["summary", "subsidies"])
+def test_a_streamed_run_gives_the_whole_runs_figures(name, gen, monkeypatch):
+    whole = render.to_csv(api.run(name, gen))
+    whole_2017 = render.to_csv(api.run(name, gen, 2017))
+    _no_whole_read(monkeypatch)
+    assert render.to_csv(_streamed(name, gen, 3)) == whole
+    assert render.to_csv(_streamed(name, gen, 2, year=2017)) == whole_2017
+    # the dataset was kept: the next run reads it, one shard at a time
+    assert render.to_csv(api.run_sharded(name, gen, 3)) == whole
+
+
+def test_the_streamed_dataset_is_the_in_memory_split(gen):
+    """Row for row: the same households in each shard (households sharing a person
+    together), the same typed frames, the file order kept."""
+    api.run_sharded("summary", gen, 4, memory=TINY)
+    (path,) = [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+    ledgers = api.open_ledgers(gen, "summary")
+    for k, part in enumerate(shards.split(ledgers, 4)):
+        stored = cache.read_shard(path, k)
+        assert set(stored.loaded) == set(part.loaded)
+        for name, one in part.loaded.items():
+            pd.testing.assert_frame_equal(stored.frame(name), one.frame, check_like=False)
+
+
+def test_households_sharing_a_person_are_streamed_into_one_shard(tmp_path, monkeypatch):
+    hh = [household(f"H{i:03d}", head=i) for i in range(40)]
+    mm = [member(i, f"H{i:03d}") for i in range(40)]
+    # person 7 moved from H007 to H021 and on to H033; a payment names 5 in H012
+    mm += [member(7, "H021", "other"), member(7, "H033", "other"), member(5, "H012", "other")]
+    data = make_ledgers(tmp_path / "d", hh, mm,
+                        changes=[["2016-01-05", "H021", pid(7), "in", "other_in"]],
+                        subsidies=[["2016-03-01", "H012", pid(5), "health", "100", "central",
+                                    "V1"]])
+    whole = render.to_csv(api.run("summary", data))
+    _no_whole_read(monkeypatch)
+    for s in (2, 7):
+        assert render.to_csv(_streamed("summary", data, s)) == whole
+    path = next(p for p in cache.folder().iterdir() if p.name.endswith("-7"))
+    where = {}
+    for k in range(7):
+        for h in cache.read_shard(path, k).frame("members")["household_id"]:
+            where[h] = k
+    assert where["H007"] == where["H021"] == where["H033"]
+    assert where["H005"] == where["H012"]
+
+
+def _findings(call):
+    with pytest.raises(LedgerError) as err:
+        call()
+    return [(f.file, f.line, f.column, f.value, f.msg) for f in err.value.findings]
+
+
+def test_findings_name_the_users_file_and_line_quoted_line_breaks_and_all(tmp_path,
+                                                                         monkeypatch):
+    hh = [household(f"H{i:03d}", head=i) for i in range(60)]
+    hh[3][3] = "王\n小\n二"  # a name over three lines, early in the file
+    hh[50][7] = "someday"  # a bad date, batches later
+    hh.append(household("H010", head=99))  # a household id twice
+    mm = [member(i, f"H{i:03d}") for i in range(60)]
+    mm[2][2] = "李\n四"
+    mm[40][5] = "1980-02-31"
+    mm.append(member(200, "H999"))  # a household that is not in households
+    pay = [["2016-03-01", f"H{i:03d}", "", "dibao", "100", "central", f"V{i}"]
+           for i in range(60)]
+    pay[5][6] = "V44"  # a voucher used twice, by two households
+    pay[30][4] = "lots"
+    data = make_ledgers(tmp_path / "d", hh, mm, subsidies=pay)
+    with open(data / "members.csv", "a", encoding="utf-8") as f:
+        f.write("\n,,,,,\n\n")  # blank rows at the end
+    whole = _findings(lambda: api.open_ledgers(data, "summary"))
+    assert len(whole) >= 6
+    _no_whole_read(monkeypatch)
+    assert sorted(_findings(lambda: _streamed("summary", data))) == sorted(whole)
+    assert not [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+
+
+def test_gb18030_title_rows_and_chinese_headers_are_read_whole_in_a_streamed_run(tmp_path):
+    src = make_ledgers(tmp_path / "d", [household(f"H{i:03d}", head=i) for i in range(30)],
+                       [member(i, f"H{i:03d}") for i in range(30)],
+                       exits=[[f"H{i:03d}", "2017", "pass", "2017-11-01", "5000"]
+                              for i in range(0, 30, 3)])
+    members = (src / "members.csv").read_text(encoding="utf-8")
+    (src / "members.csv").unlink()
+    (src / "家庭成员台账.csv").write_bytes(("2017年贫困人口名册\n" + members.replace(
+        "person_id,household_id,name", "身份证号,户编号,姓名")).encode("gb18030"))
+    whole = render.to_csv(api.run("summary", src))
+    assert render.to_csv(_streamed("summary", src)) == whole
+
+
+def test_a_streamed_run_on_the_cli_equals_the_whole_run(run, gen, tmp_path):
+    budget = str(sum(f.stat().st_size for f in gen.iterdir()) * 3)  # about 5 shards
+    whole = run("summary", "--data", str(gen), "--format", "csv")
+    small = run("summary", "--data", str(gen), "--format", "csv", "--memory", budget)
+    assert whole.exit_code == small.exit_code == 0, small.stderr
+    assert small.stdout == whole.stdout and small.stderr == whole.stderr
+    assert [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+    # without the cache: streamed into a temporary folder, removed after the run
+    off = run("exits", "--data", str(gen), "--format", "csv", "--memory", budget,
+              env={"POVCLI_NO_CACHE": "1"})
+    assert off.exit_code == 0 and off.stdout == run("exits", "--data", str(gen),
+                                                    "--format", "csv").stdout
+    bad = tmp_path / "bad"
+    shutil.copytree(gen, bad)
+    with open(bad / "exits.csv", "a", encoding="utf-8") as f:
+        f.write("0000000001,soon,pass,,5000\n")
+    got = run("summary", "--data", str(bad), "--memory", budget)
+    assert got.exit_code == 2
+    assert f"{bad / 'exits.csv'}:" in got.stderr and "shard" not in got.stderr
+
+
+def test_a_broken_row_falls_back_to_the_whole_read(tmp_path):
+    data = make_ledgers(tmp_path / "d", [household(f"H{i:03d}", head=i) for i in range(50)],
+                        [member(i, f"H{i:03d}") for i in range(50)])
+    with open(data / "members.csv", "a", encoding="utf-8") as f:
+        f.write(f'{pid(77)},H001,"unclosed,other,M,1980-01-01\n')
+    whole = _findings(lambda: api.open_ledgers(data, "summary"))
+    assert sorted(_findings(lambda: _streamed("summary", data))) == sorted(whole)
+
+
+def test_cuts_fall_between_records_only():
+    assert stream._cut(b'a,b\nc,"d\ne"\nf') == len(b'a,b\nc,"d\ne"\n')
+    assert stream._cut(b'a,"b\nc') == 0
+    assert stream._cut(b"a,b\nc") == 4
+
+
+def test_generate_writes_a_set_in_chunks_deterministically(tmp_path):
+    a, b, one = tmp_path / "a", tmp_path / "b", tmp_path / "one"
+    generate.generate(500, a, seed=5, chunk=200)
+    generate.generate(500, b, seed=5, chunk=200)
+    generate.generate(500, one, seed=5, chunk=1000)
+    for f in sorted(a.iterdir()):
+        assert f.read_bytes() == (b / f.name).read_bytes()
+    members = pd.read_csv(a / "members.csv", dtype=str)
+    assert members["person_id"].is_unique  # chunks draw from their own area codes
+    hh = pd.read_csv(a / "households.csv", dtype=str)
+    assert list(hh["household_id"]) == [f"{i:010d}" for i in range(1, 501)]
+    assert set(members["household_id"]) <= set(hh["household_id"])
+    pay = pd.read_csv(a / "subsidies.csv", dtype=str)
+    assert pay["voucher"].is_unique
+    whole_pay = pd.read_csv(one / "subsidies.csv", dtype=str)
+    assert abs(len(pay) - len(whole_pay)) < len(whole_pay) * 0.03
+    assert api.run("summary", a).frame is not None  # a clean set
+
+
+def test_a_cache_that_cannot_be_written_is_no_reason_to_fail(run, gen, tmp_path,
+                                                             monkeypatch):
+    budget = str(sum(f.stat().st_size for f in gen.iterdir()) * 3)
+    whole = run("summary", "--data", str(gen), "--format", "csv").stdout
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    got = run("summary", "--data", str(gen), "--format", "csv", "--memory", budget,
+              env={"POVCLI_CACHE_DIR": str(blocked)})
+    assert got.exit_code == 0 and got.stdout == whole
+    # a disk that fills up mid-run: words, exit 2, nothing half-written left
+    def full(self, *a):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(cache.DatasetWriter, "append", full)
+    got = run("summary", "--data", str(gen), "--format", "csv", "--memory", budget)
+    assert got.exit_code == 2 and "No space left on device" in got.stderr
+    assert "Traceback" not in got.stderr and "internal error" not in got.stderr
+    assert not [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
