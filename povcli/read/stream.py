@@ -149,7 +149,7 @@ def _body(p: Plan, block: Block) -> tuple[bytes, int]:
 
 def _table(p: Plan, body: bytes, offset: int, columns: list[str] | None = None) -> pa.Table:
     if columns is None:
-        got = _arrow_body(body, p.display, p.ledger, 1 + offset, body.count(b'"'), p.delimiter)
+        got = _arrow_body(body, p.display, p.ledger, 1 + offset, p.delimiter)
         if got.table is None:
             raise Unstreamable(p.name)
         return got.table
