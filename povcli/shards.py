@@ -52,6 +52,20 @@ def _hash(values) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
 
 
+def least_labels(label: np.ndarray, h: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """label (one per household) after every household h[i] that holds person p[i] has
+    taken the smallest label among the households sharing a person with it, however
+    long the chain: households linked by people end with one label."""
+    while len(h):
+        lowest = pd.Series(label[h]).groupby(p).transform("min").to_numpy()
+        new = label.copy()
+        np.minimum.at(new, h, lowest)
+        if np.array_equal(new, label):
+            break
+        label = new
+    return label
+
+
 def assign(ledgers: LedgerSet, shards: int) -> dict[str, np.ndarray]:
     """The shard (0..shards-1) of every row of every household-keyed ledger. A row
     with no household goes to shard 0."""
@@ -77,15 +91,7 @@ def assign(ledgers: LedgerSet, shards: int) -> dict[str, np.ndarray]:
         pairs = pd.DataFrame({"h": np.concatenate(pair_h), "p": np.concatenate(pair_p)})
         pairs = pairs[(pairs["h"] >= 0) & (pairs["p"] >= 0)].drop_duplicates()
         pairs = pairs[pairs.duplicated("p", keep=False)]  # people in two households or more
-        h = pairs["h"].to_numpy()
-        p = pairs["p"].to_numpy()
-        while len(h):
-            lowest = pd.Series(label[h]).groupby(p).transform("min").to_numpy()
-            new = label.copy()
-            np.minimum.at(new, h, lowest)
-            if np.array_equal(new, label):
-                break
-            label = new
+        label = least_labels(label, pairs["h"].to_numpy(), pairs["p"].to_numpy())
     shard_of = (label % np.uint64(shards)).astype(np.int64)
     out = {}
     for i, n in enumerate(names):
@@ -596,14 +602,7 @@ def _links(found: list[tuple[np.ndarray, np.ndarray]]):
     h = np.concatenate(hs)
     p = np.concatenate(ps)
     households, at = np.unique(h, return_inverse=True)
-    label = households.copy()
-    while len(at):
-        lowest = pd.Series(label[at]).groupby(p).transform("min").to_numpy()
-        new = label.copy()
-        np.minimum.at(new, at, lowest)
-        if np.array_equal(new, label):
-            break
-        label = new
+    label = least_labels(households.copy(), at, p)
     moved = label != households
     return households[moved], label[moved]
 
