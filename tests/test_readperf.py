@@ -177,17 +177,17 @@ def test_fingerprints_of_equal_texts_are_equal_and_of_these_unequal_ones_unequal
 
 
 def test_repeated_is_exact_even_when_fingerprints_collide(monkeypatch):
-    from povcli.read import arrowkit
+    from povcli.read import integrity
 
     rng = np.random.default_rng(5)
     values = pd.Series(_texts(rng, 2000), dtype="string")
     want = values.duplicated(keep=False).tolist()
-    assert arrowkit.repeated(values).tolist() == want
-    # every fingerprint equal: the exact hashing of the candidates alone decides
-    monkeypatch.setattr(arrowkit, "fingerprints",
+    assert integrity._repeated(values.to_frame()).tolist() == want
+    # every fingerprint equal: the exact comparison of the candidates alone decides
+    monkeypatch.setattr(integrity, "fingerprints",
                         lambda v, step=0: np.zeros(len(v), dtype=np.uint64))
-    assert arrowkit.repeated(values).tolist() == want
-    assert arrowkit.repeated(pd.Series([], dtype="string")).tolist() == []
+    assert integrity._repeated(values.to_frame()).tolist() == want
+    assert integrity._repeated(pd.Series([], dtype="string").to_frame()).tolist() == []
 
 
 def test_pair_references_found_as_the_joined_text_finds_them():

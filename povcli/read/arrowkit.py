@@ -102,27 +102,22 @@ def fingerprints(values, step: int = 1 << 21) -> np.ndarray:
         h = lengths.astype(np.uint64) * _MIX
         for word in range(int(lengths.max() + 7) // 8 if len(lengths) else 0):
             left = np.clip(lengths - 8 * word, 0, 8)
-            mixed = (h ^ (eight[np.minimum(starts + 8 * word, hi - lo)] & _LOW_BYTES[left])) \
-                * _MIX
-            mixed ^= mixed >> np.uint64(29)
+            mixed = mix(h, eight[np.minimum(starts + 8 * word, hi - lo)] & _LOW_BYTES[left])
             # a text's rounds are its own words only, whatever the longest beside it
             h = np.where(left > 0, mixed, h)
         out[at:at + len(part)] = h
     return out
 
 
-def repeated(values) -> np.ndarray:
-    """Whether each value occurs more than once, exactly. Fingerprints sorted find the
-    few candidates, which alone are hashed: at 8 M distinct vouchers a third of the time
-    of hashing them all. No value may be missing."""
-    a = arrow(values)
-    prints = fingerprints(a)
+def mix(h: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """One round folding 64-bit `part` into fingerprints `h` (multiply, shift, xor)."""
+    h = (h ^ part) * _MIX
+    return h ^ (h >> np.uint64(29))
+
+
+def repeats(prints: np.ndarray) -> np.ndarray:
+    """Whether each fingerprint occurs more than once: the candidates of a repeat, found
+    by sorting (no hash table). Equal values are among them; unequal ones rarely."""
     ordered = np.sort(prints)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    out = np.zeros(len(a), dtype=bool)
-    if not len(twice):
-        return out
-    maybe = np.isin(prints, twice)
-    codes, _ = factorize(a.filter(pa.array(maybe)))
-    out[maybe] = np.bincount(codes)[codes] > 1
-    return out
+    return np.isin(prints, twice) if len(twice) else np.zeros(len(prints), dtype=bool)

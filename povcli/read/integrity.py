@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from ..findings import Finding
 from ..schema import LEDGERS
-from .arrowkit import arrow, fingerprints, index_in, is_in
+from .arrowkit import arrow, fingerprints, index_in, is_in, mix, repeats
 from .loaded import LedgerSet, LoadedLedger
 
 # The check rules these findings are filed under (check's L02 and L03), given where each
@@ -83,9 +83,6 @@ def _key_findings(one: LoadedLedger, key: tuple[str, ...]) -> list[Finding]:
     return findings
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
 def _repeated(sub: pd.DataFrame) -> np.ndarray:
     """Whether each row's key (its columns; none missing) repeats. The fingerprints of
     the columns (text by arrowkit.fingerprints, years and dates by pandas' codes) fold
@@ -103,13 +100,10 @@ def _repeated(sub: pd.DataFrame) -> np.ndarray:
                 pass  # not all text after all: pandas' codes below
         if part is None:
             part = pd.factorize(values)[0].astype(np.uint64)
-        prints = (prints ^ part) * _MIX
-        prints ^= prints >> np.uint64(29)
-    ordered = np.sort(prints)
-    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+        prints = mix(prints, part)
+    maybe = repeats(prints)
     out = np.zeros(len(sub), dtype=bool)
-    if len(twice):
-        maybe = np.isin(prints, twice)
+    if maybe.any():
         out[maybe] = sub[maybe].duplicated(keep=False).to_numpy()
     return out
 
