@@ -172,12 +172,7 @@ def load(key: str, ledger_name: str):
             raise Damaged(f"{entry}: made for another ledger or schema")
         if not isinstance(meta.get("headers"), dict) or "encoding" not in meta:
             raise Damaged(f"{entry}: its description is incomplete")
-        # one block a column, the Arrow memory let go as it goes: no second copy
-        frame = pq.read_table(pa.BufferReader(data)).to_pandas(split_blocks=True,
-                                                               self_destruct=True)
-        for col in LEDGERS[ledger_name].columns:  # Parquet keeps dates to the microsecond
-            if col.type == DATE:
-                frame[col.name] = frame[col.name].astype("datetime64[s]")
+        frame = part_frame(ledger_name, pq.read_table(pa.BufferReader(data)))
         if list(frame.columns) != LEDGERS[ledger_name].frame_columns or \
                 len(frame) != meta["rows"]:
             raise Damaged(f"{entry}: its table does not match its description")
@@ -569,9 +564,10 @@ def dataset_meta(path: str | Path) -> dict | None:
 
 
 def part_frame(name: str, table: pa.Table) -> pd.DataFrame:
-    """The typed frame of ledger `name` from a part's table (Parquet keeps dates to the
-    microsecond: back to seconds, as read)."""
-    frame = table.to_pandas()
+    """The typed frame of ledger `name` from a cached table (Parquet keeps dates to the
+    microsecond: back to seconds, as read). The table is used up: one block a column,
+    Arrow's memory let go as the frame is made, so there is no second copy."""
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
     for col in LEDGERS[name].columns:
         if col.type == DATE:
             frame[col.name] = frame[col.name].astype("datetime64[s]")

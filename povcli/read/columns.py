@@ -63,8 +63,7 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
         every = pc.all(plain).as_py() is not False
         out = pc.cast(arr if every else pc.if_else(plain, arr, pa.scalar(None, pa.string())),
                       pa.float64())
-        out = out.to_numpy(zero_copy_only=False) if isinstance(out, pa.ChunkedArray) \
-            else out.to_numpy(zero_copy_only=False)
+        out = out.to_numpy(zero_copy_only=False)
         out = out if out.flags.writeable else out.copy()
         out += 0.0  # -0 is 0: never a negative zero
         rest = np.empty(0, dtype=np.int64) if every else \
