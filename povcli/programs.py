@@ -152,12 +152,11 @@ def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
 # --------------------------------------------------------------------------- pairing
 
 class PairingRows(NamedTuple):
-    """The households on the rolls at the end of a year, the poor among them, and the
-    pairings of those households; and, per household code of the roll model, whether
-    it is on, poor and covered (booleans, one slot more for "no household": False)."""
+    """The households on the rolls at the end of a year and the pairings of those
+    households; and, per household code of the roll model, whether it is on, poor and
+    covered (booleans, one slot more for "no household": False)."""
 
     on: pd.DataFrame
-    poor: pd.Series  # household_id of the poor households
     pairs: pd.DataFrame  # with `cadre`, who the cadre is (the contract's rule)
     pair_code: np.ndarray  # household code of each pairing row
     on_code: np.ndarray
@@ -184,9 +183,8 @@ def _pairing_rows(ledgers: LedgerSet, year: int) -> PairingRows:
     pairs = pairs[keep]
     covered_code = np.zeros(slots, dtype=bool)
     covered_code[code[keep]] = True
-    return PairingRows(hh[on_rows], hh.loc[poor_rows, "household_id"],
-                       pairs.assign(cadre=cadre_identity(pairs)), code[keep], on_code,
-                       poor_code, covered_code)
+    return PairingRows(hh[on_rows], pairs.assign(cadre=cadre_identity(pairs)), code[keep],
+                       on_code, poor_code, covered_code)
 
 
 def cadre_load(rows: PairingRows) -> pd.Series:
@@ -209,8 +207,8 @@ def pairing(ledgers: LedgerSet, year: int | None = None, uncovered: bool = False
     yes_no = np.array(["no", "yes"])
     on_codes = hh_row[rows.on_code[hh_row]]  # the code of each household on the rolls
     if uncovered:
-        mine = on[~rows.covered_code[on_codes]]
-        mine_codes = on_codes[~rows.covered_code[on_codes]]
+        alone = ~rows.covered_code[on_codes]
+        mine, mine_codes = on[alone], on_codes[alone]
         frame = pd.DataFrame({"household_id": mine["household_id"],
                               "township": mine["township"], "village": mine["village"],
                               "head_name": mine["head_name"],

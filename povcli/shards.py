@@ -134,7 +134,7 @@ def _summary_extra(ledgers: LedgerSet, year: int) -> dict:
     if ledgers.has("pairings"):
         from .programs import _pairing_rows
 
-        pairs = _pairing_rows(ledgers, year)[2]
+        pairs = _pairing_rows(ledgers, year).pairs
         for metric in ("leader", "unit", "cadre"):
             out[f"pairing_{metric}s"] = set(pairs[metric].dropna().tolist())
     return out
@@ -145,7 +145,7 @@ def _pairing_extra(ledgers: LedgerSet, year: int) -> dict:
     households (a household is in one shard: the loads add up)."""
     from .programs import _pairing_rows
 
-    pairs = _pairing_rows(ledgers, year)[2]
+    pairs = _pairing_rows(ledgers, year).pairs
     load = pairs.drop_duplicates(["cadre", "household_id"]).groupby("cadre").size()
     return {"leaders": set(pairs["leader"].dropna().tolist()),
             "units": set(pairs["unit"].dropna().tolist()),
