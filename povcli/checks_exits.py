@@ -83,6 +83,8 @@ def _income_not_above_standard(ctx: Context):
     rows = rows[rows["exited"] | rows["pre_exit"]]
     test = income_test(ctx.ledgers, rows)
     bad = (test["above"] == False).fillna(False).to_numpy()  # noqa: E712
+    if not bad.any():  # pandas 2.1 takes an empty boolean array for a list of columns
+        return []
     rows, test = rows[bad], test[bad]
     years = rows["exit_year"].to_numpy(dtype=np.int64)
     national = (test["standard_kind"] != "exit_standard").to_numpy()

@@ -234,7 +234,7 @@ def _income_not_above_standard(ctx: Context):
     rows = rows[rows["exited"] | rows["pre_exit"]]
     test = income_test(ctx.ledgers, rows)
     out = []
-    for i in rows.index[(test["above"] == False).fillna(False).to_numpy()]:  # noqa: E712
+    for i in rows.index[(test["above"] == False).fillna(False).to_numpy(dtype=bool)]:  # noqa: E712
         t = test.loc[i]
         year = int(rows.at[i, "exit_year"])
         params = dict(income=_money2(t["income"]), exit_year=year, standard=_money2(t["standard"]))
