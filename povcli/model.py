@@ -159,6 +159,17 @@ def codes_of(keys: pd.Series, index: pd.Index) -> np.ndarray:
     return index_in(keys, index)
 
 
+def _true_missing(values) -> np.ndarray:
+    """Whether each value is missing, as numpy."""
+    return pd.isna(pd.Series(values) if not isinstance(values, pd.Series) else values
+                   ).to_numpy(dtype=bool)
+
+
+def _rows_of(values, rows: np.ndarray):
+    """Rows (positions) of a Series or an array."""
+    return values.iloc[rows] if isinstance(values, pd.Series) else np.asarray(values)[rows]
+
+
 @dataclass
 class Rolls:
     """Roll status of every member and household, at any date.
@@ -200,7 +211,8 @@ class Rolls:
                                             ch["household_id"])
         self.hh_row = codes[:len(hh)]  # household row -> code
         n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
-        self.household_index = pd.Index(uniques.slice(0, n_hh).to_pandas())
+        self._hh_pool = uniques.slice(0, n_hh)  # household code -> id, in Arrow
+        self.household_index = pd.Index(self._hh_pool.to_pandas())
         member_hh = codes[len(hh):len(hh) + n_m]
         ch_hh = codes[len(hh) + n_m:]
         self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
@@ -215,7 +227,8 @@ class Rolls:
         codes, p_uniques = factorize_together(self.members["person_id"], ch["person_id"])
         self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
         n_people = int(self.member_person.max()) + 1 if n_m else 0
-        self.person_index = pd.Index(p_uniques.slice(0, n_people).to_pandas())
+        self._person_pool = p_uniques.slice(0, n_people)  # person code -> id, in Arrow
+        self.person_index = pd.Index(self._person_pool.to_pandas())
         ch_person = codes[n_m:]
         # A membership is a (household, person) pair: the key of members. Each has its
         # own changes and its own state; a person may belong to several households.
@@ -407,14 +420,61 @@ class Rolls:
                           when: pd.Series) -> np.ndarray:
         """Whether each (household, person) membership was on the rolls on its own date
         (one date per row), by the person rule; unknown memberships count as on. On
-        integer codes: the ids are hashed once, in Arrow, never joined as text."""
+        integer codes: the ids are looked up in the roll's own dictionaries, never joined
+        as text."""
         n = len(person_ids)
         when = pd.to_datetime(np.asarray(when)).to_numpy().astype("datetime64[s]")
         out = np.ones(n, dtype=bool)
-        n_m = len(self.members)
-        if not n or not n_m:
+        if not n or not len(self.members):
             return out  # nobody to look up: all count as on
-        # the first member row of each (household, person), a missing id a value of its own
+        row = self._membership_rows(household_ids, person_ids)
+        at = np.flatnonzero((row >= 0) & ~np.isnat(when))
+        out[at] = self._member_rows_on_at(row[at], when[at])
+        return out
+
+    def _membership_rows(self, household_ids: pd.Series, person_ids: pd.Series
+                         ) -> np.ndarray:
+        """The first member row of each (household, person), -1 where none. Most people
+        belong to one household: their first member row is looked up by person code and
+        kept when its household is the one asked. The rest (a person's second household,
+        an id absent from the roll's dictionaries, a missing id) are matched whole, with
+        a missing id a value of its own."""
+        hh = index_in(household_ids, self._hh_pool)
+        pid = index_in(person_ids, self._person_pool)
+        row = np.full(len(pid), -1, dtype=np.int64)
+        sure = np.flatnonzero((hh >= 0) & (pid >= 0))
+        first = self._first_row_of_person()[pid[sure]]
+        same = self.member_hh[first] == hh[sure]
+        row[sure[same]] = first[same]
+        left = np.ones(len(pid), dtype=bool)
+        left[sure[same]] = False
+        # a missing id matches only a member row missing it too: most sets have none
+        for asked, column in ((household_ids, "household_id"), (person_ids, "person_id")):
+            if not self._has_missing(column):
+                left &= ~_true_missing(asked)
+        rest = np.flatnonzero(left)
+        if len(rest):
+            row[rest] = self._membership_rows_by_key(_rows_of(household_ids, rest),
+                                                     _rows_of(person_ids, rest))
+        return row
+
+    def _has_missing(self, column: str) -> bool:
+        return self._cached(("missing", column),
+                            lambda: bool(self.members[column].isna().any()))
+
+    def _first_row_of_person(self) -> np.ndarray:
+        """Per person code: its first member row."""
+        def compute():
+            first = np.full(len(self._person_pool), -1, dtype=np.int64)
+            known = np.flatnonzero(self.member_person >= 0)[::-1]
+            first[self.member_person[known]] = known  # the last write is the first row
+            return first
+        return self._cached("first_row_of_person", compute)
+
+    def _membership_rows_by_key(self, household_ids: pd.Series, person_ids: pd.Series
+                                ) -> np.ndarray:
+        """_membership_rows by hashing the members' and the asked ids together."""
+        n_m = len(self.members)
         hh, hh_values = factorize_together(self.members["household_id"], household_ids)
         pid, pid_values = factorize_together(self.members["person_id"], person_ids)
         hh = np.where(hh < 0, len(hh_values), hh)
@@ -423,10 +483,7 @@ class Rolls:
         keys, first = np.unique(key[:n_m], return_index=True)
         asked = key[n_m:]
         pos = np.minimum(np.searchsorted(keys, asked), len(keys) - 1)
-        row = np.where(keys[pos] == asked, first[pos], -1)  # member row, -1: not a member
-        at = np.flatnonzero((row >= 0) & ~np.isnat(when))
-        out[at] = self._member_rows_on_at(row[at], when[at])
-        return out
+        return np.where(keys[pos] == asked, first[pos], -1)  # member row, -1: not a member
 
     def _member_rows_on_at(self, rows: np.ndarray, when: np.ndarray) -> np.ndarray:
         """Whether the membership of each member row was on the rolls on its date (dates
@@ -642,7 +699,7 @@ def exit_standards(ledgers: LedgerSet, years) -> pd.DataFrame:
 
     policy = ledgers.get("policy")
     rows = []
-    for year in sorted({int(y) for y in years if pd.notna(y)}):
+    for year in sorted({int(y) for y in pd.unique(pd.Series(years).dropna())}):
         value, where = value_for("exit_standard", year, policy)
         kind = "exit_standard"
         if value is None:
