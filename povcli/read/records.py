@@ -63,10 +63,16 @@ def python_records(text: str, delimiter: str = ",") -> Records:
     return Records(rows, lines, unclosed, broken)
 
 
+LINE_WINDOW = 32 << 20
+
+
 def fast_lines(data: bytes) -> np.ndarray:
     """Line of each non-blank line, for text with no quotes (one line per record)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
+    # the line ends found a window at a time: no boolean copy of a file of 700 MB
+    ends = np.concatenate([np.flatnonzero(buf[at:at + LINE_WINDOW] == 10) + at
+                           for at in range(0, len(buf), LINE_WINDOW)] or
+                          [np.zeros(0, dtype=np.intp)])
     starts = np.concatenate(([0], ends + 1))
     ends = np.concatenate((ends, [len(buf)]))
     length = ends - starts
