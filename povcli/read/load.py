@@ -8,6 +8,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from ..findings import Finding, LedgerError
 from ..schema import LEDGERS, Ledger
 from .columns import type_columns
@@ -51,11 +53,21 @@ def _let_bytes_go(loaded: LoadedLedger, findings: bool) -> None:
     loaded._data = None
 
 
-def _read_again(source: Source, ledger: Ledger, encoding: str) -> LoadedLedger | None:
+def _read_again(source: Source, ledger: Ledger, encoding: str, records: int | None = None
+                ) -> LoadedLedger | None:
     """A ledger from the cache read again (untyped), for the lines of its records."""
     if source.is_excel:
         return read_excel(source, ledger).loaded
-    return csv_again(source, ledger, encoding)
+    return csv_again(source, ledger, encoding, records)
+
+
+def _records_hint(frame: pd.DataFrame) -> int | None:
+    """How many records a cached ledger's file had, as far as its frame tells (its index
+    is the records' numbers): the lines are then counted in the file's bytes, and the
+    file is parsed again only if they do not agree."""
+    if not len(frame) or not pd.api.types.is_integer_dtype(frame.index):
+        return None
+    return int(frame.index.max()) + 1
 
 
 def _bytes(source: Source) -> int:
@@ -130,7 +142,8 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                                             meta["headers"], sheet=source.sheet,
                                             _records=len(frame),
                                             _reread=partial(_read_again, source,
-                                                            LEDGERS[name], meta["encoding"]))
+                                                            LEDGERS[name], meta["encoding"],
+                                                            _records_hint(frame)))
                 continue
         one, problems = read_ledger(source, LEDGERS[name], encoding, mine)
         said[name][0] = problems
