@@ -23,7 +23,7 @@ from . import limits
 from .decode import is_utf8, undecodable
 from .files import Source
 from .loaded import LoadedLedger, Untyped
-from .records import cells_of, fast_lines, python_records
+from .records import cells_of, fast_lines, file_lines, python_records
 from .table import TOTALS, HeaderMatch, match_header, names_required, row_kind
 
 
@@ -95,19 +95,29 @@ def csv_again(source: Source, ledger: Ledger, encoding: str, records: int | None
     return read_csv(source, ledger, None if encoding == "utf-8" else encoding).loaded
 
 
+HEAD_BYTES = 4 << 20  # the header and any title rows are found in the file's first bytes
+
+
 def _lines_again(source: Source, ledger: Ledger, encoding: str, records: int
                  ) -> LoadedLedger | None:
     """The ledger with only its records' lines, found as read_csv finds its header; None
     when the lines are not one a record (then it is parsed again)."""
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
     try:
-        raw = source.path.read_bytes()
-        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
-            raw = raw.decode(encoding).encode("utf-8")
+        if utf8:  # the head for the header, then the lines counted a window at a time
+            with open(source.path, "rb") as f:
+                raw = f.read(HEAD_BYTES)
+        else:  # (\n is never inside a GB18030 character, but the header is found in UTF-8)
+            raw = source.path.read_bytes().decode(encoding).encode("utf-8")
     except (OSError, LookupError, UnicodeDecodeError):
         return None
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     at = _find_header(raw, bom, ledger, "\t" if source.path.suffix.lower() == ".tsv" else None)
-    lines = fast_lines(memoryview(raw)[at.start:])
+    try:
+        lines = file_lines(source.path, at.start) if utf8 else \
+            fast_lines(memoryview(raw)[at.start:])
+    except OSError:
+        return None
     del raw
     if len(lines) != records + 1:
         return None

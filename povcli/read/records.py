@@ -83,6 +83,32 @@ def fast_lines(data: bytes) -> np.ndarray:
     return np.flatnonzero(~blank) + 1
 
 
+def file_lines(path, start: int = 0) -> np.ndarray:
+    """fast_lines of a file's bytes from `start` on, read LINE_WINDOW bytes at a time:
+    the lines of a file of gigabytes without holding it."""
+    ends, crs = [], []
+    at, last = 0, b""
+    with open(path, "rb") as f:
+        f.seek(start)
+        while chunk := f.read(LINE_WINDOW):
+            buf = np.frombuffer(chunk, dtype=np.uint8)
+            here = np.flatnonzero(buf == 10)
+            before = np.empty(len(here), dtype=bool)  # a \r just before the \n
+            inside = here > 0
+            before[inside] = buf[here[inside] - 1] == 13
+            before[~inside] = last == b"\r"
+            ends.append(here + at)
+            crs.append(before)
+            at += len(chunk)
+            last = chunk[-1:]
+    end = np.concatenate(ends + [np.array([at], dtype=np.intp)])
+    cr = np.concatenate(crs + [np.array([last == b"\r"])])
+    starts = np.concatenate(([0], end[:-1] + 1))
+    length = end - starts
+    blank = (length - (cr & (length > 0))) <= 0
+    return np.flatnonzero(~blank) + 1
+
+
 def cells_of(line: bytes, delimiter: str | None = None) -> Cells:
     """One line of bytes as cells, and the delimiter it uses (a tab where it has tabs and
     no comma)."""
