@@ -82,7 +82,7 @@ def flow(ledgers: LedgerSet, year: int, listing: bool = False) -> Report:
         return test
 
     def flagged(codes: np.ndarray) -> np.ndarray:
-        flags = np.zeros(len(rolls.household_index), dtype=bool)
+        flags = np.zeros(rolls.n_households, dtype=bool)
         flags[codes[codes >= 0]] = True
         return flags
 

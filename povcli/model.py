@@ -212,7 +212,7 @@ class Rolls:
         self.hh_row = codes[:len(hh)]  # household row -> code
         n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
         self._hh_pool = uniques.slice(0, n_hh)  # household code -> id, in Arrow
-        self.household_index = pd.Index(self._hh_pool.to_pandas())
+        self.n_households = n_hh
         member_hh = codes[len(hh):len(hh) + n_m]
         ch_hh = codes[len(hh) + n_m:]
         self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
@@ -228,7 +228,6 @@ class Rolls:
         self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
         n_people = int(self.member_person.max()) + 1 if n_m else 0
         self._person_pool = p_uniques.slice(0, n_people)  # person code -> id, in Arrow
-        self.person_index = pd.Index(self._person_pool.to_pandas())
         ch_person = codes[n_m:]
         # A membership is a (household, person) pair: the key of members. Each has its
         # own changes and its own state; a person may belong to several households.
@@ -261,6 +260,26 @@ class Rolls:
         self.joins_later = joins
         self._ok = ok
         self._cache: dict = {}
+
+    @property
+    def household_index(self) -> pd.Index:
+        """Household code -> id (pandas), made when first asked: most questions need
+        only codes (household_codes)."""
+        return self._cached("household_index", lambda: pd.Index(self._hh_pool.to_pandas()))
+
+    @property
+    def person_index(self) -> pd.Index:
+        """Person code -> id (pandas), made when first asked (person_codes)."""
+        return self._cached("person_index", lambda: pd.Index(self._person_pool.to_pandas()))
+
+    def household_codes(self, ids) -> np.ndarray:
+        """The code of each household id, -1 for an id not in households: looked up in
+        the roll's Arrow dictionary (no pandas Index of every id made or converted)."""
+        return index_in(ids, self._hh_pool)
+
+    def person_codes(self, ids) -> np.ndarray:
+        """The code of each person id, -1 for someone who is not a member."""
+        return index_in(ids, self._person_pool)
 
     def was_on_before(self) -> pd.Series:
         """Per change row (the index of `changes`): whether its membership was on the
@@ -320,7 +339,7 @@ class Rolls:
 
         def compute():
             on = self.members_on(when) & (self.member_hh >= 0)
-            someone = np.bincount(self.member_hh[on], minlength=len(self.household_index)) > 0
+            someone = np.bincount(self.member_hh[on], minlength=self.n_households) > 0
             return someone & (self.hh_identified <= np.datetime64(when, "s"))
         return self._cached(("households", when), compute)
 
@@ -340,7 +359,7 @@ class Rolls:
     def people_per_household(self, when) -> np.ndarray:
         """Members on the rolls at `when` (the person rule), per household code."""
         on = self.members_on(when) & (self.member_hh >= 0)
-        return np.bincount(self.member_hh[on], minlength=len(self.household_index))
+        return np.bincount(self.member_hh[on], minlength=self.n_households)
 
     def _poor_codes(self, when) -> np.ndarray:
         when = pd.Timestamp(when)
@@ -363,7 +382,7 @@ class Rolls:
             exits = self.ledgers.get("exits")
             if exits is None:
                 return np.zeros(0, dtype=np.int64)
-            return codes_of(exits["household_id"], self.household_index)
+            return self.household_codes(exits["household_id"])
         return self._cached("exit_codes", compute)
 
     def _exits_and_returns(self):
@@ -385,14 +404,14 @@ class Rolls:
     def _poor_by_exits(self, when: pd.Timestamp, last_exit_year: int) -> np.ndarray:
         """Per household code: no exit in a year up to `last_exit_year`, or a `returned`
         change up to `when` in a year after its latest such exit."""
-        n = len(self.household_index)
+        n = self.n_households
         found = self._exits_and_returns()
         if found is None:
             return np.ones(n, dtype=bool)
         exit_hh, exit_year, r_hh, r_date, r_year = found
         upto = exit_year <= last_exit_year
         codes, years = exit_hh[upto], exit_year[upto]
-        latest = np.full(len(self.household_index), -np.inf)
+        latest = np.full(self.n_households, -np.inf)
         valid = codes >= 0
         np.maximum.at(latest, codes[valid], years[valid])
         has_exit = latest > -np.inf
@@ -400,7 +419,7 @@ class Rolls:
         r_hh, r_year = r_hh[returned], r_year[returned]
         keep = r_hh >= 0
         # back in poverty: returned in a year after the household's latest exit
-        back = np.zeros(len(self.household_index), dtype=bool)
+        back = np.zeros(self.n_households, dtype=bool)
         back[r_hh[keep][r_year[keep] > latest[r_hh[keep]]]] = True
         return ~(has_exit & ~back)
 
@@ -439,8 +458,8 @@ class Rolls:
         kept when its household is the one asked. The rest (a person's second household,
         an id absent from the roll's dictionaries, a missing id) are matched whole, with
         a missing id a value of its own."""
-        hh = index_in(household_ids, self._hh_pool)
-        pid = index_in(person_ids, self._person_pool)
+        hh = self.household_codes(household_ids)
+        pid = self.person_codes(person_ids)
         row = np.full(len(pid), -1, dtype=np.int64)
         sure = np.flatnonzero((hh >= 0) & (pid >= 0))
         first = self._first_row_of_person()[pid[sure]]
@@ -537,19 +556,18 @@ class Rolls:
 
     def households_on_at(self, household_ids: pd.Series, when: pd.Series) -> np.ndarray:
         """Whether each household was on the rolls on its own date (one date per row)."""
-        codes = codes_of(household_ids, self.household_index)
+        codes = self.household_codes(household_ids)
         when = pd.to_datetime(np.asarray(when)).to_numpy().astype("datetime64[s]")
-        if not len(self.household_index):  # no household could be read: none is on
+        if not self.n_households:  # no household could be read: none is on
             return np.zeros(len(codes), dtype=bool)
         identified = np.where(codes >= 0, self.hh_identified[np.maximum(codes, 0)],
                               np.datetime64("NaT"))
         out = identified <= when
         # a household whose members have no change is on from its identification, if it
         # has anyone who does not join later; the others are looked at member by member
-        changed = np.zeros(len(self.household_index), dtype=bool)
-        ch_hh = codes_of(self.changes["household_id"], self.household_index)
-        changed[ch_hh[ch_hh >= 0]] = True
-        has_member = np.zeros(len(self.household_index), dtype=bool)
+        changed = np.zeros(self.n_households, dtype=bool)
+        changed[self.ch_hh[self.ch_hh >= 0]] = True
+        has_member = np.zeros(self.n_households, dtype=bool)
         ok = (self.member_hh >= 0) & ~self.joins_later
         has_member[self.member_hh[ok]] = True
         safe = np.maximum(codes, 0)
@@ -559,7 +577,7 @@ class Rolls:
         if len(rows):  # on when any of its members is on that day
             known = np.flatnonzero(self.member_hh >= 0)
             by_hh = known[np.argsort(self.member_hh[known], kind="stable")]
-            count = np.bincount(self.member_hh[known], minlength=len(self.household_index))
+            count = np.bincount(self.member_hh[known], minlength=self.n_households)
             start = np.cumsum(count) - count
             h = codes[rows]
             pair = np.repeat(np.arange(len(rows)), count[h])  # one a (row, member) pair
@@ -600,8 +618,8 @@ def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
     """Exit rows with their people (members on the rolls at 31 Dec of the exit year),
     and whether each row is an exit, a pre-exit, verified, passed."""
     exits = ledgers.frame("exits")
-    codes = rolls.exit_codes() if rolls.ledgers is ledgers else codes_of(
-        exits["household_id"], rolls.household_index)
+    codes = rolls.exit_codes() if rolls.ledgers is ledgers else rolls.household_codes(
+        exits["household_id"])
     years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
     people = np.zeros(len(exits), dtype=np.int64)
     for year in np.unique(years[~np.isnan(years)]):

@@ -15,7 +15,7 @@ import pandas as pd
 from .findings import UsageError
 from .income import household_incomes, parameter, registered
 from .read.loaded import LedgerSet
-from .model import Rolls, codes_of, exit_rows, monitored_at, year_end
+from .model import Rolls, exit_rows, monitored_at, year_end
 from .reports import Report
 
 CATEGORIES = ("unstable", "marginal", "sudden")
@@ -60,7 +60,7 @@ class People:
     def __init__(self, ledgers: LedgerSet):
         self.rolls = Rolls.of(ledgers)
         reg = registered(ledgers)
-        reg_code = np.ones(len(self.rolls.household_index), dtype=bool)
+        reg_code = np.ones(self.rolls.n_households, dtype=bool)
         reg_code[self.rolls.hh_row] = reg.to_numpy()
         known = self.rolls.member_hh >= 0
         self.member_registered = np.where(known, reg_code[np.maximum(self.rolls.member_hh, 0)],
@@ -72,11 +72,11 @@ class People:
         if when not in self._cache:
             on = members_at(self.rolls, when, self.member_registered) & (self.rolls.member_hh >= 0)
             self._cache[when] = np.bincount(self.rolls.member_hh[on],
-                                            minlength=len(self.rolls.household_index))
+                                            minlength=self.rolls.n_households)
         return self._cache[when]
 
     def count(self, household_ids: pd.Series, dates: pd.Series) -> np.ndarray:
-        codes = codes_of(household_ids, self.rolls.household_index)
+        codes = self.rolls.household_codes(household_ids)
         out = np.zeros(len(household_ids), dtype=np.int64)
         for i, (code, when) in enumerate(zip(codes, dates)):
             if code >= 0 and pd.notna(when):

@@ -13,7 +13,7 @@ from .findings import UsageError
 from .read.arrowkit import is_in
 from .read.loaded import LedgerSet
 from .messages import Said
-from .model import (Rolls, cadre_identity, codes_of, latest_year, meets_incidence,
+from .model import (Rolls, cadre_identity, latest_year, meets_incidence,
                     poverty_incidence, year_end)
 from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area
@@ -67,7 +67,7 @@ def _projects(ledgers: LedgerSet, year, township, village, key_only):
     ben = ben.merge(projects[["project_id", "year", "kind", "village"]].rename(
         columns={"village": "project_village"}), on="project_id")
     rolls = Rolls.of(ledgers)
-    ben["code"] = codes_of(ben["household_id"], rolls.household_index)
+    ben["code"] = rolls.household_codes(ben["household_id"])
     return projects, ben, rolls
 
 
@@ -87,7 +87,7 @@ def _distinct_people(rolls: Rolls, ben: pd.DataFrame) -> int:
     members = np.zeros(len(rolls.members), dtype=bool)
     safe = np.maximum(rolls.member_hh, 0)
     for year, rows in ben.groupby("year"):
-        households = np.zeros(len(rolls.household_index), dtype=bool)
+        households = np.zeros(rolls.n_households, dtype=bool)
         codes = rows["code"].to_numpy()
         households[codes[codes >= 0]] = True
         members |= rolls.members_on(year_end(int(year))) & (rolls.member_hh >= 0) & \
@@ -172,13 +172,13 @@ def _pairing_rows(ledgers: LedgerSet, year: int) -> PairingRows:
     poor_rows = rolls.poor_households(end).to_numpy()
     # household ids hashed once (codes of the roll model): every "is it on, poor,
     # covered" below is an array lookup, not a hash of a million ids
-    slots = len(rolls.household_index) + 1  # code -1, no such household, is the last
+    slots = rolls.n_households + 1  # code -1, no such household, is the last
     on_code = np.zeros(slots, dtype=bool)
     on_code[rolls.hh_row[on_rows]] = True
     poor_code = np.zeros(slots, dtype=bool)
     poor_code[rolls.hh_row[poor_rows]] = True
     pairs = ledgers.frame("pairings")
-    code = codes_of(pairs["household_id"], rolls.household_index)
+    code = rolls.household_codes(pairs["household_id"])
     keep = on_code[code] & (pairs["since"].isna() | (pairs["since"] <= end)).to_numpy()
     pairs = pairs[keep]
     covered_code = np.zeros(slots, dtype=bool)
