@@ -217,7 +217,10 @@ def _run(job: Job, body: Callable[[], int | None]) -> None:
         job.lang = _resolve_lang(job.lang_option)
         if job.year is not None and not YEARS[0] <= job.year <= YEARS[1]:
             raise UsageError.of("cli.bad_year", year=job.year, low=YEARS[0], high=YEARS[1])
-        code = body() or EXIT_OK
+        from . import cache
+
+        with cache.deferred():  # the cache written while the report is computed
+            code = body() or EXIT_OK
     except LedgerError as exc:
         _report_findings(exc.findings, job)
         code = EXIT_USAGE

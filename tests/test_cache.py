@@ -368,3 +368,36 @@ def test_cache_info_and_clear_commands(run, sample, monkeypatch):
     result = run("cache", "clear")
     assert result.exit_code == 0 and result.stdout.startswith(f"removed {n} entries")
     assert entries() == [] and "entries: 0" in run("cache", "info").stdout
+
+
+def test_deferred_entries_are_written_in_order_when_the_block_ends(tmp_path, monkeypatch):
+    """Inside deferred() an entry is written on the cache's own thread from a snapshot of
+    its frame; the set is marked clean after its entries; all is there when it ends."""
+    import threading
+
+    monkeypatch.setenv("POVCLI_CACHE_DIR", str(tmp_path / "cache"))
+    from povcli.read.load import read_ledger
+    from povcli.schema import LEDGERS
+
+    frame = read_ledger(SAMPLE / "households.csv", LEDGERS["households"]).loaded.frame
+    before = frame["household_id"].tolist()
+    gate = threading.Event()
+    real = cache._store
+    order = []
+
+    def slow(*args):
+        gate.wait(5)  # the command goes on while its entry waits to be written
+        real(*args)
+        order.append(args[0])
+    monkeypatch.setattr(cache, "_store", slow)
+    monkeypatch.setattr(cache, "_mark_clean", lambda key: order.append(f"clean-{key}"))
+    with cache.deferred():
+        key = "0" * 32
+        cache.store(key, "households", frame, {"encoding": "utf-8", "headers": {}})
+        cache.mark_clean("setkey")
+        frame["household_id"] = "changed"  # later work never changes what is written
+        assert order == [] and cache.load(key, "households") is None
+        gate.set()
+    assert order == [key, "clean-setkey"]
+    stored, _ = cache.load(key, "households")
+    assert stored["household_id"].tolist() == before
