@@ -70,9 +70,23 @@ class Split:
         loaded = {}
         for name, one in self.ledgers.loaded.items():
             if name in self._where:
-                one = replace(one, frame=one.frame[self._where[name] == k])
+                # the whole file's lines, found once for every shard (not from its bytes
+                # again by each): a shard's labels are the file's records
+                one = replace(one, frame=one.frame[self._where[name] == k], _data=None,
+                              _record_lines=one._record_lines, _reread=_Whole(one),
+                              _records=max(one._records, 1))
             loaded[name] = one
         return replace(self.ledgers, loaded=loaded)
+
+
+class _Whole:
+    """A shard's ledger's way back to its whole ledger (and its lines): picklable."""
+
+    def __init__(self, one):
+        self.one = one
+
+    def __call__(self):
+        return self.one
 
 
 # --------------------------------------------------------------------------- phase 1
