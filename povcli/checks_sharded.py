@@ -35,6 +35,7 @@ cache.read_shard, or `Split` below for a set in memory).
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Callable
 
@@ -91,32 +92,36 @@ class _Whole:
 
 # --------------------------------------------------------------------------- phase 1
 
+def _prints(vouchers: pd.Series) -> np.ndarray:
+    """Each voucher's fingerprint, mixed once more: the low bits pick its bucket, and
+    those of short texts alike (V1, V2, ...) are not spread enough as they come."""
+    from .read.arrowkit import fingerprints, mix
+
+    return mix(np.zeros(1, dtype=np.uint64), fingerprints(vouchers))
+
+
 def voucher_buckets(vouchers: pd.Series, bits: np.ndarray) -> np.ndarray:
     """Whether each voucher's fingerprint falls in a bucket set in `bits` (a packed
     bitmap, little-endian bit order, of a power of two bits)."""
-    from .read.arrowkit import fingerprints
-
     if not len(vouchers):
         return np.zeros(0, dtype=bool)
-    bucket = fingerprints(vouchers) & np.uint64(len(bits) * 8 - 1)
+    bucket = _prints(vouchers) & np.uint64(len(bits) * 8 - 1)
     return ((bits[(bucket >> np.uint64(3)).astype(np.int64)]
              >> (bucket & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
 
 
 def _voucher_bitmap(pay: pd.DataFrame, shards: int) -> np.ndarray:
-    """The buckets of this shard's vouchers' fingerprints, about sixteen bits a voucher
+    """The buckets of this shard's vouchers' fingerprints, about 32 bits a voucher
     of the whole set (its shard's count times the shards: the merge folds every shard's
     bitmap to the smallest)."""
-    from .read.arrowkit import fingerprints
-
     vouchers = pay["voucher"]
     vouchers = vouchers[vouchers.notna().to_numpy()]
     size = MIN_BITS
-    while size < min(16 * len(vouchers) * shards, MAX_BITS):
+    while size < min(32 * len(vouchers) * shards, MAX_BITS):
         size *= 2
     out = np.zeros(size, dtype=bool)
     if len(vouchers):
-        out[(fingerprints(vouchers) & np.uint64(size - 1)).astype(np.int64)] = True
+        out[(_prints(vouchers) & np.uint64(size - 1)).astype(np.int64)] = True
     return np.packbits(out, bitorder="little")
 
 
@@ -301,12 +306,16 @@ def findings(ledgers: LedgerSet, k: int, codes: list[str], params: Params,
 
 def _phase1(shard: Callable, k: int, codes: list[str], params: Params, as_of, today,
             shards: int) -> dict:
-    return aggregate(shard(k), codes, params, as_of, today, shards)
+    out = aggregate(shard(k), codes, params, as_of, today, shards)
+    gc.collect()  # the shard's roll model and its set refer to each other: let them go now
+    return out
 
 
 def _phase2(shard: Callable, k: int, codes: list[str], params: Params, as_of, today,
             whole: dict, integrity: list[Finding] | None):
-    return findings(shard(k), k, codes, params, as_of, today, whole, integrity)
+    out = findings(shard(k), k, codes, params, as_of, today, whole, integrity)
+    gc.collect()  # (as above: else every shard's frames stay until Python's next sweep)
+    return out
 
 
 def _vouchers_across(pending: list[tuple]) -> list[Batch]:
