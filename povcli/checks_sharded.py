@@ -279,7 +279,7 @@ def _whole_only(ledgers: LedgerSet) -> set[str]:
             if "household_id" not in one.frame.columns}
 
 
-def findings(ledgers: LedgerSet, k: int, codes: list[str], params: Params,
+def shard_findings(ledgers: LedgerSet, k: int, codes: list[str], params: Params,
              as_of: pd.Timestamp, today: pd.Timestamp, whole: dict,
              integrity: list[Finding] | None) -> tuple[list[Batch], dict]:
     """Phase 2 of shard k: its findings (of the rules `codes`, L01 aside), and what its
@@ -313,7 +313,7 @@ def _phase1(shard: Callable, k: int, codes: list[str], params: Params, as_of, to
 
 def _phase2(shard: Callable, k: int, codes: list[str], params: Params, as_of, today,
             whole: dict, integrity: list[Finding] | None):
-    out = findings(shard(k), k, codes, params, as_of, today, whole, integrity)
+    out = shard_findings(shard(k), k, codes, params, as_of, today, whole, integrity)
     gc.collect()  # (as above: else every shard's frames stay until Python's next sweep)
     return out
 

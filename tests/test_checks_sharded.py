@@ -176,6 +176,13 @@ def test_a_broken_generated_set(broken):
     assert "\nS03," in whole and "\nS07," in whole
 
 
+def test_a_generated_set_with_the_readiness_rules(generated):
+    ledgers, read = read_ledgers(generated)
+    whole = _same(ledgers, read, checks.select_rules(["R", "P", "V", "E"], None),
+                  checks.Params(cadre_load=2), counts=(4,))
+    assert "\nR04," in whole  # (the opt-in rules, on exit rows of every shard)
+
+
 def test_keys_and_references_given_with_the_reading_findings_are_filed_once(tmp_path):
     _edge_set(tmp_path)
     ledgers, read = read_ledgers(tmp_path)
@@ -197,18 +204,27 @@ def test_keys_and_references_given_with_the_reading_findings_are_filed_once(tmp_
 
 # --------------------------------------------------------------------------- elsewhere
 
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory):
+def _generate(tmp_path_factory, *flags) -> Path:
     import subprocess
     import sys
 
     from conftest import ROOT
 
-    out = tmp_path_factory.mktemp("broken") / "ledgers"
+    out = tmp_path_factory.mktemp("gen") / "ledgers"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"),
-                    "--households", "300", "--out", str(out), "--broken"], check=True,
+                    "--households", "300", "--out", str(out), *flags], check=True,
                    capture_output=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    return _generate(tmp_path_factory, "--broken")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return _generate(tmp_path_factory)
 
 
 def test_on_two_spawned_processes(tmp_path):
