@@ -238,7 +238,7 @@ def test_on_a_dask_cluster(tmp_path):
     _edge_set(tmp_path)
     ledgers, read = read_ledgers(tmp_path)
     with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=2,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         _same(ledgers, read, None, checks.Params(cadre_load=3), counts=(3,),
               scheduler=client)
