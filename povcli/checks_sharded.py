@@ -280,8 +280,8 @@ def _whole_only(ledgers: LedgerSet) -> set[str]:
 
 
 def shard_findings(ledgers: LedgerSet, k: int, codes: list[str], params: Params,
-             as_of: pd.Timestamp, today: pd.Timestamp, whole: dict,
-             integrity: list[Finding] | None) -> tuple[list[Batch], dict]:
+                   as_of: pd.Timestamp, today: pd.Timestamp, whole: dict,
+                   integrity: list[Finding] | None) -> tuple[list[Batch], dict]:
     """Phase 2 of shard k: its findings (of the rules `codes`, L01 aside), and what its
     rules left for the merge (Context.pending)."""
     ctx = Context(ledgers, params, as_of, today, [], whole)
