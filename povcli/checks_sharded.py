@@ -132,16 +132,24 @@ def _fold(bits: np.ndarray, size: int) -> np.ndarray:
 
 
 def _amount_counts(ctx: Context) -> pd.DataFrame:
-    """How many positive payments of each amount in each program and year (S07)."""
+    """How many positive payments of each amount in each program and year (S07): one
+    sort of integer keys and amounts, no grouping by text."""
     pay = _payments(ctx)
     positive = _true(pay["amount"] > 0)
-    program = pay["program"].astype(object).to_numpy()[positive]
-    known = pd.notna(program)
-    frame = pd.DataFrame({"year": pay["date"].dt.year.to_numpy()[positive].astype(np.int64)[known],
-                          "program": program[known],
-                          "amount": pay["amount"].to_numpy(dtype=float)[positive][known]})
-    return frame.groupby(["year", "program", "amount"], sort=False).size().rename(
-        "n").reset_index()
+    code, programs = pd.factorize(pay["program"].astype(object).to_numpy()[positive])
+    known = code >= 0
+    span = np.int64(len(programs) or 1)
+    key = pay["date"].dt.year.to_numpy()[positive].astype(np.int64)[known] * span \
+        + code[known]
+    amount = pay["amount"].to_numpy(dtype=float)[positive][known]
+    order = np.lexsort((amount, key))
+    key, amount = key[order], amount[order]
+    starts = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (amount[1:] != amount[:-1])]
+                            )[:len(key)]  # (none when there is no payment)
+    return pd.DataFrame({"year": key[starts] // span,
+                         "program": np.asarray(programs, dtype=object)[key[starts] % span],
+                         "amount": amount[starts],
+                         "n": np.diff(np.r_[starts, len(key)]).astype(np.int64)})
 
 
 def _median(values: np.ndarray, counts: np.ndarray) -> float:
