@@ -300,9 +300,10 @@ class ShardedCheck:
     """What check_sharded found: the findings (a findframe.FindingFrame) and the shard
     dataset's description (its ledgers, latest year, years of events)."""
 
-    def __init__(self, findings, meta: dict):
+    def __init__(self, findings, meta: dict, notes: list[str]):
         self.findings = findings
         self.meta = meta
+        self.notes = notes  # what the reader said of the files (a title row skipped...)
 
 
 def check_sharded(data, shards: int, rules=None, params=None, year: int | None = None,
@@ -338,6 +339,8 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
     key = cache.set_key(list(keys.values()))
     keyed = use_cache and cache.enabled()
 
+    notes: list[str] = []
+
     def checked(path, meta, read_findings):
         sharding.check_area(meta, township, village)
         shard = partial(cache.read_shard, str(path), dirty=True)
@@ -346,13 +349,14 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
                              meta.get("latest_year"), scheduler=scheduler, workers=workers)
         if township or village:
             found = found.in_households(_area_households(path, shards, township, village))
-        return ShardedCheck(found, meta)
+        return ShardedCheck(found, meta, notes)
 
     if keyed:
         path = cache.dataset_path(key, shards)
         meta = cache.dataset_meta(path)
         if meta is not None and meta.get("keys") == keys and meta.get("lines"):
             try:  # a clean dataset of these files (a report's or check's): no finding read
+                notes += [n for n in meta.get("notes") or [] if isinstance(n, str)]
                 return checked(path, meta, [])
             except cache.Damaged:
                 cache.drop(path.name)  # never trusted: read the files again
@@ -365,7 +369,7 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
         try:
             meta, read_findings = sharding.stream_dataset(
                 data, None, encoding, COMMANDS["check"].needs, shards, keys, writer,
-                collect=True)
+                collect=True, notes=notes)
         except Unstreamable:
             writer.abort()
             return None
@@ -381,6 +385,7 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
             writer.abort()
             raise LedgerError(fatal)
         meta["dirty"] = bool(read_findings)  # dataset_meta refuses it to every report
+        meta["notes"] = notes  # said again when the dataset is reused
         stored = writer.finish(meta)
         if stored is None:
             raise UsageError.of("shards.cannot_write", folder=str(writer.base),

@@ -386,6 +386,9 @@ def mark_clean(key: str) -> None:
 # read: a damaged dataset is never trusted. Written under a temporary name and renamed
 # whole; folders 0700 and files 0600 as every entry (it holds resident IDs); counted in
 # the cache's size, pruned oldest first and emptied by `povcli cache clear` as the rest.
+# A streamed dataset's parts carry each row's line in the user's file (LINE_COLUMN, less
+# the record), for check's FILE:LINE; one check streamed from ledgers with reading
+# findings says "dirty": true in meta.json, and dataset_meta hides it from every report.
 
 _DATASET = re.compile(r"shards-[0-9a-f]{32}-[0-9]+")
 _DATASET_TMP = re.compile(r"shards-[0-9a-f]{32}-[0-9]+\.tmp.*")

@@ -823,6 +823,8 @@ def _check_sharded(job: Job, shards: int, rules: list, params) -> int | None:
                                  workers=None)
     if done is None:
         return None
+    for note in done.notes:
+        _note(job, note)
     span = done.meta.get("event_years")
     if job.year is not None and span and not span[0] <= job.year <= span[1]:
         _note(job, say("cli.year_outside", job.lang, year=job.year, first=span[0],

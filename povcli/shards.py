@@ -730,7 +730,7 @@ class _CrossKey:
 
 def stream_dataset(folder, names: list[str] | None, encoding: str | None,
                    need: tuple[str, ...], shards: int, keys: dict[str, str], writer,
-                   collect: bool = False):
+                   collect: bool = False, notes: list[str] | None = None):
     """Read the ledger set of `folder` into `writer` (a cache.DatasetWriter) as `shards`
     household shards, one batch in memory at a time; its description (as describe) once
     every shard is written and checked. LedgerError with every finding (the user's
@@ -739,7 +739,8 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
 
     collect (check): (description, findings) instead, the reading findings kept as the
     whole reader gives them (cells typed to null, keys and references, a voucher used
-    twice across shards) and the shards written all the same, for the rules."""
+    twice across shards) and the shards written all the same, for the rules. `notes`:
+    what the reader says of the files read whole (a title row skipped...)."""
     from dataclasses import replace as copy
 
     import pyarrow.parquet as pq
@@ -772,7 +773,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         if p is not None:
             plans[name] = p
             continue
-        one, problems = read_ledger(files[name], ledger, encoding, keep_lines=True)
+        one, problems = read_ledger(files[name], ledger, encoding, notes, keep_lines=True)
         findings += problems
         if one is not None:
             whole[name] = one

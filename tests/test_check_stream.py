@@ -198,6 +198,17 @@ def test_a_set_with_findings_checked_streamed_gives_the_same_lines(gen, tmp_path
         _same(*_whole_and_streamed(run, folder, monkeypatch, shards_=shards_))
 
 
+def test_a_ledger_read_whole_keeps_its_lines(gen, tmp_path, run, monkeypatch):
+    """A ledger that is not streamed (a title row above its header here) is read whole
+    into the shards: its findings and its rows' lines are the whole check's too."""
+    folder = _dirty(gen, tmp_path)
+    text = (folder / "households.csv").read_text(encoding="utf-8")
+    (folder / "households.csv").write_text("建档立卡贫困户台账\n" + text, encoding="utf-8")
+    whole, streamed = _whole_and_streamed(run, folder, monkeypatch)
+    assert "households.csv,253," in whole.stdout
+    _same(whole, streamed)
+
+
 def test_area_year_and_formats_as_the_whole_check(gen, tmp_path, run, monkeypatch):
     folder = _dirty(gen, tmp_path)
     township = _rows(folder / "households.csv")[1][1]
