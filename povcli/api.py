@@ -312,12 +312,12 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
                   workers: int | None = 1, today=None) -> ShardedCheck | None:
     """`povcli check` per household shard (checks_sharded.run_sharded): the findings of
     checks.run_frame over the whole set, the set never held whole. The shard dataset is
-    streamed from the files (shards.stream_dataset, keeping the cells' reading findings;
-    keys and references are the rules' L02/L03, run per shard) or, when an earlier run
-    left a clean one for these very files (and its rows' lines), read from the cache. A
-    dataset streamed from ledgers with findings is kept marked dirty: no report takes
-    figures from it. None when a file must be read whole (the caller checks the whole
-    set); LedgerError when a ledger cannot be read at all."""
+    streamed from the files (shards.stream_dataset, keeping the reading findings: cells,
+    keys, references; a dataset from ledgers with any is kept marked dirty, so no report
+    takes figures from it) or, when an earlier run left a clean one for these very
+    files (and its rows' lines), read from the cache. None when a file must be read
+    whole (the caller checks the whole set); LedgerError when a ledger cannot be read
+    at all."""
     import shutil
     import tempfile
     from functools import partial

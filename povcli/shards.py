@@ -738,10 +738,8 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
     be read whole after all (then nothing is kept).
 
     collect (check): (description, findings) instead, the reading findings kept as the
-    whole reader gives them (cells typed to null; not the keys, references and a voucher
-    used twice across shards: those are the rules' L02, L03 and S03, which checks_sharded
-    runs a shard at a time, so they are not looked for here), and the shards written all
-    the same, for the rules. `notes`:
+    whole reader gives them (cells typed to null, keys and references, a voucher used
+    twice across shards) and the shards written all the same, for the rules. `notes`:
     what the reader says of the files read whole (a title row skipped...)."""
     from dataclasses import replace as copy
 
@@ -803,10 +801,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
 
     # pass 2: every household-keyed ledger into its shards, a batch at a time (one
     # ledger a core); the ledgers read whole here
-    # (check: the keys and references are its rules' L02/L03, run a shard at a time by
-    # checks_sharded, and a voucher twice its S03: not checked here as well)
-    cross = {n: [] if collect else [k for k in LEDGERS[n].keys if "household_id" not in k]
-             for n in keyed}
+    cross = {n: [k for k in LEDGERS[n].keys if "household_id" not in k] for n in keyed}
     tmp = writer.tmp
     if tmp is None:
         raise OSError(f"{writer.base}: the shard dataset cannot be written here")
@@ -847,11 +842,10 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         c.close()
     writer.seal()
 
-    # the checks of keys and references, shard by shard (not for check: see above); the
-    # set's year and areas
+    # the checks of keys and references, shard by shard; the set's year and areas
     own_keys = {n: tuple(k for k in LEDGERS[n].keys if "household_id" in k or n not in keyed)
                 for n in wanted}
-    for k in range(0 if collect else shards):
+    for k in range(shards):
         loaded = {}
         for name in list(plans) + list(whole):
             ledger = copy(LEDGERS[name], keys=own_keys[name] if k == 0 or name in keyed
