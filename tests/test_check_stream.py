@@ -246,6 +246,26 @@ def test_a_report_after_a_dirty_streamed_check_still_refuses_the_set(gen, tmp_pa
         assert "members.csv:14: column birth_date" in report.stderr
 
 
+@pytest.mark.parametrize("fault", ["reference", "key"])
+def test_keys_and_references_alone_make_the_dataset_dirty(gen, tmp_path, run, monkeypatch,
+                                                          fault):
+    """Every cell reads, but a payment names no household (or an exit is there twice):
+    the dataset check streamed is no report's, which refuses the set as ever."""
+    folder = _copy(gen, tmp_path)
+    if fault == "reference":
+        _edit(folder / "subsidies.csv", "household_id", {40: "9999999999"})
+    else:
+        exits = _rows(folder / "exits.csv")
+        _write(folder / "exits.csv", exits + [list(exits[9])])
+    whole, streamed = _whole_and_streamed(run, folder, monkeypatch)
+    _same(whole, streamed)
+    assert whole.exit_code == 1 and ("L03" if fault == "reference" else "L02") in whole.stdout
+    (kept,) = [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+    assert cache.dataset_meta(kept) is None
+    report = run("summary", "--data", folder, "-f", "csv", "--memory", "1", "--shards", "3")
+    assert report.exit_code == 2 and report.stdout == ""
+
+
 def test_a_clean_dataset_is_reused_by_the_next_check(gen, tmp_path, run, monkeypatch):
     folder = _copy(gen, tmp_path)
     report = run("summary", "--data", folder, "-f", "csv", "--memory", "1", "--shards", "3")
