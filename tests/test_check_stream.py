@@ -209,18 +209,23 @@ def test_a_ledger_read_whole_keeps_its_lines(gen, tmp_path, run, monkeypatch):
     _same(whole, streamed)
 
 
-def test_area_year_and_formats_as_the_whole_check(gen, tmp_path, run, monkeypatch):
+def test_area_year_and_selection_as_the_whole_check(gen, tmp_path, run, monkeypatch):
     folder = _dirty(gen, tmp_path)
     township = _rows(folder / "households.csv")[1][1]
-    for args in (("--township", township, "--year", "2031"), ("--year", "2017", "--show-ids"),
-                 ("--select", "L,S03")):
+    for args in (("--township", township, "--year", "2031", "--select", "L,S"),
+                 ("--year", "2017", "--show-ids")):
         _same(*_whole_and_streamed(run, folder, monkeypatch, *args))
+    unknown = run("check", "--data", folder, "--shards", "3", "--township", "nowhere")
+    assert unknown.exit_code == 2 and "nowhere" in unknown.stderr
+
+
+def test_json_in_chinese_as_the_whole_check(gen, tmp_path, run):
+    folder = _dirty(gen, tmp_path)
     whole = run("check", "--data", folder, "-f", "json", "--lang", "zh",
                 env={"POVCLI_NO_CACHE": "1"})
     streamed = run("check", "--data", folder, "-f", "json", "--lang", "zh", "--shards", "4")
+    assert whole.exit_code == 1 and "个错误" in whole.stderr
     _same(whole, streamed)
-    unknown = run("check", "--data", folder, "--shards", "3", "--township", "nowhere")
-    assert unknown.exit_code == 2 and "nowhere" in unknown.stderr
 
 
 def test_no_optional_ledgers(tmp_path, run, monkeypatch):
