@@ -690,9 +690,9 @@ class _CrossKey:
         self.hashes.append(self._hash(frame)[1])
 
     def close(self) -> None:
-        every = np.sort(np.concatenate(self.hashes)) if self.hashes else \
-            np.zeros(0, dtype=np.uint64)
-        self.hashes = []
+        every = np.concatenate(self.hashes) if self.hashes else np.zeros(0, dtype=np.uint64)
+        self.hashes = []  # (let the batches' arrays go before sorting: two copies, not three)
+        every.sort()
         self.twice = np.unique(every[1:][every[1:] == every[:-1]])
 
     def look(self, one) -> None:
@@ -828,6 +828,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         years += got["years"]
         spans_all += got["event_years"]
         areas.update(dict.fromkeys(got["areas"]))
+    done = got = None  # the hashes are then held by the cross keys alone (let go in close)
     for name, one in whole.items():  # the rest whole in every shard
         if name not in keyed:
             table = schemas.table(name, one.frame, _whole_lines(one))
