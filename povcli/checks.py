@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable
 
 import numpy as np
@@ -95,9 +95,15 @@ class Context:
     as_of: pd.Timestamp  # rolls are looked at on this date
     today: pd.Timestamp
     read_findings: list[Finding] = field(default_factory=list)
+    # a household shard's context (checks_sharded): what the rules that look across
+    # households need of the whole set, merged from every shard; None for a whole set
+    whole: dict | None = None
+    # (rule, key) -> what a shard's rule leaves for the merge to decide (checks_sharded)
+    pending: dict = field(default_factory=dict)
 
-    def __post_init__(self):
-        self.rolls = Rolls.of(self.ledgers)
+    @cached_property
+    def rolls(self) -> Rolls:
+        return Rolls.of(self.ledgers)
 
     def frame(self, name: str) -> pd.DataFrame | None:
         return self.ledgers.get(name)
@@ -124,7 +130,7 @@ class Context:
         if not n:  # nothing found (the ledger may not even be there)
             return Batch(code, RULES[code].severity, "", index, msg)
         one = self.ledgers.loaded[name]
-        lines = one.record_lines[index + 1]
+        lines = one.lines_of(index)
         return Batch(code, RULES[code].severity, one.display, lines, msg,
                      {k: _cells(v, n) for k, v in params.items()}, column, None,
                      _texts(value, n), _texts(household, n), _texts(person, n),
@@ -806,6 +812,20 @@ def _voucher_twice(ctx: Context):
     from .read.arrowkit import factorize
 
     codes = factorize(pay["voucher"])[0]
+    lines = ctx.ledgers.loaded["subsidies"]
+    shared = None if ctx.whole is None else ctx.whole.get("voucher_bits")
+    if shared is not None:
+        # one household shard: a voucher whose fingerprint some other shard also has
+        # (by the merged bitmap) is the merge's to judge; the others are this shard's
+        from .checks_sharded import voucher_buckets
+        elsewhere = (codes >= 0) & voucher_buckets(pay["voucher"], shared)
+        if elsewhere.any():
+            rows = pay[elsewhere]
+            ctx.pending[("S03", "rows")] = (rows.index.to_numpy(), _texts(
+                rows["voucher"], len(rows)), ctx.rows(
+                    "S03", "subsidies", rows, "checks.S03.twice", rows["voucher"], "date",
+                    voucher=_texts(rows["voucher"], len(rows)), first_line=0))
+            codes = np.where(elsewhere, -1, codes)
     if not len(codes) or np.bincount(codes + 1).max(initial=0, where=np.arange(
             codes.max() + 2) > 0) < 2:  # (no voucher twice: the usual case, told at once)
         return []
@@ -813,12 +833,12 @@ def _voucher_twice(ctx: Context):
     first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
     seen, at = np.unique(codes[codes >= 0], return_index=True)
     first[seen] = np.flatnonzero(codes >= 0)[at]
-    lines = ctx.ledgers.loaded["subsidies"].record_lines
     rows = pay.iloc[dup]
     voucher = rows["voucher"]
     return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", voucher, "date",
                     voucher=_texts(voucher, len(dup)),
-                    first_line=lines[pay.index.to_numpy()[first[codes[dup]]] + 1].astype(object))
+                    first_line=lines.lines_of(pay.index.to_numpy()[first[codes[dup]]])
+                    .astype(object))
 
 
 def _key_codes(values: pd.Series) -> np.ndarray:
@@ -1003,12 +1023,24 @@ def _outliers(ctx: Context):
     use = np.flatnonzero(program >= 0)
     if not len(use):
         return []
-    group = pd.Series(year[use] * np.int64(len(programs) + 1) + program[use])
-    by = pd.Series(amount[use]).groupby(group.to_numpy(), sort=False)
-    median = by.transform("median").to_numpy()
-    size = by.transform("size").to_numpy()
-    dev = np.abs(amount[use] - median)
-    mad = pd.Series(dev).groupby(group.to_numpy(), sort=False).transform("median").to_numpy()
+    stats = None if ctx.whole is None else ctx.whole.get("amount_stats")
+    if stats is not None:
+        # one household shard: each group's median, MAD and size over the whole set
+        # (checks_sharded merges every shard's counts of each amount)
+        at = stats.index.get_indexer(pd.MultiIndex.from_arrays(
+            [year[use], np.asarray(programs, dtype=object)[program[use]]]))
+        median = stats["median"].to_numpy()[at]
+        size = stats["size"].to_numpy()[at]
+        dev = np.abs(amount[use] - median)
+        mad = stats["mad"].to_numpy()[at]
+    else:
+        group = pd.Series(year[use] * np.int64(len(programs) + 1) + program[use])
+        by = pd.Series(amount[use]).groupby(group.to_numpy(), sort=False)
+        median = by.transform("median").to_numpy()
+        size = by.transform("size").to_numpy()
+        dev = np.abs(amount[use] - median)
+        mad = pd.Series(dev).groupby(group.to_numpy(), sort=False).transform(
+            "median").to_numpy()
     scale = np.where(mad > 0, 1.4826 * mad, 0.1 * median)
     with np.errstate(divide="ignore", invalid="ignore"):
         far = (size >= 5) & (scale > 0) & (dev / np.where(scale > 0, scale, 1.0)
@@ -1046,9 +1078,17 @@ def _cadre_load(ctx: Context):
     rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(subset=["cadre", "household_id"]).drop_duplicates(
         ["cadre", "household_id"])
     limit = ctx.params.cadre_load
-    counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
-    nth = rows.groupby("cadre", sort=False).cumcount()
-    over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # the row past it
+    load = None if ctx.whole is None else ctx.whole.get("cadre_load")
+    if load is not None:
+        # one household shard: each cadre's households and the record of the pairing
+        # past the limit, over the whole set (checks_sharded); cadres over it only
+        counts = rows["cadre"].map(load["count"])
+        over = rows[rows.index.to_numpy() == rows["cadre"].map(load["past"]).fillna(
+            -1).to_numpy(dtype=np.int64)]
+    else:
+        counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
+        nth = rows.groupby("cadre", sort=False).cumcount()
+        over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # past it
     cadre = _texts(over["cadre"], len(over))
     return ctx.batch("P02", "pairings", over.index, "checks.P02.load", over["household_id"],
                      value=cadre, cadre=cadre,
@@ -1063,6 +1103,15 @@ def _household_areas(ctx: Context) -> pd.DataFrame:
                          "village": ctx.rolls.household_index.map(hh["village"])})
 
 
+def village_poor(ctx: Context, end: pd.Timestamp) -> pd.Series:
+    """Poor people on the rolls at `end`, per (township, village) of their household."""
+    area = _household_areas(ctx)
+    poor = ctx.rolls.poor_people(end).to_numpy() & (ctx.rolls.member_hh >= 0)
+    per_hh = np.bincount(ctx.rolls.member_hh[poor], minlength=len(area))
+    return pd.Series(per_hh, index=pd.MultiIndex.from_frame(area)).groupby(
+        level=[0, 1], dropna=False).sum()
+
+
 @rule("V01", ERROR, "a village marked exited whose poverty incidence at the end of its exit "
       "year is above the threshold",
       "贫困退出机制: villages exit at or below 2 % (3 % in the west)")
@@ -1070,15 +1119,12 @@ def _village_exit(ctx: Context):
     villages = ctx.frame("villages")
     if villages is None:
         return []
-    area = _household_areas(ctx)
     out = []
     exiting = villages[villages["exit_year"].notna()]
     for year, group in exiting.groupby("exit_year"):
         end = year_end(year)
-        poor = ctx.rolls.poor_people(end).to_numpy() & (ctx.rolls.member_hh >= 0)
-        per_hh = np.bincount(ctx.rolls.member_hh[poor], minlength=len(area))
-        counts = pd.Series(per_hh, index=pd.MultiIndex.from_frame(area)).groupby(
-            level=[0, 1], dropna=False).sum()
+        counts = village_poor(ctx, end) if ctx.whole is None else \
+            ctx.whole["village_poor"][int(year)]  # (a shard's: every shard's, added up)
         for i in group.index:
             v = group.loc[i]
             population = v["rural_population"]

@@ -150,7 +150,8 @@ def _label_disagrees(ctx: Context):
     says_exited = claims.fillna(False).astype(bool).to_numpy()
     # …贫困户 is also the contract's own label of the attribute: it claims the household is
     # poor only in a file that speaks the national system's status labels (some 脱贫户)
-    says_poor = (~claims.fillna(True).astype(bool)).to_numpy() & says_exited.any()
+    some_exited = says_exited.any() if ctx.whole is None else ctx.whole["claims_exit"]
+    says_poor = (~claims.fillna(True).astype(bool)).to_numpy() & some_exited
     exited_now = exited_now.to_numpy(dtype=bool)
     wrong = says_exited & ~exited_now
     late = says_poor & exited_now
@@ -232,12 +233,12 @@ def _two_households_at_once(ctx: Context):
     from .checks import _days, _texts
 
     rows = m.loc[found]
-    lines = ctx.ledgers.loaded["members"].record_lines
+    members = ctx.ledgers.loaded["members"]
     when = pd.to_datetime(pd.Series(overlaps)).to_numpy()
     return ctx.batch("H01", "members", rows.index, "checks.two_households_at_once",
                      rows["household_id"], rows["person_id"], when=when,
                      other=_texts(m.loc[firsts_of, "household_id"], len(found)),
-                     other_line=lines[np.asarray(firsts_of, dtype=np.int64) + 1].astype(object),
+                     other_line=members.lines_of(firsts_of).astype(object),
                      date=_days(when))
 
 

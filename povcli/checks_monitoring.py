@@ -119,8 +119,12 @@ def _assisted_below(ctx: Context):
             out.append(_episode(ctx, "M03", r, f"{y:.2f}", r.eliminated_on, of_year=year, income=f"{y:.2f}",
                              monitoring_line=f"{line:.2f}"))
     for year, row in unlined.items():  # say so; never a built-in line
-        out.append(_find(ctx, "M03", "monitoring", row, "monitor.M03_no_line", None, None,
-                         pd.Timestamp(year=year, month=12, day=31), of_year=year))
+        said = _find(ctx, "M03", "monitoring", row, "monitor.M03_no_line", None, None,
+                     pd.Timestamp(year=year, month=12, day=31), of_year=year)
+        if ctx.whole is None:
+            out.append(said)
+        else:  # one household shard: the merge says it once, at the set's first such row
+            ctx.pending[("M03", year)] = (int(row), said)
     return out
 
 
@@ -207,9 +211,12 @@ def _overlap(ctx: Context):
 def _returned_unmonitored(ctx: Context):
     ep = _episodes(ctx)
     ch = ctx.frame("changes")
-    if ep is None or ch is None or ep["identified_on"].isna().all():
+    if ep is None or ch is None:
         return []
-    began = ep["identified_on"].min()  # returns before monitoring records began: not judged
+    # returns before monitoring records began (in the whole set): not judged
+    began = ep["identified_on"].min() if ctx.whole is None else ctx.whole["monitoring_began"]
+    if pd.isna(began):
+        return []
     first = ep.groupby("household_id")["identified_on"].min().to_dict()
     rows = ch[(ch["reason"].astype(object) == "returned") & (ch["date"] >= began)]
     rows = rows.sort_values("date").drop_duplicates("household_id")

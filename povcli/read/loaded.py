@@ -65,6 +65,10 @@ class LoadedLedger:
         # record 0 is the header
         return int(self.record_lines[record + 1])
 
+    def lines_of(self, records) -> np.ndarray:
+        """The line of each record (frame index labels, file record numbers), at once."""
+        return self.record_lines[np.asarray(records, dtype=np.int64) + 1]
+
 
 @dataclass
 class Untyped:

@@ -1,0 +1,445 @@
+"""`povcli check` one household shard at a time: findings identical to the whole set's.
+
+A shard (shards.py) holds every row of a set of households, the households that share
+a person together, and the small ledgers that are not household-keyed whole. Most rules
+look within a household or within a person's rows: they run on each shard as they are.
+The few that look across households get what they need of the whole set in two phases:
+
+1. each shard gives a small exact aggregate, merged here:
+   - S03 (a voucher twice): a bitmap of its vouchers' 64-bit fingerprints
+     (read.arrowkit.fingerprints); merged, the buckets two shards or more hold;
+   - S07 (outliers): how many payments of each amount in each program and year, so the
+     median and the median absolute deviation are exact;
+   - P02 (a cadre's load): each cadre's households and the records of its first
+     `cadre_load + 1` pairings (a household, hence a pairing, is in one shard);
+   - V01 (a village's poverty incidence): poor people per village at the end of each
+     exit year;
+   - E07: whether any household's category says 脱贫户; M09: when monitoring began.
+2. each shard runs every rule, those five with the merged aggregate (Context.whole).
+   A voucher in a bucket another shard also holds is left to the merge (the rows with
+   such a voucher, few: it compares their texts, exactly); so is M03's note of a year
+   with no monitoring line, said once at the set's first such row.
+
+The findings of ledgers that are not household-keyed (projects, villages, policy),
+whole in every shard, and those of no line (a ledger refers to one that is absent) are
+kept from shard 0 only; the reading findings (L01) are the whole set's, filed once.
+Keys and references (L02, L03) are checked per shard: every key of a household-keyed
+ledger holds its household, every reference points into its household or its person's
+(shards.assign). When `read_findings` already hold them (findings filed L02 or L03, as
+integrity_findings makes them over the whole set), those are used instead, once.
+
+The map runs here, on local cores (spawned processes) or on a Dask cluster, as
+shards.run_map does; `shard(k)` must then be picklable (functools.partial of
+cache.read_shard, or `Split` below for a set in memory).
+"""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .checks import RULES, OPT_IN, Context, Params, Rule, _batches, _payments, _true
+from .findframe import Batch, FindingFrame
+from .findings import Finding
+from .read.loaded import LedgerSet
+from .model import cadre_identity, year_end
+
+# rules that need the whole set's aggregate (phase 1)
+CROSS = ("S03", "S07", "P02", "V01", "E07", "M09")
+MIN_BITS, MAX_BITS = 1 << 13, 1 << 31  # the voucher bitmap: 1 KiB .. 256 MiB
+
+
+class Split:
+    """A ledger set in memory as `shards` household shards: `Split(ledgers, n)(k)` is
+    shard k, as shards.each_shard gives it (picklable: it travels with its set)."""
+
+    def __init__(self, ledgers: LedgerSet, shards: int):
+        self.ledgers, self.shards = ledgers, shards
+        self._where: dict | None = None
+
+    def __call__(self, k: int) -> LedgerSet:
+        from dataclasses import replace
+
+        from .shards import assign
+
+        if self._where is None:
+            self._where = assign(self.ledgers, self.shards)
+        loaded = {}
+        for name, one in self.ledgers.loaded.items():
+            if name in self._where:
+                # the whole file's lines, found once for every shard (not from its bytes
+                # again by each): a shard's labels are the file's records
+                one = replace(one, frame=one.frame[self._where[name] == k], _data=None,
+                              _record_lines=one._record_lines, _reread=_Whole(one),
+                              _records=max(one._records, 1))
+            loaded[name] = one
+        return replace(self.ledgers, loaded=loaded)
+
+
+class _Whole:
+    """A shard's ledger's way back to its whole ledger (and its lines): picklable."""
+
+    def __init__(self, one):
+        self.one = one
+
+    def __call__(self):
+        return self.one
+
+
+# --------------------------------------------------------------------------- phase 1
+
+def _prints(vouchers: pd.Series) -> np.ndarray:
+    """Each voucher's fingerprint, mixed once more: the low bits pick its bucket, and
+    those of short texts alike (V1, V2, ...) are not spread enough as they come."""
+    from .read.arrowkit import fingerprints, mix
+
+    return mix(np.zeros(1, dtype=np.uint64), fingerprints(vouchers))
+
+
+def voucher_buckets(vouchers: pd.Series, bits: np.ndarray) -> np.ndarray:
+    """Whether each voucher's fingerprint falls in a bucket set in `bits` (a packed
+    bitmap, little-endian bit order, of a power of two bits)."""
+    if not len(vouchers):
+        return np.zeros(0, dtype=bool)
+    bucket = _prints(vouchers) & np.uint64(len(bits) * 8 - 1)
+    return ((bits[(bucket >> np.uint64(3)).astype(np.int64)]
+             >> (bucket & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+
+
+def _voucher_bitmap(pay: pd.DataFrame, shards: int) -> np.ndarray:
+    """The buckets of this shard's vouchers' fingerprints, about 32 bits a voucher
+    of the whole set (its shard's count times the shards: the merge folds every shard's
+    bitmap to the smallest)."""
+    vouchers = pay["voucher"]
+    vouchers = vouchers[vouchers.notna().to_numpy()]
+    size = MIN_BITS
+    while size < min(32 * len(vouchers) * shards, MAX_BITS):
+        size *= 2
+    out = np.zeros(size, dtype=bool)
+    if len(vouchers):
+        out[(_prints(vouchers) & np.uint64(size - 1)).astype(np.int64)] = True
+    return np.packbits(out, bitorder="little")
+
+
+def _fold(bits: np.ndarray, size: int) -> np.ndarray:
+    """A bitmap of a power of two bytes folded to `size` bytes (bucket modulo the size:
+    a fingerprint's low bits pick its bucket, so folding keeps it in its bucket)."""
+    return np.bitwise_or.reduce(bits.reshape(-1, size), axis=0) if len(bits) > size else bits
+
+
+def _amount_counts(ctx: Context) -> pd.DataFrame:
+    """How many positive payments of each amount in each program and year (S07)."""
+    pay = _payments(ctx)
+    positive = _true(pay["amount"] > 0)
+    program = pay["program"].astype(object).to_numpy()[positive]
+    known = pd.notna(program)
+    frame = pd.DataFrame({"year": pay["date"].dt.year.to_numpy()[positive].astype(np.int64)[known],
+                          "program": program[known],
+                          "amount": pay["amount"].to_numpy(dtype=float)[positive][known]})
+    return frame.groupby(["year", "program", "amount"], sort=False).size().rename(
+        "n").reset_index()
+
+
+def _median(values: np.ndarray, counts: np.ndarray) -> float:
+    """The median of values (sorted) each repeated counts times, as pandas takes it: the
+    middle one, or the two middle ones added and halved."""
+    n = int(counts.sum())
+    ends = np.cumsum(counts)
+    hi = values[np.searchsorted(ends, n // 2, side="right")]
+    if n % 2:
+        return float(hi)
+    return float((values[np.searchsorted(ends, n // 2 - 1, side="right")] + hi) / 2)
+
+
+def _amount_stats(counts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per (year, program): median, MAD (median of |amount - median|) and size, exact."""
+    whole = pd.concat(counts, ignore_index=True).groupby(
+        ["year", "program", "amount"], sort=True)["n"].sum().reset_index()
+    keys, rows = [], []
+    for key, g in whole.groupby(["year", "program"], sort=False):
+        amount, n = g["amount"].to_numpy(dtype=float), g["n"].to_numpy(dtype=np.int64)
+        median = _median(amount, n)
+        dev = np.abs(amount - median)
+        order = np.argsort(dev, kind="stable")
+        keys.append(key)
+        rows.append((median, _median(dev[order], n[order]), int(n.sum())))
+    index = pd.MultiIndex.from_tuples(keys, names=["year", "program"]) if keys else \
+        pd.MultiIndex.from_arrays([np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)],
+                                  names=["year", "program"])
+    return pd.DataFrame(rows, index=index, columns=["median", "mad", "size"])
+
+
+def _cadre_pairs(ctx: Context) -> pd.DataFrame:
+    """Each cadre's pairings with a household, the first row of each (P02), in file
+    order."""
+    pairs = ctx.frame("pairings")
+    return pairs.assign(cadre=cadre_identity(pairs)).dropna(
+        subset=["cadre", "household_id"]).drop_duplicates(["cadre", "household_id"])
+
+
+def _cadre_firsts(ctx: Context) -> pd.DataFrame:
+    """(cadre, record) of each cadre's first cadre_load + 1 households here, and how
+    many households each has here (P02)."""
+    rows = _cadre_pairs(ctx)
+    nth = rows.groupby("cadre", sort=False).cumcount().to_numpy()
+    count = rows.groupby("cadre", sort=False)["household_id"].transform("size").to_numpy()
+    keep = nth <= ctx.params.cadre_load
+    return pd.DataFrame({"cadre": rows["cadre"].to_numpy(dtype=object)[keep],
+                         "record": rows.index.to_numpy(dtype=np.int64)[keep],
+                         "count": np.where(nth[keep] == 0, count[keep], 0)})
+
+
+def _cadre_load(parts: list[pd.DataFrame], limit: int) -> pd.DataFrame:
+    """Per cadre over the limit: its households and the record of the pairing past it."""
+    rows = pd.concat(parts, ignore_index=True)
+    count = rows.groupby("cadre", sort=False)["count"].sum()
+    over = rows[rows["cadre"].map(count).to_numpy() > limit].sort_values(
+        ["cadre", "record"], kind="stable")
+    past = over[over.groupby("cadre", sort=False).cumcount().to_numpy() == limit]
+    return pd.DataFrame({"count": count[past["cadre"]].to_numpy(dtype=np.int64),
+                         "past": past["record"].to_numpy(dtype=np.int64)},
+                        index=pd.Index(past["cadre"].to_numpy(dtype=object), name="cadre"))
+
+
+def aggregate(ledgers: LedgerSet, codes: list[str], params: Params, as_of: pd.Timestamp,
+              today: pd.Timestamp, shards: int) -> dict:
+    """Phase 1 of one shard: what the rules `codes` that look across households need."""
+    from .checks import village_poor
+
+    ctx = Context(ledgers, params, as_of, today)
+    out: dict = {}
+    if "S03" in codes and ledgers.has("subsidies"):
+        out["vouchers"] = _voucher_bitmap(ledgers.frame("subsidies"), shards)
+    if "S07" in codes and ledgers.has("subsidies"):
+        out["amounts"] = _amount_counts(ctx)
+    if "P02" in codes and ledgers.has("pairings"):
+        out["cadres"] = _cadre_firsts(ctx)
+    if "V01" in codes and ledgers.has("villages"):
+        years = ledgers.frame("villages")["exit_year"].dropna().unique()
+        out["village_poor"] = {int(y): village_poor(ctx, year_end(y)) for y in years}
+    if "E07" in codes and "category_claims_exit" in ledgers.frame("households").columns:
+        out["claims_exit"] = bool(ledgers.frame("households")["category_claims_exit"]
+                                  .fillna(False).astype(bool).any())
+    if "M09" in codes and ledgers.has("monitoring"):
+        out["monitoring_began"] = ledgers.frame("monitoring")["identified_on"].min()
+    return out
+
+
+def merge_aggregates(parts: list[dict], params: Params) -> dict:
+    """The whole set's aggregates from every shard's (Context.whole)."""
+    whole: dict = {"claims_exit": any(p.get("claims_exit", False) for p in parts)}
+    bitmaps = [p["vouchers"] for p in parts if "vouchers" in p]
+    if bitmaps:
+        size = min(len(b) for b in bitmaps)
+        once = np.zeros(size, dtype=np.uint8)
+        twice = np.zeros(size, dtype=np.uint8)
+        for b in bitmaps:
+            b = _fold(b, size)
+            twice |= once & b
+            once |= b
+        whole["voucher_bits"] = twice
+    amounts = [p["amounts"] for p in parts if "amounts" in p]
+    if amounts:
+        whole["amount_stats"] = _amount_stats(amounts)
+    cadres = [p["cadres"] for p in parts if "cadres" in p]
+    if cadres:
+        whole["cadre_load"] = _cadre_load(cadres, params.cadre_load)
+    if any("village_poor" in p for p in parts):
+        years = {y for p in parts for y in p.get("village_poor", {})}
+        whole["village_poor"] = {
+            y: pd.concat([p["village_poor"][y] for p in parts if y in p.get("village_poor", {})])
+            .groupby(level=[0, 1], dropna=False).sum() for y in years}
+    began = [p["monitoring_began"] for p in parts if pd.notna(p.get("monitoring_began"))]
+    whole["monitoring_began"] = min(began) if began else pd.NaT
+    return whole
+
+
+# --------------------------------------------------------------------------- phase 2
+
+def _take(batch: Batch, at: np.ndarray) -> Batch:
+    """The findings `at` (positions) of a batch."""
+    if batch.findings is not None:
+        return Batch.of([batch.findings[i] for i in at.tolist()])
+    out = Batch.__new__(Batch)
+    out.__dict__.update(batch.__dict__)
+    for name in ("code", "severity", "file", "line", "column", "header", "value",
+                 "household", "person", "year", "msg"):
+        setattr(out, name, getattr(batch, name)[at])
+    out.params = {k: v[at] for k, v in batch.params.items()}
+    return out
+
+
+def _whole_only(ledgers: LedgerSet) -> set[str]:
+    """The files of the ledgers every shard holds whole (no household_id column)."""
+    return {one.display for one in ledgers.loaded.values()
+            if "household_id" not in one.frame.columns}
+
+
+def shard_findings(ledgers: LedgerSet, k: int, codes: list[str], params: Params,
+             as_of: pd.Timestamp, today: pd.Timestamp, whole: dict,
+             integrity: list[Finding] | None) -> tuple[list[Batch], dict]:
+    """Phase 2 of shard k: its findings (of the rules `codes`, L01 aside), and what its
+    rules left for the merge (Context.pending)."""
+    ctx = Context(ledgers, params, as_of, today, [], whole)
+    if integrity is not None:  # the whole set's keys and references, given
+        ctx._integrity = integrity if k == 0 else []
+    batches: list[Batch] = []
+    for code in codes:
+        if code != "L01":
+            batches += _batches(RULES[code].run(ctx))
+    if k:  # what every shard finds alike: shard 0's
+        shared = _whole_only(ledgers)
+        kept = []
+        for b in batches:
+            keep = (b.line != -1) & ~np.isin(b.file.astype(str), list(shared))
+            if keep.all():
+                kept.append(b)
+            elif keep.any():
+                kept.append(_take(b, np.flatnonzero(keep)))
+        batches = kept
+    return [b for b in batches if len(b)], ctx.pending
+
+
+def _phase1(shard: Callable, k: int, codes: list[str], params: Params, as_of, today,
+            shards: int) -> dict:
+    out = aggregate(shard(k), codes, params, as_of, today, shards)
+    gc.collect()  # the shard's roll model and its set refer to each other: let them go now
+    return out
+
+
+def _phase2(shard: Callable, k: int, codes: list[str], params: Params, as_of, today,
+            whole: dict, integrity: list[Finding] | None):
+    out = shard_findings(shard(k), k, codes, params, as_of, today, whole, integrity)
+    gc.collect()  # (as above: else every shard's frames stay until Python's next sweep)
+    return out
+
+
+def _vouchers_across(pending: list[tuple]) -> list[Batch]:
+    """S03 of the rows whose voucher's bucket two shards hold: every row after the
+    first (by record) of its voucher, the first's line said."""
+    if not pending:
+        return []
+    records = np.concatenate([p[0] for p in pending]).astype(np.int64)
+    texts = np.concatenate([p[1] for p in pending])
+    lines = np.concatenate([p[2].line for p in pending])
+    group = pd.factorize(texts)[0]
+    order = np.lexsort((records, group))
+    starts = np.r_[True, group[order][1:] != group[order][:-1]]
+    first = np.empty(group.max() + 1, dtype=np.int64)
+    first[group[order][starts]] = order[starts]  # each voucher's first row
+    out = []
+    at = 0
+    for records_k, _, batch in pending:
+        mine = np.arange(at, at + len(records_k))
+        again = mine[first[group[mine]] != mine]
+        if len(again):
+            b = _take(batch, again - at)
+            b.params["first_line"] = lines[first[group[again]]].astype(np.int64).astype(object)
+            out.append(b)
+        at += len(records_k)
+    return out
+
+
+class _Map:
+    """fn over args, here, on local cores or on a Dask cluster, as shards.run_map does
+    (its words when a worker or the scheduler is lost); one pool of processes, or one
+    client, for both phases."""
+
+    def __init__(self, scheduler, workers: int | None, jobs: int):
+        self.scheduler, self.workers = scheduler, min(workers or 1, jobs)
+        self.pool = self.client = None
+        self.own = False
+
+    def __enter__(self) -> "_Map":
+        from . import shards as sh
+
+        if self.scheduler is not None:
+            self.client, self.own = sh._client(self.scheduler)
+        elif self.workers > 1:  # spawned: a forked copy of Arrow's threads can hang
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.own:
+            self.client.close()
+
+    def __call__(self, fn: Callable, args: list[tuple]) -> list:
+        from .shards import _call
+
+        if self.pool is not None:
+            return list(self.pool.map(_call, [(fn, a) for a in args]))
+        if self.client is None:
+            return [fn(*a) for a in args]
+        from dask.distributed import KilledWorker
+
+        from .findings import UsageError
+
+        client = self.client
+        try:
+            # a shard's task carries the shard function and its number: a task of a lost
+            # worker runs again on another
+            futures = [client.submit(fn, *a, pure=False) for a in args]
+            try:
+                return client.gather(futures)
+            except KilledWorker as exc:
+                raise UsageError.of("shards.lost_workers", reason=str(exc)) from None
+            finally:
+                client.cancel(futures)
+        except OSError as exc:  # the scheduler went away mid-run
+            where = getattr(getattr(client, "scheduler", None), "address", self.scheduler)
+            raise UsageError.of("shards.scheduler_gone", scheduler=str(where),
+                                reason=str(exc)) from None
+
+
+def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
+                read_findings: list[Finding], rules: list[Rule] | None, params: Params,
+                year: int | None, today: pd.Timestamp | None, latest_year: int | None,
+                scheduler=None, workers: int | None = 1) -> FindingFrame:
+    """checks.run_frame of the whole set, finding for finding and in its order, computed
+    one household shard at a time: `shard(k)` is shard k of 0..shards-1, `read_findings`
+    the whole set's reading findings, `latest_year` the whole set's (the rolls' date
+    when no year is given)."""
+    today = pd.Timestamp(today or date.today())
+    as_of = year_end(year) if year else year_end(latest_year) if latest_year else today
+    chosen = rules if rules is not None else [r for r in RULES.values()
+                                              if r.code not in OPT_IN]
+    codes = [r.code for r in chosen]
+    given = [f for f in read_findings if f.code in ("L02", "L03")]
+    cells = [f for f in read_findings if f.code not in ("L02", "L03")]
+    cross = [c for c in codes if c in CROSS]
+    whole: dict = {}
+    with _Map(scheduler, workers, shards) as run:
+        if cross:
+            whole = merge_aggregates(run(_phase1, [
+                (shard, k, cross, params, as_of, today, shards) for k in range(shards)]),
+                params)
+        parts = run(_phase2, [(shard, k, codes, params, as_of, today, whole,
+                               given if given else None) for k in range(shards)])
+    batches: list[Batch] = []
+    if "L01" in codes:  # the whole set's reading findings, once
+        from dataclasses import replace
+
+        from .checks import ERROR
+        batches.append(Batch.of([replace(f, severity=ERROR, code="L01") for f in cells]))
+    for found, _ in parts:
+        batches += found
+    batches += _vouchers_across([p[("S03", "rows")] for _, p in parts
+                                 if ("S03", "rows") in p])
+    notes: dict = {}
+    for _, p in parts:  # M03's note of a year without a line: at its first row
+        for key, (record, said) in ((k, v) for k, v in p.items() if k[0] == "M03"):
+            if key[1] not in notes or record < notes[key[1]][0]:
+                notes[key[1]] = (record, said)
+    if notes:
+        batches.append(Batch.of([said for _, said in notes.values()]))
+    return FindingFrame(batches).in_year(year).sorted()
