@@ -9,7 +9,6 @@ import csv
 import io
 import shutil
 import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -29,47 +28,6 @@ def small_batches(monkeypatch):
     small it is."""
     monkeypatch.setattr(stream, "BLOCK", 20000)
     monkeypatch.setattr(shards, "STREAM_MIN_BYTES", 0)
-
-
-@pytest.fixture(autouse=True)
-def sharded_checks(monkeypatch):
-    """checks_sharded.run_sharded (CHECKSHARD's) when this branch has it; else, for
-    these tests only, the reference it must equal: run_frame over the shards put back
-    together (their lines kept), never the product."""
-    try:
-        import povcli.checks_sharded  # noqa: F401
-        return
-    except ImportError:
-        pass
-    from povcli import checks
-    from povcli.read.loaded import LedgerSet, LoadedLedger
-
-    def run_sharded(shard, count, read_findings, rules, params, year, today, latest_year,
-                    scheduler=None, workers=1):
-        parts = [shard(k) for k in range(count)]
-        loaded = {}
-        for name, first in parts[0].loaded.items():
-            keyed = "household_id" in first.ledger.frame_columns
-            frames = [p.loaded[name].frame for p in parts] if keyed else [first.frame]
-            frame = pd.concat(frames).sort_index()
-            labels = frame.index.to_numpy(np.int64)
-            lines = np.concatenate([p.loaded[name].lines_of(f.index.to_numpy(np.int64))
-                                    for p, f in zip(parts, frames)])
-            lines = lines[np.argsort(np.concatenate([f.index.to_numpy(np.int64)
-                                                     for f in frames]), kind="stable")]
-            every = np.zeros(int(labels.max(initial=-1)) + 2, dtype=np.int64)
-            every[labels + 1] = lines
-            loaded[name] = LoadedLedger(first.ledger, first.path, first.encoding, frame,
-                                        first.headers, sheet=first.sheet,
-                                        _record_lines=every, _records=len(every) - 1)
-        whole = LedgerSet(parts[0].folder, loaded, {})
-        # the keys' and references' findings (filed under L02/L03) run_frame finds itself
-        cells = [f for f in read_findings if f.code not in ("L02", "L03")]
-        return checks.run_frame(whole, cells, rules, params, year, today)
-
-    module = types.ModuleType("povcli.checks_sharded")
-    module.run_sharded = run_sharded  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "povcli.checks_sharded", module)
 
 
 @pytest.fixture(scope="module")
