@@ -344,9 +344,12 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
     def checked(path, meta, read_findings):
         sharding.check_area(meta, township, village)
         shard = partial(cache.read_shard, str(path), dirty=True)
+        # as the reports' shards: one process a core once the dataset is large (None)
+        cores = workers if scheduler is not None else sharding.local_workers(str(path),
+                                                                              workers)
         found = check_shards(shard, shards, read_findings, rules, params, year,
                              None if today is None else _timestamp(today),
-                             meta.get("latest_year"), scheduler=scheduler, workers=workers)
+                             meta.get("latest_year"), scheduler=scheduler, workers=cores)
         if township or village:
             found = found.in_households(_area_households(path, shards, township, village))
         return ShardedCheck(found, meta, notes)

@@ -244,6 +244,11 @@ def test_a_clean_dataset_is_reused_by_the_next_check(gen, tmp_path, run, monkeyp
     monkeypatch.setattr(shards, "stream_dataset", no_stream)
     warm = run("check", "--data", folder, "-f", "csv", "--memory", "1", "--shards", "3")
     assert warm.exit_code == first.exit_code and warm.stdout == first.stdout
+    # the shards on two processes, as a large dataset's are (the seconds this test takes:
+    # two interpreters started)
+    two = run("check", "--data", folder, "-f", "csv", "--memory", "1", "--shards", "3",
+              env={"POVCLI_WORKERS": "2"})
+    assert two.exit_code == first.exit_code and two.stdout == first.stdout
     # and a report reads the dataset check wrote
     assert run("summary", "--data", folder, "-f", "csv", "--memory", "1",
                "--shards", "3").stdout == report.stdout
