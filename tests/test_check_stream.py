@@ -294,3 +294,16 @@ def test_lines_of_reads_each_span_once(tmp_path):
     assert kept.line(int(labels[3])) == expected[3]
     with pytest.raises(KeyError):
         kept.lines_of(labels[1:2])
+
+
+def test_duckdb_reads_the_streamed_dataset_and_its_lines(broken, run):
+    """The dataset check streams is DuckDB's to read as it is (LZ4 parts), each row's
+    line beside it (__line + record = the line of the user's file)."""
+    duckdb = pytest.importorskip("duckdb")
+    assert run("check", "--data", broken, "--memory", "1", "--shards", "3").exit_code == 1
+    (path,) = [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+    got = duckdb.sql(f"SELECT record, record + __line AS line FROM read_parquet("
+                     f"'{path}/members/*/*.parquet') ORDER BY record").fetchall()
+    lines = stream.fast_lines((broken / "members.csv").read_bytes())
+    assert [r[0] for r in got] == list(range(len(lines) - 1))
+    assert [r[1] for r in got] == lines[1:].tolist()
