@@ -294,3 +294,132 @@ def run(name: str, data, year: int | None = None, township: str | None = None,
     """Read the ledgers of folder (or workbook) `data` and build report `name`."""
     return build(name, open_ledgers(data, name, encoding), year, township, village, listing,
                  **options)
+
+
+class ShardedCheck:
+    """What check_sharded found: the findings (a findframe.FindingFrame) and the shard
+    dataset's description (its ledgers, latest year, years of events)."""
+
+    def __init__(self, findings, meta: dict, notes: list[str]):
+        self.findings = findings
+        self.meta = meta
+        self.notes = notes  # what the reader said of the files (a title row skipped...)
+
+
+def check_sharded(data, shards: int, rules=None, params=None, year: int | None = None,
+                  scheduler=None, township: str | None = None, village: str | None = None,
+                  encoding: str | None = None, use_cache: bool = True,
+                  workers: int | None = 1, today=None) -> ShardedCheck | None:
+    """`povcli check` per household shard (checks_sharded.run_sharded): the findings of
+    checks.run_frame over the whole set, the set never held whole. The shard dataset is
+    streamed from the files (shards.stream_dataset, keeping the reading findings: cells,
+    keys, references; a dataset from ledgers with any is kept marked dirty, so no report
+    takes figures from it) or, when an earlier run left a clean one for these very
+    files (and its rows' lines), read from the cache. None when a file must be read
+    whole (the caller checks the whole set); LedgerError when a ledger cannot be read
+    at all."""
+    import shutil
+    import tempfile
+    from functools import partial
+
+    from . import cache
+    from . import shards as sharding
+    from .checks import Params
+    from .checks_sharded import run_sharded as check_shards
+    from .findings import LedgerError
+    from .read.stream import Unstreamable
+
+    if shards < 1:
+        raise UsageError.of("shards.too_few", shards=shards)
+    params = Params() if params is None else params
+    data = Path(data)
+    keys = sharding.file_keys(data, None, encoding)
+    if keys is None:
+        return None  # a ledger missing or found twice: the whole read says so
+    key = cache.set_key(list(keys.values()))
+    keyed = use_cache and cache.enabled()
+
+    notes: list[str] = []
+
+    def checked(path, meta, read_findings):
+        sharding.check_area(meta, township, village)
+        shard = partial(cache.read_shard, str(path), dirty=True)
+        # as the reports' shards: one process a core once the dataset is large (None)
+        cores = workers if scheduler is not None else sharding.local_workers(str(path),
+                                                                              workers)
+        found = check_shards(shard, shards, read_findings, rules, params, year,
+                             None if today is None else _timestamp(today),
+                             meta.get("latest_year"), scheduler=scheduler, workers=cores)
+        if township or village:
+            found = found.in_households(_area_households(path, shards, township, village))
+        return ShardedCheck(found, meta, notes)
+
+    if keyed:
+        path = cache.dataset_path(key, shards)
+        meta = cache.dataset_meta(path)
+        if meta is not None and meta.get("keys") == keys and meta.get("lines"):
+            try:  # a clean dataset of these files (a report's or check's): no finding read
+                notes += [n for n in meta.get("notes") or [] if isinstance(n, str)]
+                return checked(path, meta, [])
+            except cache.Damaged:
+                cache.drop(path.name)  # never trusted: read the files again
+    base = None if keyed else Path(tempfile.mkdtemp(prefix="povcli-shards-"))
+    try:
+        writer = cache.DatasetWriter(key, shards, base)
+        if writer.tmp is None and base is None:  # a cache that cannot be written
+            base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
+            writer = cache.DatasetWriter(key, shards, base)
+        try:
+            meta, read_findings = sharding.stream_dataset(
+                data, None, encoding, COMMANDS["check"].needs, shards, keys, writer,
+                collect=True, notes=notes)
+        except Unstreamable:
+            writer.abort()
+            return None
+        except OSError as exc:  # the disk is full, the folder cannot be written...
+            writer.abort()
+            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                                reason=str(exc.strerror or exc)) from None
+        except BaseException:
+            writer.abort()
+            raise
+        fatal = [f for f in read_findings if f.line is None]
+        if fatal:  # a ledger that cannot be read at all: as the whole check says
+            writer.abort()
+            raise LedgerError(fatal)
+        meta["dirty"] = bool(read_findings)  # dataset_meta refuses it to every report
+        meta["notes"] = notes  # said again when the dataset is reused
+        stored = writer.finish(meta)
+        if stored is None:
+            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                                reason="rename")
+        return checked(stored, meta, read_findings)
+    finally:
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _timestamp(value):
+    import pandas as pd
+
+    return pd.Timestamp(value)
+
+
+def _area_households(path, shards: int, township: str | None, village: str | None):
+    """The ids of the households of the area (restrict's, registered or not), a shard's
+    households at a time."""
+    import numpy as np
+    import pandas as pd
+
+    from . import cache
+
+    ids = []
+    for k in range(shards):
+        hh = cache.read_shard(path, k, ["households"], dirty=True).frame("households")
+        keep = np.ones(len(hh), dtype=bool)
+        if township:
+            keep &= (hh["township"] == township).fillna(False).to_numpy(dtype=bool)
+        if village:
+            keep &= (hh["village"] == village).fillna(False).to_numpy(dtype=bool)
+        ids.append(hh.loc[keep, "household_id"])
+    return pd.concat(ids) if ids else pd.Series([], dtype=object)

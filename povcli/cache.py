@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -434,6 +435,9 @@ def _mark_clean(key: str) -> None:
 # read: a damaged dataset is never trusted. Written under a temporary name and renamed
 # whole; folders 0700 and files 0600 as every entry (it holds resident IDs); counted in
 # the cache's size, pruned oldest first and emptied by `povcli cache clear` as the rest.
+# A streamed dataset's parts carry each row's line in the user's file (LINE_COLUMN, less
+# the record), for check's FILE:LINE; one check streamed from ledgers with reading
+# findings says "dirty": true in meta.json, and dataset_meta hides it from every report.
 
 _DATASET = re.compile(r"shards-[0-9a-f]{32}-[0-9]+")
 _DATASET_TMP = re.compile(r"shards-[0-9a-f]{32}-[0-9]+\.tmp.*")
@@ -506,7 +510,8 @@ class DatasetWriter:
         try:
             for name, one in ledgers.loaded.items():
                 sink = pa.BufferOutputStream()
-                pq.write_table(pa.Table.from_pandas(one.frame, preserve_index=True), sink)
+                pq.write_table(pa.Table.from_pandas(one.frame, preserve_index=True), sink,
+                               compression="lz4")
                 data = sink.getvalue().to_pybytes()
                 self._mkdir(self.tmp / name)
                 self._mkdir(self.tmp / name / f"shard={shard}")
@@ -531,7 +536,8 @@ class DatasetWriter:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, 0o600)
             sink = os.fdopen(fd, "wb")
-            part = (pq.ParquetWriter(sink, table.schema), sink, path)
+            # LZ4, as the ledger entries: as small as snappy, read back twice as fast
+            part = (pq.ParquetWriter(sink, table.schema, compression="lz4"), sink, path)
             self.parts[(name, shard)] = part
             self.paths[(name, shard)] = path
         part[0].write_table(table)
@@ -597,8 +603,10 @@ def _private_dir(path: Path) -> bool:
     return stat.S_ISDIR(st.st_mode) and _ours(st)
 
 
-def dataset_meta(path: str | Path) -> dict | None:
-    """The description of a shard dataset; None when there is none to trust."""
+def dataset_meta(path: str | Path, dirty: bool = False) -> dict | None:
+    """The description of a shard dataset; None when there is none to trust. A dataset
+    check streamed from ledgers with reading findings is marked "dirty": no report may
+    take its figures from it (None), only the check that wrote it (dirty=True)."""
     path = Path(path)
     if not _private_dir(path):
         return None
@@ -608,6 +616,8 @@ def dataset_meta(path: str | Path) -> dict | None:
         return None
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA \
             or not isinstance(meta.get("parts"), dict):
+        return None
+    if meta.get("dirty") and not dirty:
         return None
     return meta
 
@@ -623,13 +633,42 @@ def part_frame(name: str, table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def read_shard(path: str | Path, shard: int, names: list[str] | None = None):
+# A streamed dataset's parts hold, beside each row, its line in the user's file less its
+# record (an int64 column of this name, one value for long runs): read_shard gives the
+# ledger's lines_of/line from it, so check names FILE:LINE without reading the file again.
+LINE_COLUMN = "__line"
+
+
+def split_lines(table: pa.Table) -> tuple[pa.Table, np.ndarray | None]:
+    """A part's table without its lines column, and that column (None: none kept)."""
+    at = table.schema.get_field_index(LINE_COLUMN)
+    if at < 0:
+        return table, None
+    delta = table.column(at).to_numpy()
+    return table.remove_column(at), delta
+
+
+def shard_lines(frame: pd.DataFrame, delta) -> tuple[np.ndarray, np.ndarray]:
+    """(records, lines) of a part's rows, sorted by record, from split_lines' column."""
+    labels = frame.index.to_numpy(np.int64)
+    lines = labels + np.asarray(delta, dtype=np.int64)
+    if len(labels) > 1 and not (labels[1:] > labels[:-1]).all():
+        order = np.argsort(labels, kind="stable")
+        labels, lines = labels[order], lines[order]
+    return labels, lines
+
+
+def read_shard(path: str | Path, shard: int, names: list[str] | None = None,
+               dirty: bool = False):
     """Shard `shard` of a dataset as a LedgerSet (the ledgers `names`, every one when
-    None); Damaged when a part is not what was stored."""
+    None); Damaged when a part is not what was stored. A streamed dataset's ledgers are
+    stream.StreamedLedger, which answer the FILE:LINE of their records. dirty: a dataset
+    check streamed from ledgers with findings is read too (never by a report)."""
     from .read.loaded import LedgerSet, LoadedLedger
+    from .read.stream import StreamedLedger
 
     path = Path(path)
-    meta = dataset_meta(path)
+    meta = dataset_meta(path, dirty=dirty)
     if meta is None:
         raise Damaged(f"{path}: no shard dataset to trust")
     loaded = {}
@@ -643,13 +682,21 @@ def read_shard(path: str | Path, shard: int, names: list[str] | None = None):
             data = _read(None, where, "part.parquet")
             if hashlib.sha256(data).hexdigest() != meta["parts"].get(f"{name}/{shard}"):
                 raise Damaged(f"{where}: its checksum does not match")
-            frame = part_frame(name, pq.read_table(pa.BufferReader(data)))
+            table, delta = split_lines(pq.read_table(pa.BufferReader(data)))
+            frame = part_frame(name, table)
             if list(frame.columns) != LEDGERS[name].frame_columns:
                 raise Damaged(f"{where}: its table does not match the ledger")
         except Damaged:
             raise
         except Exception as exc:  # noqa: BLE001 - unreadable, truncated, foreign
             raise Damaged(f"{where}: {type(exc).__name__}") from None
+        if delta is not None:
+            labels, lines = shard_lines(frame, delta)
+            loaded[name] = StreamedLedger(LEDGERS[name], Path(about["path"]), about["encoding"],
+                                          frame, about["headers"], sheet=about.get("sheet"),
+                                          _records=len(frame), labels=labels,
+                                          label_lines=lines)
+            continue
         loaded[name] = LoadedLedger(LEDGERS[name], Path(about["path"]), about["encoding"],
                                     frame, about["headers"], sheet=about.get("sheet"),
                                     _records=len(frame))

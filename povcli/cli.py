@@ -341,7 +341,7 @@ def _shared(spec: Command) -> list[inspect.Parameter]:
     params.append(_format_option(spec))
     params += [_typer_parameter(SHARED_OPTIONS[k]) for k in
                ("output", "encoding", "lang_option", "show_ids")]
-    if spec.merge is not None:  # reports that merge per household shard
+    if spec.merge is not None or spec.name == "check":  # computed per household shard
         params += [_typer_parameter(o) for o in SHARD_OPTIONS.values()]
     return params
 
@@ -742,6 +742,11 @@ def check(
                            incidence=incidence)
     rules = checks.select_rules(_split_codes(select), _split_codes(ignore))
     job.folder = resolve_data(job)
+    shards = _check_shards(job)
+    if shards:
+        done = _check_sharded(job, shards, rules, params)
+        if done is not None:
+            return done
     notes: list[str] = []
     use = cache.enabled() and not State.no_cache
     try:
@@ -777,6 +782,61 @@ def check(
         findings = checks.run_frame(ledgers, read_findings, rules, params, job.year)
     if area is not None:
         findings = findings.in_households(area)
+    return _check_outcome(job, findings, len(rules), len(ledgers.loaded))
+
+
+def _check_shards(job: Job) -> int:
+    """How many household shards check runs in (0: the whole set at once): --shards;
+    else 16 on a Dask cluster; else, when the ledgers are over the memory budget (and
+    streamed: shards.streams), as many as keep a shard within it."""
+    if job.shards:
+        return job.shards
+    if _scheduler(job):
+        return 16
+    from . import shards
+
+    try:
+        budget = shards.memory_budget(job.memory)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    assert job.folder is not None
+    if not shards.streams(job.folder, None, budget):
+        return 0
+    return max(2, shards.shards_for(job.folder, None, budget))
+
+
+def _check_sharded(job: Job, shards: int, rules: list, params) -> int | None:
+    """check per household shard over the shard dataset (api.check_sharded): the whole
+    check's findings, the set never held whole. None when a file must be read whole."""
+    from . import api, cache
+    from .read.files import find_files
+
+    assert job.folder is not None
+    try:
+        files, _ = find_files(job.folder)
+        job.ledger_files = {n: s.path for n, s in files.items()}
+    except OSError:
+        pass
+    with _progress() as progress:
+        if progress:
+            progress("checking")
+        done = api.check_sharded(job.folder, shards, rules, params, job.year,
+                                 _scheduler(job), job.township, job.village, job.encoding,
+                                 use_cache=cache.enabled() and not State.no_cache,
+                                 workers=None)
+    if done is None:
+        return None
+    for note in done.notes:
+        _note(job, note)
+    span = done.meta.get("event_years")
+    if job.year is not None and span and not span[0] <= job.year <= span[1]:
+        _note(job, say("cli.year_outside", job.lang, year=job.year, first=span[0],
+                       last=span[1]))
+    return _check_outcome(job, done.findings, len(rules), len(done.meta["ledgers"]))
+
+
+def _check_outcome(job: Job, findings, rules: int, ledgers: int) -> int:
+    """check's findings written (masked unless asked), counted on stderr; the exit code."""
     if not job.show_ids:
         findings = findings.masked()
     if len(findings) or job.output not in (None, "-"):
@@ -792,7 +852,7 @@ def check(
         _err(say("cli.check_totals", job.lang, errors=errors,
                  warnings=len(findings) - errors))
     else:
-        _err(say("cli.check_clean", job.lang, rules=len(rules), ledgers=len(ledgers.loaded)))
+        _err(say("cli.check_clean", job.lang, rules=rules, ledgers=ledgers))
     return EXIT_FINDINGS if errors else EXIT_OK
 
 

@@ -627,25 +627,34 @@ def _shard_of(values, links, shards: int) -> np.ndarray:
 class _Schemas:
     """One Arrow schema a ledger for all its parts: its first batch's. (A column the file
     does not have is null in every batch; a column it has is text or typed in every
-    batch, whatever its cells.)"""
+    batch, whatever its cells.) Beside the frame's columns and its index (the record),
+    each row's line in the file (cache.LINE_COLUMN, less the record: one value for long
+    runs, next to nothing in Parquet), so that a finding names the user's FILE:LINE
+    without the file being read again."""
 
     def __init__(self):
         self.of: dict[str, pa.Schema] = {}
 
-    def table(self, name: str, frame: pd.DataFrame) -> pa.Table:
+    def table(self, name: str, frame: pd.DataFrame, lines: np.ndarray) -> pa.Table:
+        from .cache import LINE_COLUMN
+
         schema = self.of.get(name)
+        delta = pa.array(np.asarray(lines, dtype=np.int64) - frame.index.to_numpy(np.int64))
         if schema is None:
             table = pa.Table.from_pandas(frame, preserve_index=True)
+            table = table.append_column(LINE_COLUMN, delta)
             self.of[name] = table.schema
             return table
-        return pa.Table.from_pandas(frame, schema=schema, preserve_index=True)
+        plain = schema.remove(schema.get_field_index(LINE_COLUMN))
+        table = pa.Table.from_pandas(frame, schema=plain, preserve_index=True)
+        return table.append_column(schema.field(LINE_COLUMN), delta)
 
 
 def _write_rows(writer, schemas: _Schemas, name: str, frame: pd.DataFrame,
-                shard: np.ndarray) -> None:
+                shard: np.ndarray, lines: np.ndarray) -> None:
     """A frame's rows appended to their shards' parts (in file order within a shard)."""
     order = np.argsort(shard, kind="stable")
-    table = schemas.table(name, frame).take(order)
+    table = schemas.table(name, frame, lines).take(order)
     counts = np.bincount(shard, minlength=1)
     at = 0
     for k, count in enumerate(counts):
@@ -663,7 +672,7 @@ class _CrossKey:
         self.name, self.key = name, key
         self.hashes: list[np.ndarray] = []
         self.twice = np.zeros(0, dtype=np.uint64)
-        self.rows: list[tuple[int, tuple]] = []  # (record, value) of rows seen twice
+        self.rows: list[tuple[int, tuple, int]] = []  # (record, value, line), seen twice
 
     def _hash(self, frame: pd.DataFrame):
         from .read.arrowkit import arrow
@@ -681,20 +690,24 @@ class _CrossKey:
         self.hashes.append(self._hash(frame)[1])
 
     def close(self) -> None:
-        every = np.sort(np.concatenate(self.hashes)) if self.hashes else \
-            np.zeros(0, dtype=np.uint64)
-        self.hashes = []
+        every = np.concatenate(self.hashes) if self.hashes else np.zeros(0, dtype=np.uint64)
+        self.hashes = []  # (let the batches' arrays go before sorting: two copies, not three)
+        every.sort()
         self.twice = np.unique(every[1:][every[1:] == every[:-1]])
 
-    def look(self, frame: pd.DataFrame) -> None:
+    def look(self, one) -> None:
+        """The rows of a shard's ledger (`one`: its frame and lines) whose key was seen
+        twice in the whole set."""
         if not len(self.twice):
             return
-        sub, h = self._hash(frame)
+        sub, h = self._hash(one.frame)
         hit = np.isin(h, self.twice)
         if hit.any():
             rows = sub[hit]
-            self.rows += [(int(i), tuple(r)) for i, r in zip(rows.index,
-                                                             rows.itertuples(index=False))]
+            lines = one.lines_of(rows.index.to_numpy()) if hasattr(one, "lines_of") else \
+                one.record_lines[rows.index.to_numpy() + 1]
+            self.rows += [(int(i), tuple(r), int(line)) for i, r, line in
+                          zip(rows.index, rows.itertuples(index=False), lines)]
 
     def findings(self, one) -> list:
         from .findings import Finding
@@ -702,11 +715,10 @@ class _CrossKey:
 
         out = []
         first: dict[tuple, int] = {}
-        for record, value in sorted(self.rows):
+        for record, value, line in sorted(self.rows, key=lambda r: r[0]):
             if value not in first:
-                first[value] = one.line(record)
+                first[value] = line
                 continue
-            line = one.line(record)
             if line == first[value]:
                 continue
             out.append(Finding.of(one.display, "reader.duplicate_key", line, self.key[0],
@@ -717,18 +729,24 @@ class _CrossKey:
 
 
 def stream_dataset(folder, names: list[str] | None, encoding: str | None,
-                   need: tuple[str, ...], shards: int, keys: dict[str, str], writer):
+                   need: tuple[str, ...], shards: int, keys: dict[str, str], writer,
+                   collect: bool = False, notes: list[str] | None = None):
     """Read the ledger set of `folder` into `writer` (a cache.DatasetWriter) as `shards`
     household shards, one batch in memory at a time; its description (as describe) once
     every shard is written and checked. LedgerError with every finding (the user's
     FILE:LINE) when the ledgers cannot be used; read.stream.Unstreamable when a file must
-    be read whole after all (then nothing is kept)."""
+    be read whole after all (then nothing is kept).
+
+    collect (check): (description, findings) instead, the reading findings kept as the
+    whole reader gives them (cells typed to null, keys and references, a voucher used
+    twice across shards) and the shards written all the same, for the rules. `notes`:
+    what the reader says of the files read whole (a title row skipped...)."""
     from dataclasses import replace as copy
 
     import pyarrow.parquet as pq
 
     from .findings import LedgerError
-    from .model import latest_year
+    from .model import EVENT_COLUMNS, LATER_EVENT_COLUMNS, latest_year, year_span
     from .read import stream
     from .read.files import find_files
     from .read.integrity import integrity_findings
@@ -736,6 +754,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
     from .schema import LEDGERS
     from . import cache
 
+    EVENTS = {**EVENT_COLUMNS, **LATER_EVENT_COLUMNS}
     folder = Path(folder)
     files, findings = find_files(folder)
     wanted = list(LEDGERS) if names is None else list(dict.fromkeys(
@@ -754,7 +773,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         if p is not None:
             plans[name] = p
             continue
-        one, problems = read_ledger(files[name], ledger, encoding)
+        one, problems = read_ledger(files[name], ledger, encoding, notes, keep_lines=True)
         findings += problems
         if one is not None:
             whole[name] = one
@@ -788,12 +807,13 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         raise OSError(f"{writer.base}: the shard dataset cannot be written here")
     done = _map(_ingest, [(n, plans[n], links, shards, str(tmp), cross[n]) for n in by_size],
                 workers)
-    done += [_ingest_frames(n, iter([(whole[n].frame, [], None)]), links, shards, writer,
-                            cross[n]) for n in keyed if n in whole]
+    done += [_ingest_frames(n, iter([(whole[n].frame, [], None, _whole_lines(whole[n]))]),
+                            links, shards, writer, cross[n]) for n in keyed if n in whole]
     schemas = _Schemas()
     spans: dict[str, list] = {}
     crossing = {(n, k): _CrossKey(n, k) for n in keyed for k in cross[n]}
     years: list[int] = []
+    spans_all: list[int] = []
     areas: dict[tuple, None] = {}
     for got in done:
         name = got["name"]
@@ -806,10 +826,12 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         for key, hashed in got["hashes"].items():
             crossing[(name, key)].hashes.append(hashed)
         years += got["years"]
+        spans_all += got["event_years"]
         areas.update(dict.fromkeys(got["areas"]))
+    done = got = None  # the hashes are then held by the cross keys alone (let go in close)
     for name, one in whole.items():  # the rest whole in every shard
         if name not in keyed:
-            table = schemas.table(name, one.frame)
+            table = schemas.table(name, one.frame, _whole_lines(one))
             for k in range(shards):
                 writer.append(name, k, table)
     for name, schema in schemas.of.items():  # every shard has every ledger, rows or none
@@ -822,7 +844,6 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
     writer.seal()
 
     # the checks of keys and references, shard by shard; the set's year and areas
-    lines = {n: stream.Lines(p, spans[n]) for n, p in plans.items()}
     own_keys = {n: tuple(k for k in LEDGERS[n].keys if "household_id" in k or n not in keyed)
                 for n in wanted}
     for k in range(shards):
@@ -830,27 +851,30 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
         for name in list(plans) + list(whole):
             ledger = copy(LEDGERS[name], keys=own_keys[name] if k == 0 or name in keyed
                           else ())
-            frame = cache.part_frame(name, pq.read_table(writer.part_path(name, k)))
+            table, delta = cache.split_lines(pq.read_table(writer.part_path(name, k)))
+            frame = cache.part_frame(name, table)
+            labels, label_lines = cache.shard_lines(frame, delta)
             if name in plans:
                 p = plans[name]
                 loaded[name] = stream.StreamedLedger(ledger, p.source.path, "utf-8", frame,
                                                      p.headers, sheet=p.source.sheet,
-                                                     lines=lines[name])
+                                                     labels=labels, label_lines=label_lines)
             else:
                 loaded[name] = copy(whole[name], ledger=ledger, frame=frame)
         shard = LedgerSet(folder, loaded, files)
         findings += integrity_findings(shard)
         for c in cross_keys:
-            c.look(shard.frame(c.name))
+            c.look(shard.loaded[c.name])
     for name in whole:  # the year of the ledgers read whole and not household-keyed
         if name not in keyed:
-            year = latest_year(LedgerSet(folder, {name: whole[name]}, {}))
+            alone = LedgerSet(folder, {name: whole[name]}, {})
+            year = latest_year(alone)
             years += [] if year is None else [year]
+            spans_all += list(year_span(alone, EVENTS) or ())
     for c in cross_keys:
-        one = lines[c.name] if c.name in lines else whole[c.name]
-        findings += c.findings(_Placed(plans[c.name] if c.name in plans else whole[c.name], one))
+        findings += c.findings(plans[c.name] if c.name in plans else whole[c.name])
     findings = list(dict.fromkeys(findings))
-    if findings:
+    if findings and not collect:
         raise LedgerError(findings)
     about = {}
     for name in list(plans) + list(whole):
@@ -862,9 +886,15 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
             one = whole[name]
             about[name] = {"path": str(one.path), "encoding": one.encoding,
                            "headers": one.headers, "sheet": one.sheet}
-    return {"folder": str(folder), "ledgers": about,
+    meta = {"folder": str(folder), "ledgers": about,
             "latest_year": max(years) if years else None,
-            "areas": [list(a) for a in areas], "keys": keys}
+            "areas": [list(a) for a in areas], "keys": keys,
+            # each part holds its rows' lines: check can name FILE:LINE from it
+            "lines": True,
+            "event_years": [min(spans_all), max(spans_all)] if spans_all else None}
+    if collect:
+        return meta, findings
+    return meta
 
 
 def _cores() -> int:
@@ -903,7 +933,7 @@ def _ingest(name: str, p, links, shards: int, tmp: str, cross: list) -> dict:
     from .read import stream
 
     writer = cache.DatasetWriter.attached(Path(tmp))
-    parts = ((b.frame, b.findings, b.span) for b in stream.batches(p))
+    parts = ((b.frame, b.findings, b.span, b.lines) for b in stream.batches(p))
     try:
         return _ingest_frames(name, parts, links, shards, writer, cross, seal=True)
     except BaseException:
@@ -913,29 +943,35 @@ def _ingest(name: str, p, links, shards: int, tmp: str, cross: list) -> dict:
 
 def _ingest_frames(name: str, parts, links, shards: int, writer, cross: list,
                    seal: bool = False) -> dict:
-    """A ledger's frames (frame, findings, span) appended to their shards' parts; what
-    the set's description and checks need of them."""
-    from .model import latest_year
+    """A ledger's frames (frame, findings, span, each row's line) appended to their
+    shards' parts; what the set's description and checks need of them."""
+    from .model import EVENT_COLUMNS, LATER_EVENT_COLUMNS, latest_year, year_span
     from .read.loaded import LoadedLedger
     from .schema import LEDGERS
 
     schemas = _Schemas()
     crossing = [_CrossKey(name, k) for k in cross]
     out: dict[str, Any] = {"name": name, "findings": [], "spans": [], "years": [],
-                           "areas": []}
+                           "areas": [], "event_years": []}
     areas: dict[tuple, None] = {}
-    for frame, problems, span in parts:
+    events = {**EVENT_COLUMNS, **LATER_EVENT_COLUMNS}
+    for frame, problems, span, lines in parts:
         out["findings"] += problems
         if span is not None:
             out["spans"].append(span)
         for c in crossing:
             c.add(frame)
         _write_rows(writer, schemas, name, frame, _shard_of(frame["household_id"], links,
-                                                            shards))
+                                                            shards), lines)
         one = LoadedLedger(LEDGERS[name], Path(name), "utf-8", frame)
-        year = latest_year(LedgerSet(Path("."), {name: one}, {}))
+        alone = LedgerSet(Path("."), {name: one}, {})
+        year = latest_year(alone)
         if year is not None:
             out["years"].append(year)
+        got = year_span(alone, events)
+        if got is not None:
+            years_seen = out["event_years"] + list(got)
+            out["event_years"] = [min(years_seen), max(years_seen)]
         if name == "households":
             hh = frame[["township", "village"]].astype(object).drop_duplicates()
             for t, v in hh.itertuples(index=False):
@@ -971,13 +1007,10 @@ def _open_files() -> int:
         return 512
 
 
-class _Placed:
-    """display, headers and line() of a ledger, for the findings of a cross key."""
-
-    def __init__(self, source, lines):
-        self.display = source.display
-        self.headers = source.headers
-        self.line = lines.line
+def _whole_lines(one) -> np.ndarray:
+    """The line of each row of a ledger read whole (its record lines kept)."""
+    index = one.frame.index.to_numpy(np.int64)
+    return one.record_lines[index + 1] if len(index) else np.zeros(0, dtype=np.int64)
 
 
 def _arrow(values):

@@ -21,8 +21,10 @@ from .loaded import LedgerSet, LoadedLedger, ReadOne, ReadSet
 
 
 def read_ledger(path, ledger: Ledger, encoding: str | None = None,
-                notes: list[str] | None = None) -> ReadOne:
+                notes: list[str] | None = None, keep_lines: bool = False) -> ReadOne:
     """Read one ledger from a CSV file or a workbook sheet (a Path or a Source).
+    keep_lines: its records' lines kept even when it is clean (a shard dataset's rows
+    carry them).
 
     Whatever the bytes, nothing escapes as an exception: every problem is a Finding."""
     source = path if isinstance(path, Source) else Source(Path(path))
@@ -37,7 +39,7 @@ def read_ledger(path, ledger: Ledger, encoding: str | None = None,
         return ReadOne(None, raw.findings)
     findings = raw.findings + type_columns(raw.loaded, raw.columns, raw.records,
                                            quoted=raw.quoted)
-    _let_bytes_go(raw.loaded, bool(findings))
+    _let_bytes_go(raw.loaded, bool(findings) or keep_lines)
     return ReadOne(raw.loaded, findings)
 
 

@@ -12,6 +12,7 @@ with findings) is for read_ledger, whole, as ever (`plan` says None).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -219,11 +220,13 @@ def key_pairs(p: Plan, size: int | None = None) -> Iterator[tuple[np.ndarray, np
 
 class Batch(NamedTuple):
     """One batch read and typed: its frame (index: the record's position in the file),
-    its findings, and where its records start among the file's."""
+    its findings, where its records start among the file's, and the file's line of each
+    of the frame's rows."""
 
     frame: pd.DataFrame
     findings: list[Finding]
     span: Span
+    lines: np.ndarray
 
 
 def batches(p: Plan, size: int | None = None) -> Iterator[Batch]:
@@ -247,9 +250,12 @@ def batches(p: Plan, size: int | None = None) -> Iterator[Batch]:
                     for r in (totals if totals is not None else [])]
         findings += type_columns(loaded, cols, frame_index)
         frame = loaded.frame
+        lines = loaded.record_lines[frame_index + 1] if len(frame_index) else \
+            np.zeros(0, dtype=np.int64)
         frame.index = pd.Index(frame.index.to_numpy() + record, name="record")
         yield Batch(frame, findings, Span(block.start, len(block.data), block.breaks_before,
-                                          record, table.num_rows))
+                                          record, table.num_rows),
+                    np.asarray(lines, dtype=np.int64))
         record += table.num_rows
 
 
@@ -273,10 +279,10 @@ class Lines:
         self.firsts = np.asarray([s.first_record for s in spans], dtype=np.int64)
         self.known: dict[int, np.ndarray] = {}
 
-    def line(self, record: int) -> int:
-        b = int(np.searchsorted(self.firsts, record, side="right")) - 1
-        span = self.spans[b]
+    def _span_lines(self, b: int) -> np.ndarray:
+        """The lines of span b's records (header first), its bytes read again once."""
         if b not in self.known:
+            span = self.spans[b]
             with open(self.plan.source.path, "rb") as f:
                 f.seek(span.start)
                 data = f.read(span.length)
@@ -286,15 +292,57 @@ class Lines:
                 lines = np.asarray(python_records(body.decode("utf-8"),
                                                   self.plan.delimiter)[1])
             self.known[b] = lines + offset
-        return int(self.known[b][record - span.first_record + 1])
+        return self.known[b]
+
+    def line(self, record: int) -> int:
+        b = int(np.searchsorted(self.firsts, record, side="right")) - 1
+        return int(self._span_lines(b)[record - self.spans[b].first_record + 1])
+
+    def lines_of(self, records) -> np.ndarray:
+        """The line of each record (an array): the records grouped by the span that held
+        them, each span's bytes read once, not once a record."""
+        records = np.asarray(records, dtype=np.int64)
+        out = np.zeros(len(records), dtype=np.int64)
+        if not len(records):
+            return out
+        b = np.searchsorted(self.firsts, records, side="right") - 1
+        for one in np.unique(b).tolist():
+            at = b == one
+            out[at] = self._span_lines(one)[records[at] - self.spans[one].first_record + 1]
+        return out
 
 
 @dataclass
 class StreamedLedger(LoadedLedger):
-    """A shard's rows of a ledger read in batches: lines from its Lines."""
+    """A shard's rows of a ledger read in batches (or from a shard dataset): the line of
+    a record from the lines kept beside its rows (`labels`, sorted, and `label_lines`:
+    the shard's records and their lines), else found again from the file (`lines`)."""
 
     lines: Lines | None = None
+    labels: np.ndarray | None = None
+    label_lines: np.ndarray | None = None
 
     def line(self, record: int) -> int:
+        return int(self.lines_of(np.asarray([record], dtype=np.int64))[0])
+
+    def lines_of(self, labels) -> np.ndarray:
+        """The file's line of each record label (an array) of this shard."""
+        labels = np.asarray(labels, dtype=np.int64)
+        if self.labels is not None and self.label_lines is not None:
+            at = np.searchsorted(self.labels, labels)
+            at = np.minimum(at, max(len(self.labels) - 1, 0))
+            if not len(self.labels) or not np.array_equal(self.labels[at], labels):
+                raise KeyError("a record that is not in this shard")
+            return self.label_lines[at]
         assert self.lines is not None
-        return self.lines.line(record)
+        return self.lines.lines_of(labels)
+
+    @cached_property
+    def record_lines(self) -> np.ndarray:
+        """Every record's line by record + 1 (as a whole ledger's; 0 for records of other
+        shards): for code that indexes it. lines_of needs no such array."""
+        if self.labels is None or self.label_lines is None:
+            raise AttributeError("record_lines of a streamed ledger without its lines")
+        out = np.zeros(int(self.labels.max(initial=-1)) + 2, dtype=np.int64)
+        out[self.labels + 1] = self.label_lines
+        return out
