@@ -229,7 +229,6 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
 
     from . import cache
     from . import shards as sharding
-    from .read.stream import Unstreamable
 
     base = None
     if keys is None:
@@ -238,32 +237,60 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
             return None  # a ledger missing or found twice: the whole read says so
         base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
-        writer = cache.DatasetWriter(cache.set_key(list(keys.values())), shards, base)
-        if writer.tmp is None and base is None:  # a cache that cannot be written: a
-            base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))  # temporary folder
-            writer = cache.DatasetWriter(cache.set_key(list(keys.values())), shards, base)
-        try:
-            meta = sharding.stream_dataset(Path(data), names, encoding,
-                                           COMMANDS[name].needs, shards, keys, writer)
-        except Unstreamable:
-            writer.abort()
+        writer, base = _dataset_writer(cache.set_key(list(keys.values())), shards, base)
+        meta = _stream_into(writer, Path(data), names, encoding, COMMANDS[name].needs,
+                            shards, keys)
+        if meta is None:
             return None
-        except OSError as exc:  # the disk is full, the folder cannot be written...
-            writer.abort()
-            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
-                                reason=str(exc.strerror or exc)) from None
-        except BaseException:
-            writer.abort()
-            raise
-        path = writer.finish(meta)
-        if path is None:
-            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
-                                reason="rename")
+        path = _finish(writer, meta)
         return _sharded(name, meta, shards, scheduler, year, township, village, options,
                         stored=str(path), workers=workers)
     finally:
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _dataset_writer(key: str, shards: int, base: Path | None):
+    """(a cache.DatasetWriter of set `key` in the cache, or in `base`; in a temporary
+    folder when the cache cannot be written, the folder to remove afterwards or None)."""
+    import tempfile
+
+    from . import cache
+
+    writer = cache.DatasetWriter(key, shards, base)
+    if writer.tmp is None and base is None:  # a cache that cannot be written
+        base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
+        writer = cache.DatasetWriter(key, shards, base)
+    return writer, base
+
+
+def _stream_into(writer, *args, **kwargs):
+    """shards.stream_dataset(*args, writer, **kwargs); None when a file must be read
+    whole after all. On any failure nothing is kept; a full disk or a folder that cannot
+    be written is said as such."""
+    from . import shards as sharding
+    from .read.stream import Unstreamable
+
+    try:
+        return sharding.stream_dataset(*args, writer, **kwargs)
+    except Unstreamable:
+        writer.abort()
+        return None
+    except OSError as exc:  # the disk is full, the folder cannot be written...
+        writer.abort()
+        raise UsageError.of("shards.cannot_write", folder=str(writer.base),
+                            reason=str(exc.strerror or exc)) from None
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _finish(writer, meta: dict) -> Path:
+    """The dataset renamed into place; its path."""
+    path = writer.finish(meta)
+    if path is None:
+        raise UsageError.of("shards.cannot_write", folder=str(writer.base), reason="rename")
+    return path
 
 
 def _sharded(name, meta, shards, scheduler, year, township, village, options, stored=None,
@@ -327,7 +354,6 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
     from .checks import Params
     from .checks_sharded import run_sharded as check_shards
     from .findings import LedgerError
-    from .read.stream import Unstreamable
 
     if shards < 1:
         raise UsageError.of("shards.too_few", shards=shards)
@@ -365,35 +391,19 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
                 cache.drop(path.name)  # never trusted: read the files again
     base = None if keyed else Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
-        writer = cache.DatasetWriter(key, shards, base)
-        if writer.tmp is None and base is None:  # a cache that cannot be written
-            base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
-            writer = cache.DatasetWriter(key, shards, base)
-        try:
-            meta, read_findings = sharding.stream_dataset(
-                data, None, encoding, COMMANDS["check"].needs, shards, keys, writer,
-                collect=True, notes=notes)
-        except Unstreamable:
-            writer.abort()
+        writer, base = _dataset_writer(key, shards, base)
+        streamed = _stream_into(writer, data, None, encoding, COMMANDS["check"].needs,
+                                shards, keys, collect=True, notes=notes)
+        if streamed is None:
             return None
-        except OSError as exc:  # the disk is full, the folder cannot be written...
-            writer.abort()
-            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
-                                reason=str(exc.strerror or exc)) from None
-        except BaseException:
-            writer.abort()
-            raise
+        meta, read_findings = streamed
         fatal = [f for f in read_findings if f.line is None]
         if fatal:  # a ledger that cannot be read at all: as the whole check says
             writer.abort()
             raise LedgerError(fatal)
         meta["dirty"] = bool(read_findings)  # dataset_meta refuses it to every report
         meta["notes"] = notes  # said again when the dataset is reused
-        stored = writer.finish(meta)
-        if stored is None:
-            raise UsageError.of("shards.cannot_write", folder=str(writer.base),
-                                reason="rename")
-        return checked(stored, meta, read_findings)
+        return checked(_finish(writer, meta), meta, read_findings)
     finally:
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)

@@ -600,6 +600,14 @@ def _shards(job: Job) -> int:
     memory budget."""
     if job.spec.merge is None or job.listing:
         return 0
+    job.folder = resolve_data(job)
+    return _shard_count(job, streamed_only=False)
+
+
+def _shard_count(job: Job, streamed_only: bool) -> int:
+    """--shards; else 16 on a Dask cluster; else, when the ledgers of job.folder are over
+    the memory budget (and, with streamed_only, streamed: shards.streams), as many as
+    keep a shard within it; else 0."""
     if job.shards:
         return job.shards
     if _scheduler(job):
@@ -610,7 +618,9 @@ def _shards(job: Job) -> int:
         budget = shards.memory_budget(job.memory)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    job.folder = resolve_data(job)
+    assert job.folder is not None
+    if streamed_only and not shards.streams(job.folder, job.spec.reads, budget):
+        return 0
     return shards.shards_for(job.folder, job.spec.reads, budget)
 
 
@@ -789,20 +799,7 @@ def _check_shards(job: Job) -> int:
     """How many household shards check runs in (0: the whole set at once): --shards;
     else 16 on a Dask cluster; else, when the ledgers are over the memory budget (and
     streamed: shards.streams), as many as keep a shard within it."""
-    if job.shards:
-        return job.shards
-    if _scheduler(job):
-        return 16
-    from . import shards
-
-    try:
-        budget = shards.memory_budget(job.memory)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    assert job.folder is not None
-    if not shards.streams(job.folder, None, budget):
-        return 0
-    return max(2, shards.shards_for(job.folder, None, budget))
+    return _shard_count(job, streamed_only=True)
 
 
 def _check_sharded(job: Job, shards: int, rules: list, params) -> int | None:
