@@ -271,6 +271,8 @@ def _stream_into(writer, *args, **kwargs):
     from . import shards as sharding
     from .read.stream import Unstreamable
 
+    from .read.arrowkit import give_back_memory
+
     try:
         return sharding.stream_dataset(*args, writer, **kwargs)
     except Unstreamable:
@@ -283,6 +285,8 @@ def _stream_into(writer, *args, **kwargs):
     except BaseException:
         writer.abort()
         raise
+    finally:  # the shards are computed by other processes, from the dataset
+        give_back_memory()
 
 
 def _finish(writer, meta: dict) -> Path:

@@ -121,3 +121,19 @@ def repeats(prints: np.ndarray) -> np.ndarray:
     ordered = np.sort(prints)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
     return np.isin(prints, twice) if len(twice) else np.zeros(len(prints), dtype=bool)
+
+
+def give_back_memory() -> None:
+    """Return freed memory to the system: Arrow's pool keeps what it freed for the next
+    allocation, and so does the C library's, so a process that has streamed a national
+    set would go on holding gigabytes it no longer uses while its workers compute."""
+    import gc
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing more to give back
+        pass
