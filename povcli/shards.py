@@ -34,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .findings import UsageError
 from .read.arrowkit import factorize
@@ -136,8 +137,24 @@ def _summary_extra(ledgers: LedgerSet, year: int) -> dict:
 
         pairs = _pairing_rows(ledgers, year).pairs
         for metric in ("leader", "unit", "cadre"):
-            out[f"pairing_{metric}s"] = set(pairs[metric].dropna().tolist())
+            out[f"pairing_{metric}s"] = distinct_ids(pairs[metric])
     return out
+
+
+def distinct_ids(values: pd.Series) -> pa.Array:
+    """A shard's distinct ids, for a distinct count over every shard: as one Arrow array
+    of text (at a national set's ten million cadres, Python sets of them took gigabytes
+    in the process that merges)."""
+    from .read.arrowkit import arrow
+
+    return pc.unique(arrow(values.dropna().astype(str)))
+
+
+def _count_distinct(arrays: list) -> int:
+    """Distinct ids over every shard's distinct_ids (or sets of ids)."""
+    texts = [pa.array(sorted(map(str, a)), pa.string()) if isinstance(a, set) else
+             a.cast(pa.string()) for a in arrays]
+    return pc.count_distinct(pa.chunked_array(texts, pa.string())).as_py() if texts else 0
 
 
 def _pairing_extra(ledgers: LedgerSet, year: int) -> dict:
@@ -147,16 +164,15 @@ def _pairing_extra(ledgers: LedgerSet, year: int) -> dict:
 
     pairs = _pairing_rows(ledgers, year).pairs
     load = pairs.drop_duplicates(["cadre", "household_id"]).groupby("cadre").size()
-    return {"leaders": set(pairs["leader"].dropna().tolist()),
-            "units": set(pairs["unit"].dropna().tolist()),
-            "cadres": set(pairs["cadre"].dropna().tolist()), "_load": load.to_dict()}
+    return {"leaders": distinct_ids(pairs["leader"]), "units": distinct_ids(pairs["unit"]),
+            "cadres": distinct_ids(pairs["cadre"]), "_load": load}
 
 
 def _pairing_derived(extras: list[dict]) -> dict:
     """Households per cadre, from every shard's load of each cadre."""
-    load = pd.Series([n for e in extras for n in e["_load"].values()],
-                     index=[c for e in extras for c in e["_load"]], dtype="int64")
-    load = load.groupby(level=0).sum()
+    loads = [e["_load"] for e in extras]
+    load = pd.concat(loads).astype("int64").groupby(level=0).sum() if loads else \
+        pd.Series([], dtype="int64")
     return {"households_per_cadre_min": int(load.min()) if len(load) else None,
             "households_per_cadre_median": float(load.median()) if len(load) else None,
             "households_per_cadre_max": int(load.max()) if len(load) else None}
@@ -375,8 +391,8 @@ def _merge_metrics(parts: list[tuple], spec) -> pd.DataFrame:
         if key in spec.same:
             merged[key] = next((c for c in column if not _missing(c)), column[0])
         elif key in spec.distinct:
-            sets = [c for c in column if isinstance(c, set)]
-            merged[key] = len(set().union(*sets)) if sets else column[0]
+            sets = [c for c in column if isinstance(c, (set, pa.Array))]
+            merged[key] = _count_distinct(sets) if sets else column[0]
         elif key in spec.derived or any(isinstance(c, dict) for c in column):
             continue  # computed below from every shard's extra values
         elif key not in ratio_of:
