@@ -119,10 +119,14 @@ def _voucher_bitmap(pay: pd.DataFrame, shards: int) -> np.ndarray:
     size = MIN_BITS
     while size < min(32 * len(vouchers) * shards, MAX_BITS):
         size *= 2
-    out = np.zeros(size, dtype=bool)
+    # set bit by bit in the packed bytes (a byte a bit first took 2 GiB a shard at the cap)
+    out = np.zeros(size // 8, dtype=np.uint8)
     if len(vouchers):
-        out[(_prints(vouchers) & np.uint64(size - 1)).astype(np.int64)] = True
-    return np.packbits(out, bitorder="little")
+        bucket = np.unique(_prints(vouchers) & np.uint64(size - 1))
+        np.bitwise_or.at(out, (bucket >> np.uint64(3)).astype(np.int64),
+                         np.left_shift(1, (bucket & np.uint64(7)).astype(np.uint8)
+                                       ).astype(np.uint8))
+    return out
 
 
 def _fold(bits: np.ndarray, size: int) -> np.ndarray:
@@ -237,25 +241,102 @@ def aggregate(ledgers: LedgerSet, codes: list[str], params: Params, as_of: pd.Ti
     return out
 
 
-def merge_aggregates(parts: list[dict], params: Params) -> dict:
-    """The whole set's aggregates from every shard's (Context.whole)."""
+# shards' rows of S07's amounts or P02's cadres held before they are collapsed into one
+# frame (a national set's shards gave 3 GB of them)
+COLLAPSE_ROWS = 4_000_000
+
+
+class _Pile:
+    """Shards' frames of one aggregate, collapsed (an exact, smaller equivalent) whenever
+    they hold more than COLLAPSE_ROWS rows."""
+
+    def __init__(self, collapse: Callable[[pd.DataFrame], pd.DataFrame]):
+        self.collapse, self.parts, self.rows = collapse, [], 0
+
+    def add(self, part: pd.DataFrame) -> None:
+        self.parts.append(part)
+        self.rows += len(part)
+        if self.rows > COLLAPSE_ROWS and len(self.parts) > 1:
+            one = self.collapse(pd.concat(self.parts, ignore_index=True))
+            self.parts, self.rows = [one], len(one)
+
+
+def _collapse_amounts(rows: pd.DataFrame) -> pd.DataFrame:
+    """_amount_counts' rows of several shards as one: the payments of each amount summed."""
+    return rows.groupby(["year", "program", "amount"], sort=False)["n"].sum().reset_index()
+
+
+def _collapse_cadres(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """_cadre_firsts' rows of several shards as one: each cadre's first limit + 1
+    pairings by record, its households counted on the first."""
+    rows = rows.sort_values(["cadre", "record"], kind="stable")
+    total = rows.groupby("cadre", sort=False)["count"].transform("sum").to_numpy()
+    nth = rows.groupby("cadre", sort=False).cumcount().to_numpy()
+    keep = nth <= limit
+    return pd.DataFrame({"cadre": rows["cadre"].to_numpy(dtype=object)[keep],
+                         "record": rows["record"].to_numpy(dtype=np.int64)[keep],
+                         "count": np.where(nth[keep] == 0, total[keep], 0)})
+
+
+class _Buckets:
+    """The voucher buckets one shard holds (once) and two shards or more hold (twice),
+    folded in a shard's bitmap at a time as it comes: never every shard's bitmap at once
+    (a national set's 59 shards had 256 MiB each). A bitmap smaller than those before
+    folds them down, and buckets that meet there count as held twice, though one shard
+    may have held both: a few more vouchers compared as text in the merge, never a
+    finding more or less."""
+
+    def __init__(self):
+        self.once: np.ndarray | None = None
+        self.twice: np.ndarray | None = None
+
+    def add(self, bits: np.ndarray) -> None:
+        if self.once is None:
+            self.once, self.twice = bits.copy(), np.zeros_like(bits)
+            return
+        assert self.twice is not None
+        if len(bits) < len(self.once):  # a smaller bitmap: fold what is held down to it
+            self.once, self.twice = _fold_pair(self.once, self.twice, len(bits))
+        bits = _fold(bits, len(self.once))
+        self.twice |= self.once & bits
+        self.once |= bits
+
+
+def _fold_pair(once: np.ndarray, twice: np.ndarray, size: int):
+    """(once, twice) folded to `size` bytes: a bucket is held twice when it was, or when
+    two of the buckets folded into it were held."""
+    rows_once, rows_twice = once.reshape(-1, size), twice.reshape(-1, size)
+    new_once = np.zeros(size, dtype=np.uint8)
+    new_twice = np.bitwise_or.reduce(rows_twice, axis=0)
+    for row in rows_once:
+        new_twice |= new_once & row
+        new_once |= row
+    return new_once, new_twice
+
+
+def merge_aggregates(parts, params: Params) -> dict:
+    """The whole set's aggregates from every shard's (Context.whole); `parts` may be an
+    iterator: each shard's voucher bitmap is folded in and let go as it comes."""
+    buckets = _Buckets()
+    piles = {"amounts": _Pile(_collapse_amounts),
+             "cadres": _Pile(lambda rows: _collapse_cadres(rows, params.cadre_load))}
+    kept: list[dict] = []
+    for p in parts:
+        bits = p.pop("vouchers", None)
+        if bits is not None:
+            buckets.add(bits)
+        for name, pile in piles.items():
+            if name in p:
+                pile.add(p.pop(name))
+        kept.append(p)
+    parts = kept
     whole: dict = {"claims_exit": any(p.get("claims_exit", False) for p in parts)}
-    bitmaps = [p["vouchers"] for p in parts if "vouchers" in p]
-    if bitmaps:
-        size = min(len(b) for b in bitmaps)
-        once = np.zeros(size, dtype=np.uint8)
-        twice = np.zeros(size, dtype=np.uint8)
-        for b in bitmaps:
-            b = _fold(b, size)
-            twice |= once & b
-            once |= b
-        whole["voucher_bits"] = twice
-    amounts = [p["amounts"] for p in parts if "amounts" in p]
-    if amounts:
-        whole["amount_stats"] = _amount_stats(amounts)
-    cadres = [p["cadres"] for p in parts if "cadres" in p]
-    if cadres:
-        whole["cadre_load"] = _cadre_load(cadres, params.cadre_load)
+    if buckets.twice is not None:
+        whole["voucher_bits"] = buckets.twice
+    if piles["amounts"].parts:
+        whole["amount_stats"] = _amount_stats(piles["amounts"].parts)
+    if piles["cadres"].parts:
+        whole["cadre_load"] = _cadre_load(piles["cadres"].parts, params.cadre_load)
     if any("village_poor" in p for p in parts):
         years = {y for p in parts for y in p.get("village_poor", {})}
         whole["village_poor"] = {
@@ -381,6 +462,17 @@ class _Map:
         if self.own:
             self.client.close()
 
+    def each(self, fn: Callable, args: list[tuple]):
+        """fn over args, the results one at a time in the order of args (a result is
+        let go once the next is asked for; on Dask, the list)."""
+        from .shards import _call
+
+        if self.pool is not None:
+            return self.pool.map(_call, [(fn, a) for a in args])
+        if self.client is None:
+            return (fn(*a) for a in args)
+        return iter(self(fn, args))
+
     def __call__(self, fn: Callable, args: list[tuple]) -> list:
         from .shards import _call
 
@@ -428,7 +520,7 @@ def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
     whole: dict = {}
     with _Map(scheduler, workers, shards) as run:
         if cross:
-            whole = merge_aggregates(run(_phase1, [
+            whole = merge_aggregates(run.each(_phase1, [
                 (shard, k, cross, params, as_of, today, shards) for k in range(shards)]),
                 params)
         parts = run(_phase2, [(shard, k, codes, params, as_of, today, whole,

@@ -160,6 +160,20 @@ def test_rules_that_look_across_households_see_every_shard(tmp_path):
         _same(ledgers, read, None, checks.Params(cadre_load=3), year, counts=(n,))
 
 
+def test_shards_aggregates_collapsed_as_they_come(tmp_path, monkeypatch):
+    """S07's amounts and P02's cadres collapsed after every shard (a national set's are
+    collapsed every few million rows): the same findings."""
+    from povcli import checks_sharded
+
+    monkeypatch.setattr(checks_sharded, "COLLAPSE_ROWS", 0)
+    _edge_set(tmp_path)
+    ledgers, read = read_ledgers(tmp_path)
+    whole = _same(ledgers, read, [checks.RULES[c] for c in ("S07", "P02", "S03")],
+                  checks.Params(cadre_load=3), counts=(7,))
+    for code in ("S07", "P02", "S03"):
+        assert f"\n{code}," in whole, code
+
+
 def test_without_optional_ledgers_and_without_deaths(tmp_path):
     _edge_set(tmp_path, optional=False)
     ledgers, read = read_ledgers(tmp_path)
