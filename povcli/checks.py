@@ -555,8 +555,8 @@ def _head_not_member(ctx: Context):
     m = ctx.frame("members")
     # (head, household) among the members' (person, household), as integer codes
     rolls = ctx.rolls
-    head = index_in(hh["head_id"], rolls.person_index)
-    span = np.int64(len(rolls.person_index) + 1)
+    head = rolls.person_codes(hh["head_id"])
+    span = np.int64(rolls.n_people + 1)
     known = (rolls.member_hh >= 0) & (rolls.member_person >= 0)
     pairs = rolls.member_hh[known] * span + rolls.member_person[known]
     here = rolls.hh_row * span + head

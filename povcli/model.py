@@ -228,6 +228,7 @@ class Rolls:
         self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
         n_people = int(self.member_person.max()) + 1 if n_m else 0
         self._person_pool = p_uniques.slice(0, n_people)  # person code -> id, in Arrow
+        self.n_people = n_people
         ch_person = codes[n_m:]
         # A membership is a (household, person) pair: the key of members. Each has its
         # own changes and its own state; a person may belong to several households.
@@ -484,7 +485,7 @@ class Rolls:
     def _first_row_of_person(self) -> np.ndarray:
         """Per person code: its first member row."""
         def compute():
-            first = np.full(len(self._person_pool), -1, dtype=np.int64)
+            first = np.full(self.n_people, -1, dtype=np.int64)
             known = np.flatnonzero(self.member_person >= 0)[::-1]
             first[self.member_person[known]] = known  # the last write is the first row
             return first

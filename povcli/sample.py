@@ -84,7 +84,7 @@ def draw(ledgers: LedgerSet, year: int | None = None, listing: bool = False, see
             notes.append("no ordinary (unregistered) household of a poor village in the "
                          "ledgers: none drawn")
     people = rolls.people_per_household(year_end(year))
-    codes = pd.Index(rolls.household_index).get_indexer(hh["household_id"])
+    codes = rolls.household_codes(hh["household_id"])
     size = dict(zip(hh["household_id"], np.where(codes >= 0, people[np.maximum(codes, 0)], 0)))
     info = hh.drop_duplicates("household_id").set_index("household_id")
     order = {"exit_due": 0, "village": 1, "exited": 2, "ordinary": 3}
