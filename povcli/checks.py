@@ -815,16 +815,24 @@ def _voucher_twice(ctx: Context):
     lines = ctx.ledgers.loaded["subsidies"]
     shared = None if ctx.whole is None else ctx.whole.get("voucher_bits")
     if shared is not None:
-        # one household shard: a voucher whose fingerprint some other shard also has
-        # (by the merged bitmap) is the merge's to judge; the others are this shard's
-        from .checks_sharded import voucher_buckets
-        elsewhere = (codes >= 0) & voucher_buckets(pay["voucher"], shared)
-        if elsewhere.any():
-            rows = pay[elsewhere]
+        # one household shard: a voucher whose fingerprint's bucket some other shard also
+        # holds (by the merged bitmap) is not judged here. Its fingerprint goes to the
+        # merge, which finds those truly on two payments; a shard holding one of them
+        # is asked once more (whole["voucher_prints"]) for those rows, to compare as text
+        from .checks_sharded import voucher_prints
+        prints, elsewhere = voucher_prints(pay["voucher"], shared)
+        elsewhere &= codes >= 0
+        asked = ctx.whole.get("voucher_prints")
+        if asked is not None:
+            mine = elsewhere & np.isin(prints, asked)
+            rows = pay[mine]
             ctx.pending[("S03", "rows")] = (rows.index.to_numpy(), _texts(
                 rows["voucher"], len(rows)), ctx.rows(
                     "S03", "subsidies", rows, "checks.S03.twice", rows["voucher"], "date",
                     voucher=_texts(rows["voucher"], len(rows)), first_line=0))
+            return []
+        if elsewhere.any():
+            ctx.pending[("S03", "prints")] = np.sort(prints[elsewhere])
             codes = np.where(elsewhere, -1, codes)
     if not len(codes) or np.bincount(codes + 1).max(initial=0, where=np.arange(
             codes.max() + 2) > 0) < 2:  # (no voucher twice: the usual case, told at once)

@@ -100,14 +100,15 @@ def _prints(vouchers: pd.Series) -> np.ndarray:
     return mix(np.zeros(1, dtype=np.uint64), fingerprints(vouchers))
 
 
-def voucher_buckets(vouchers: pd.Series, bits: np.ndarray) -> np.ndarray:
-    """Whether each voucher's fingerprint falls in a bucket set in `bits` (a packed
-    bitmap, little-endian bit order, of a power of two bits)."""
+def voucher_prints(vouchers: pd.Series, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each voucher's fingerprint, and whether it falls in a bucket set in `bits` (a
+    packed bitmap, little-endian bit order, of a power of two bits)."""
     if not len(vouchers):
-        return np.zeros(0, dtype=bool)
-    bucket = _prints(vouchers) & np.uint64(len(bits) * 8 - 1)
-    return ((bits[(bucket >> np.uint64(3)).astype(np.int64)]
-             >> (bucket & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
+    prints = _prints(vouchers)
+    bucket = prints & np.uint64(len(bits) * 8 - 1)
+    return prints, ((bits[(bucket >> np.uint64(3)).astype(np.int64)]
+                     >> (bucket & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
 
 
 def _voucher_bitmap(pay: pd.DataFrame, shards: int) -> np.ndarray:
@@ -407,6 +408,24 @@ def _phase2(shard: Callable, k: int, codes: list[str], params: Params, as_of, to
     return out
 
 
+def _phase3(shard: Callable, k: int, params: Params, as_of, today, whole: dict) -> tuple:
+    """Shard k's rows of the vouchers whose fingerprint the merge found on two payments
+    or more (whole["voucher_prints"]): S03's pending rows, to compare as text."""
+    out = shard_findings(shard(k), k, ["S03"], params, as_of, today, whole, None)[1]
+    gc.collect()
+    return out.get(("S03", "rows"))
+
+
+def _prints_twice(held: list[np.ndarray | None]) -> np.ndarray:
+    """The fingerprints on two payments or more among those the shards held back (each
+    shard's sorted): sorted, once each. A clean set has none but a chance collision."""
+    parts = [p for p in held if p is not None and len(p)]
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    ordered = np.sort(np.concatenate(parts))
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
 def _vouchers_across(pending: list[tuple]) -> list[Batch]:
     """S03 of the rows whose voucher's bucket two shards hold: every row after the
     first (by record) of its voucher, the first's line said."""
@@ -525,6 +544,16 @@ def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
                 params)
         parts = run(_phase2, [(shard, k, codes, params, as_of, today, whole,
                                given if given else None) for k in range(shards)])
+        # S03 of the vouchers whose bucket two shards hold: only the shards holding a
+        # fingerprint on two payments are read again, for those rows (a clean set: none)
+        held = [p.pop(("S03", "prints"), None) for _, p in parts]
+        twice = _prints_twice(held)
+        again = [k for k, mine in enumerate(held)
+                 if mine is not None and len(twice) and np.isin(mine, twice).any()]
+        del held
+        asked = {"voucher_bits": whole.get("voucher_bits"), "voucher_prints": twice}
+        rows = [r for r in run(_phase3, [(shard, k, params, as_of, today, asked)
+                                         for k in again]) if r is not None]
     batches: list[Batch] = []
     if "L01" in codes:  # the whole set's reading findings, once
         from dataclasses import replace
@@ -533,8 +562,7 @@ def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
         batches.append(Batch.of([replace(f, severity=ERROR, code="L01") for f in cells]))
     for found, _ in parts:
         batches += found
-    batches += _vouchers_across([p[("S03", "rows")] for _, p in parts
-                                 if ("S03", "rows") in p])
+    batches += _vouchers_across(rows)
     notes: dict = {}
     for _, p in parts:  # M03's note of a year without a line: at its first row
         for key, (record, said) in ((k, v) for k, v in p.items() if k[0] == "M03"):

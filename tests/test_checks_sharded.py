@@ -174,6 +174,35 @@ def test_shards_aggregates_collapsed_as_they_come(tmp_path, monkeypatch):
         assert f"\n{code}," in whole, code
 
 
+def test_only_shards_holding_a_voucher_twice_are_read_a_third_time(tmp_path, monkeypatch):
+    """With every voucher's bucket shared (a national set's bitmap leaves one in nine so),
+    the shards send the merge fingerprints only; a shard is read again for S03's rows
+    only when it holds a fingerprint on two payments."""
+    monkeypatch.setattr(checks_sharded, "MIN_BITS", 8)
+    monkeypatch.setattr(checks_sharded, "MAX_BITS", 8)
+    _edge_set(tmp_path)
+    ledgers, read = read_ledgers(tmp_path)
+    rules = [checks.RULES["S03"]]
+    whole = _csv(checks.run_frame(ledgers, read, rules, checks.Params(), None, TODAY))
+    assert "\nS03," in whole
+    spared = 0
+    for n in (2, 3, 7):
+        split, reads = Split(ledgers, n), []
+
+        def shard(k, split=split, reads=reads):
+            reads.append(k)
+            return split(k)
+
+        assert _csv(run_sharded(shard, n, read, rules, checks.Params(), None, TODAY,
+                                latest_year(ledgers))) == whole
+        holding = set(shards.assign(ledgers, n)["subsidies"][9:16].tolist())  # DUP1..3
+        assert sorted(reads[2 * n:]) == sorted(holding)
+        spared += n - len(holding)
+    assert spared  # (some shard held none, and was not read a third time)
+    vouchers = ledgers.frame("subsidies")["voucher"].iloc[9:16].tolist()
+    assert vouchers == ["DUP1", "DUP1", "DUP2", "DUP2", "DUP2", "DUP3", "DUP3"]
+
+
 def test_without_optional_ledgers_and_without_deaths(tmp_path):
     _edge_set(tmp_path, optional=False)
     ledgers, read = read_ledgers(tmp_path)
