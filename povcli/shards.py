@@ -682,11 +682,16 @@ def _write_rows(writer, schemas: _Schemas, name: str, frame: pd.DataFrame,
 class _CrossKey:
     """A key that can cross households (subsidies' voucher): 64-bit hashes of its cells
     collected batch by batch; the rows of a hash seen twice looked at again, shard by
-    shard, for the reader's duplicate-key findings."""
+    shard, for the reader's duplicate-key findings. The ledger's one core finds the hashes
+    seen twice (close) and sends only those. Until then they are kept in PARTS runs by
+    their top bits: one copy of them all and a run's to sort, where a national set's 240 M
+    vouchers took two copies of 1.9 GB to concatenate and sort, and a third to send."""
+
+    PARTS = 16
 
     def __init__(self, name: str, key: tuple[str, ...]):
         self.name, self.key = name, key
-        self.hashes: list[np.ndarray] = []
+        self.parts: list[list[np.ndarray]] = [[] for _ in range(self.PARTS)]
         self.twice = np.zeros(0, dtype=np.uint64)
         self.rows: list[tuple[int, tuple, int]] = []  # (record, value, line), seen twice
 
@@ -703,13 +708,21 @@ class _CrossKey:
         return sub, hashes(values)[0]
 
     def add(self, frame: pd.DataFrame) -> None:
-        self.hashes.append(self._hash(frame)[1])
+        h = np.sort(self._hash(frame)[1])
+        bounds = np.searchsorted(h, np.arange(1, self.PARTS, dtype=np.uint64)
+                                 << np.uint64(64 - self.PARTS.bit_length() + 1))  # top bits
+        for part, run in zip(self.parts, np.split(h, bounds)):
+            if len(run):
+                part.append(run.copy())  # (a copy: a view would keep the batch's array)
 
     def close(self) -> None:
-        every = np.concatenate(self.hashes) if self.hashes else np.zeros(0, dtype=np.uint64)
-        self.hashes = []  # (let the batches' arrays go before sorting: two copies, not three)
-        every.sort()
-        self.twice = np.unique(every[1:][every[1:] == every[:-1]])
+        twice = []
+        for g, runs in enumerate(self.parts):
+            every = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
+            self.parts[g] = []
+            every.sort()
+            twice.append(np.unique(every[1:][every[1:] == every[:-1]]))
+        self.twice = np.concatenate(twice)  # (sorted: the parts are in order of top bits)
 
     def look(self, one) -> None:
         """The rows of a shard's ledger (`one`: its frame and lines) whose key was seen
@@ -839,12 +852,12 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
             schemas.of[name] = got["schema"]
         writer.digests.update(got["digests"])
         writer.paths.update(got["paths"])
-        for key, hashed in got["hashes"].items():
-            crossing[(name, key)].hashes.append(hashed)
+        for key, twice in got["twice"].items():
+            crossing[(name, key)].twice = twice
         years += got["years"]
         spans_all += got["event_years"]
         areas.update(dict.fromkeys(got["areas"]))
-    done = got = None  # the hashes are then held by the cross keys alone (let go in close)
+    done = got = None
     for name, one in whole.items():  # the rest whole in every shard
         if name not in keyed:
             table = schemas.table(name, one.frame, _whole_lines(one))
@@ -855,8 +868,6 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
             if writer.part_path(name, k) is None:
                 writer.append(name, k, schema.empty_table())
     cross_keys = list(crossing.values())
-    for c in cross_keys:
-        c.close()
     writer.seal()
 
     # the checks of keys and references, shard by shard; the set's year and areas
@@ -994,8 +1005,9 @@ def _ingest_frames(name: str, parts, links, shards: int, writer, cross: list,
                 areas[(None if pd.isna(t) else t, None if pd.isna(v) else v)] = None
     out["areas"] = list(areas)
     out["schema"] = schemas.of.get(name)
-    out["hashes"] = {c.key: np.concatenate(c.hashes) if c.hashes else
-                     np.zeros(0, dtype=np.uint64) for c in crossing}
+    for c in crossing:  # (a ledger is one core's: its keys seen twice are found here)
+        c.close()
+    out["twice"] = {c.key: c.twice for c in crossing}
     if seal:
         writer.seal()
         out["digests"], out["paths"] = dict(writer.digests), dict(writer.paths)

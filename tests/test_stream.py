@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -218,3 +219,23 @@ def test_a_cache_that_cannot_be_written_is_no_reason_to_fail(run, gen, tmp_path,
     assert got.exit_code == 2 and "No space left on device" in got.stderr
     assert "Traceback" not in got.stderr and "internal error" not in got.stderr
     assert not [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+
+
+def test_a_cross_key_finds_the_values_seen_twice_in_any_batch():
+    """The voucher's hashes kept in runs by their top bits (shards._CrossKey): the values
+    seen twice are those of one sort of them all, across batches and within one."""
+    from povcli.shards import _CrossKey
+
+    rng = np.random.default_rng(7)
+    values = [f"V{i}" for i in rng.integers(0, 3000, 5000)] + ["", "V1"]
+    key = _CrossKey("subsidies", ("voucher",))
+    for at in range(0, len(values), 700):
+        key.add(pd.DataFrame({"voucher": pd.array(values[at:at + 700], dtype="string")}))
+    key.close()
+    from povcli.read.stream import hashes
+    from povcli.read.arrowkit import arrow
+
+    every = np.sort(hashes(arrow(pd.array(values, dtype="string")))[0])
+    assert np.array_equal(key.twice, np.unique(every[1:][every[1:] == every[:-1]]))
+    assert len(key.twice) and (np.diff(key.twice.astype(np.float64)) >= 0).all()
+    assert {int(h >> np.uint64(60)) for h in every} == set(range(16))  # every run used
