@@ -1099,17 +1099,31 @@ def _cadre_load(ctx: Context):
     rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(subset=["cadre", "household_id"]).drop_duplicates(
         ["cadre", "household_id"])
     limit = ctx.params.cadre_load
-    load = None if ctx.whole is None else ctx.whole.get("cadre_load")
-    if load is not None:
-        # one household shard: each cadre's households and the record of the pairing
-        # past the limit, over the whole set (checks_sharded); cadres over it only
-        counts = rows["cadre"].map(load["count"])
-        over = rows[rows.index.to_numpy() == rows["cadre"].map(load["past"]).fillna(
-            -1).to_numpy(dtype=np.int64)]
-    else:
-        counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
-        nth = rows.groupby("cadre", sort=False).cumcount()
-        over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # past it
+    over_load = None if ctx.whole is None else ctx.whole.get("cadre_over")
+    if over_load is not None:
+        # one household shard: the cadres over the load in the whole set, by fingerprint
+        # (checks_sharded). Their first limit + 1 pairings here, and their households
+        # here, go to the merge: it counts each cadre's households by its text, and
+        # finds the pairing past the limit among every shard's
+        from .checks_sharded import _prints
+
+        rows = rows[np.isin(_prints(rows["cadre"]), over_load)]
+        if len(rows):
+            nth = rows.groupby("cadre", sort=False).cumcount().to_numpy()
+            here = rows.groupby("cadre", sort=False)["household_id"].transform(
+                "size").to_numpy()
+            first = rows[nth <= limit]
+            cadre = _texts(first["cadre"], len(first))
+            ctx.pending[("P02", "rows")] = (
+                first.index.to_numpy(), cadre,
+                np.where(nth[nth <= limit] == 0, here[nth <= limit], 0),
+                ctx.batch("P02", "pairings", first.index, "checks.P02.load",
+                          first["household_id"], value=cadre, cadre=cadre, count=0,
+                          limit=limit))
+        return []
+    counts = rows.groupby("cadre", sort=False)["household_id"].transform("size")
+    nth = rows.groupby("cadre", sort=False).cumcount()
+    over = rows[(nth == limit).to_numpy() & (counts > limit).to_numpy()]  # past it
     cadre = _texts(over["cadre"], len(over))
     return ctx.batch("P02", "pairings", over.index, "checks.P02.load", over["household_id"],
                      value=cadre, cadre=cadre,

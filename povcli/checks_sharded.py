@@ -10,15 +10,19 @@ The few that look across households get what they need of the whole set in two p
      (read.arrowkit.fingerprints); merged, the buckets two shards or more hold;
    - S07 (outliers): how many payments of each amount in each program and year, so the
      median and the median absolute deviation are exact;
-   - P02 (a cadre's load): each cadre's households and the records of its first
-     `cadre_load + 1` pairings (a household, hence a pairing, is in one shard);
+   - P02 (a cadre's load): each cadre's households, by the cadre's fingerprint; merged,
+     the fingerprints of cadres over the load;
    - V01 (a village's poverty incidence): poor people per village at the end of each
      exit year;
    - E07: whether any household's category says 脱贫户; M09: when monitoring began.
 2. each shard runs every rule, those five with the merged aggregate (Context.whole).
-   A voucher in a bucket another shard also holds is left to the merge (the rows with
-   such a voucher, few: it compares their texts, exactly); so is M03's note of a year
-   with no monitoring line, said once at the set's first such row.
+   Left to the merge, which compares texts, exactly:
+   - a voucher in a bucket another shard also holds: the shard sends its fingerprint;
+     a shard holding a fingerprint that is on two payments of the set is read a third
+     time, for those rows (a clean set: no shard);
+   - the cadres over the load: each shard's first `cadre_load + 1` pairings of each,
+     and its households (a household, hence a pairing, is in one shard);
+   - M03's note of a year with no monitoring line, said once at the set's first row.
 
 The findings of ledgers that are not household-keyed (projects, villages, policy),
 whole in every shard, and those of no line (a ledger refers to one that is absent) are
@@ -136,25 +140,70 @@ def _fold(bits: np.ndarray, size: int) -> np.ndarray:
     return np.bitwise_or.reduce(bits.reshape(-1, size), axis=0) if len(bits) > size else bits
 
 
-def _amount_counts(ctx: Context) -> pd.DataFrame:
-    """How many positive payments of each amount in each program and year (S07): one
-    sort of integer keys and amounts, no grouping by text."""
+def _amount_counts(ctx: Context) -> dict:
+    """How many positive payments of each amount in each program and year (S07), as
+    arrays (year, program code, amount, n) with the programs' names: one sort of integer
+    keys and amounts, no grouping by text, no text a row."""
     pay = _payments(ctx)
     positive = _true(pay["amount"] > 0)
     code, programs = pd.factorize(pay["program"].astype(object).to_numpy()[positive])
     known = code >= 0
-    span = np.int64(len(programs) or 1)
-    key = pay["date"].dt.year.to_numpy()[positive].astype(np.int64)[known] * span \
-        + code[known]
+    year = pay["date"].dt.year.to_numpy()[positive].astype(np.int64)[known]
     amount = pay["amount"].to_numpy(dtype=float)[positive][known]
-    order = np.lexsort((amount, key))
-    key, amount = key[order], amount[order]
-    starts = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (amount[1:] != amount[:-1])]
-                            )[:len(key)]  # (none when there is no payment)
-    return pd.DataFrame({"year": key[starts] // span,
-                         "program": np.asarray(programs, dtype=object)[key[starts] % span],
-                         "amount": amount[starts],
-                         "n": np.diff(np.r_[starts, len(key)]).astype(np.int64)})
+    return dict(zip(("year", "code", "amount", "n"), _runs(year, code[known], amount)),
+                programs=list(programs))
+
+
+def _runs(year: np.ndarray, code: np.ndarray, amount: np.ndarray,
+          n: np.ndarray | None = None) -> tuple:
+    """(year, code, amount) sorted and once each, with how many (or the sum of `n`)."""
+    order = np.lexsort((amount, code, year))
+    year, code, amount = year[order], code[order], amount[order]
+    starts = np.flatnonzero(np.r_[True, (year[1:] != year[:-1]) | (code[1:] != code[:-1])
+                                  | (amount[1:] != amount[:-1])])[:len(year)]
+    counts = np.diff(np.r_[starts, len(year)]).astype(np.int64) if n is None else \
+        np.add.reduceat(n[order], starts) if len(starts) else np.zeros(0, dtype=np.int64)
+    return year[starts], code[starts], amount[starts], counts
+
+
+class _Amounts:
+    """Every shard's _amount_counts, their programs coded alike, collapsed into one
+    (the sums of each amount) whenever they hold more than COLLAPSE_ROWS rows."""
+
+    def __init__(self):
+        self.programs: dict = {}
+        self.parts: list[tuple] = []
+        self.rows = 0
+
+    def add(self, part: dict) -> None:
+        names = np.asarray([self.programs.setdefault(p, len(self.programs))
+                            for p in part["programs"]], dtype=np.int64)
+        self.parts.append((part["year"], names[part["code"]] if len(names) else part["code"],
+                           part["amount"], part["n"]))
+        self.rows += len(part["year"])
+        if self.rows > COLLAPSE_ROWS and len(self.parts) > 1:
+            self.parts = [_runs(*(np.concatenate(c) for c in zip(*self.parts)))]
+            self.rows = len(self.parts[0][0])
+
+    def stats(self) -> pd.DataFrame:
+        """Per (year, program): median, MAD (median of |amount - median|) and size, exact."""
+        year, code, amount, n = _runs(*(np.concatenate(c) for c in zip(*self.parts))) \
+            if self.parts else (np.zeros(0, dtype=np.int64),) * 4
+        names = np.asarray(list(self.programs), dtype=object)
+        bounds = np.flatnonzero(np.r_[True, (year[1:] != year[:-1]) | (code[1:] != code[:-1]),
+                                      True])[:len(year) + 1] if len(year) else np.zeros(1, int)
+        keys, rows = [], []
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            a, c = amount[lo:hi], n[lo:hi]
+            median = _median(a, c)
+            dev = np.abs(a - median)
+            order = np.argsort(dev, kind="stable")
+            keys.append((int(year[lo]), names[code[lo]]))
+            rows.append((median, _median(dev[order], c[order]), int(c.sum())))
+        index = pd.MultiIndex.from_tuples(keys, names=["year", "program"]) if keys else \
+            pd.MultiIndex.from_arrays([np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)],
+                                      names=["year", "program"])
+        return pd.DataFrame(rows, index=index, columns=["median", "mad", "size"])
 
 
 def _median(values: np.ndarray, counts: np.ndarray) -> float:
@@ -168,54 +217,50 @@ def _median(values: np.ndarray, counts: np.ndarray) -> float:
     return float((values[np.searchsorted(ends, n // 2 - 1, side="right")] + hi) / 2)
 
 
-def _amount_stats(counts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Per (year, program): median, MAD (median of |amount - median|) and size, exact."""
-    whole = pd.concat(counts, ignore_index=True).groupby(
-        ["year", "program", "amount"], sort=True)["n"].sum().reset_index()
-    keys, rows = [], []
-    for key, g in whole.groupby(["year", "program"], sort=False):
-        amount, n = g["amount"].to_numpy(dtype=float), g["n"].to_numpy(dtype=np.int64)
-        median = _median(amount, n)
-        dev = np.abs(amount - median)
-        order = np.argsort(dev, kind="stable")
-        keys.append(key)
-        rows.append((median, _median(dev[order], n[order]), int(n.sum())))
-    index = pd.MultiIndex.from_tuples(keys, names=["year", "program"]) if keys else \
-        pd.MultiIndex.from_arrays([np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)],
-                                  names=["year", "program"])
-    return pd.DataFrame(rows, index=index, columns=["median", "mad", "size"])
-
-
-def _cadre_pairs(ctx: Context) -> pd.DataFrame:
-    """Each cadre's pairings with a household, the first row of each (P02), in file
-    order."""
+def _cadre_counts(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(fingerprint, households) of each cadre here (P02), by fingerprint: eight bytes a
+    cadre, where their texts took a national set's merge past 8 GiB. The merge keeps
+    the fingerprints of cadres over the load; a shared fingerprint (two cadres' texts
+    alike by chance) only makes a few more rows compared as text, never a finding."""
     pairs = ctx.frame("pairings")
-    return pairs.assign(cadre=cadre_identity(pairs)).dropna(
+    rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(
         subset=["cadre", "household_id"]).drop_duplicates(["cadre", "household_id"])
+    prints = np.sort(_prints(rows["cadre"]))
+    return _print_sums(prints, np.ones(len(prints), dtype=np.int64))
 
 
-def _cadre_firsts(ctx: Context) -> pd.DataFrame:
-    """(cadre, record) of each cadre's first cadre_load + 1 households here, and how
-    many households each has here (P02)."""
-    rows = _cadre_pairs(ctx)
-    nth = rows.groupby("cadre", sort=False).cumcount().to_numpy()
-    count = rows.groupby("cadre", sort=False)["household_id"].transform("size").to_numpy()
-    keep = nth <= ctx.params.cadre_load
-    return pd.DataFrame({"cadre": rows["cadre"].to_numpy(dtype=object)[keep],
-                         "record": rows.index.to_numpy(dtype=np.int64)[keep],
-                         "count": np.where(nth[keep] == 0, count[keep], 0)})
+def _print_sums(prints: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fingerprints (sorted) once each, with their n summed."""
+    if not len(prints):
+        return prints, n
+    starts = np.flatnonzero(np.r_[True, prints[1:] != prints[:-1]])
+    return prints[starts], np.add.reduceat(n, starts)
 
 
-def _cadre_load(parts: list[pd.DataFrame], limit: int) -> pd.DataFrame:
-    """Per cadre over the limit: its households and the record of the pairing past it."""
-    rows = pd.concat(parts, ignore_index=True)
-    count = rows.groupby("cadre", sort=False)["count"].sum()
-    over = rows[rows["cadre"].map(count).to_numpy() > limit].sort_values(
-        ["cadre", "record"], kind="stable")
-    past = over[over.groupby("cadre", sort=False).cumcount().to_numpy() == limit]
-    return pd.DataFrame({"count": count[past["cadre"]].to_numpy(dtype=np.int64),
-                         "past": past["record"].to_numpy(dtype=np.int64)},
-                        index=pd.Index(past["cadre"].to_numpy(dtype=object), name="cadre"))
+class _Cadres:
+    """Every shard's _cadre_counts, summed into one whenever they hold more than
+    COLLAPSE_ROWS cadres."""
+
+    def __init__(self):
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.rows = 0
+
+    def _one(self) -> tuple[np.ndarray, np.ndarray]:
+        prints = np.concatenate([p for p, _ in self.parts])
+        order = np.argsort(prints, kind="stable")
+        return _print_sums(prints[order], np.concatenate([n for _, n in self.parts])[order])
+
+    def add(self, part: tuple[np.ndarray, np.ndarray]) -> None:
+        self.parts.append(part)
+        self.rows += len(part[0])
+        if self.rows > COLLAPSE_ROWS and len(self.parts) > 1:
+            self.parts = [self._one()]
+            self.rows = len(self.parts[0][0])
+
+    def over(self, limit: int) -> np.ndarray:
+        """The fingerprints of the cadres with more households than `limit`, sorted."""
+        prints, n = self._one()
+        return prints[n > limit]
 
 
 def aggregate(ledgers: LedgerSet, codes: list[str], params: Params, as_of: pd.Timestamp,
@@ -230,7 +275,7 @@ def aggregate(ledgers: LedgerSet, codes: list[str], params: Params, as_of: pd.Ti
     if "S07" in codes and ledgers.has("subsidies"):
         out["amounts"] = _amount_counts(ctx)
     if "P02" in codes and ledgers.has("pairings"):
-        out["cadres"] = _cadre_firsts(ctx)
+        out["cadres"] = _cadre_counts(ctx)
     if "V01" in codes and ledgers.has("villages"):
         years = ledgers.frame("villages")["exit_year"].dropna().unique()
         out["village_poor"] = {int(y): village_poor(ctx, year_end(y)) for y in years}
@@ -243,40 +288,8 @@ def aggregate(ledgers: LedgerSet, codes: list[str], params: Params, as_of: pd.Ti
 
 
 # shards' rows of S07's amounts or P02's cadres held before they are collapsed into one
-# frame (a national set's shards gave 3 GB of them)
+# (a national set's shards gave 3 GB of them)
 COLLAPSE_ROWS = 4_000_000
-
-
-class _Pile:
-    """Shards' frames of one aggregate, collapsed (an exact, smaller equivalent) whenever
-    they hold more than COLLAPSE_ROWS rows."""
-
-    def __init__(self, collapse: Callable[[pd.DataFrame], pd.DataFrame]):
-        self.collapse, self.parts, self.rows = collapse, [], 0
-
-    def add(self, part: pd.DataFrame) -> None:
-        self.parts.append(part)
-        self.rows += len(part)
-        if self.rows > COLLAPSE_ROWS and len(self.parts) > 1:
-            one = self.collapse(pd.concat(self.parts, ignore_index=True))
-            self.parts, self.rows = [one], len(one)
-
-
-def _collapse_amounts(rows: pd.DataFrame) -> pd.DataFrame:
-    """_amount_counts' rows of several shards as one: the payments of each amount summed."""
-    return rows.groupby(["year", "program", "amount"], sort=False)["n"].sum().reset_index()
-
-
-def _collapse_cadres(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """_cadre_firsts' rows of several shards as one: each cadre's first limit + 1
-    pairings by record, its households counted on the first."""
-    rows = rows.sort_values(["cadre", "record"], kind="stable")
-    total = rows.groupby("cadre", sort=False)["count"].transform("sum").to_numpy()
-    nth = rows.groupby("cadre", sort=False).cumcount().to_numpy()
-    keep = nth <= limit
-    return pd.DataFrame({"cadre": rows["cadre"].to_numpy(dtype=object)[keep],
-                         "record": rows["record"].to_numpy(dtype=np.int64)[keep],
-                         "count": np.where(nth[keep] == 0, total[keep], 0)})
 
 
 class _Buckets:
@@ -318,26 +331,25 @@ def _fold_pair(once: np.ndarray, twice: np.ndarray, size: int):
 def merge_aggregates(parts, params: Params) -> dict:
     """The whole set's aggregates from every shard's (Context.whole); `parts` may be an
     iterator: each shard's voucher bitmap is folded in and let go as it comes."""
-    buckets = _Buckets()
-    piles = {"amounts": _Pile(_collapse_amounts),
-             "cadres": _Pile(lambda rows: _collapse_cadres(rows, params.cadre_load))}
+    buckets, amounts, cadres = _Buckets(), _Amounts(), _Cadres()
     kept: list[dict] = []
     for p in parts:
         bits = p.pop("vouchers", None)
         if bits is not None:
             buckets.add(bits)
-        for name, pile in piles.items():
-            if name in p:
-                pile.add(p.pop(name))
+        if "amounts" in p:
+            amounts.add(p.pop("amounts"))
+        if "cadres" in p:
+            cadres.add(p.pop("cadres"))
         kept.append(p)
     parts = kept
     whole: dict = {"claims_exit": any(p.get("claims_exit", False) for p in parts)}
     if buckets.twice is not None:
         whole["voucher_bits"] = buckets.twice
-    if piles["amounts"].parts:
-        whole["amount_stats"] = _amount_stats(piles["amounts"].parts)
-    if piles["cadres"].parts:
-        whole["cadre_load"] = _cadre_load(piles["cadres"].parts, params.cadre_load)
+    if amounts.parts:
+        whole["amount_stats"] = amounts.stats()
+    if cadres.parts:
+        whole["cadre_over"] = cadres.over(params.cadre_load)
     if any("village_poor" in p for p in parts):
         years = {y for p in parts for y in p.get("village_poor", {})}
         whole["village_poor"] = {
@@ -447,6 +459,35 @@ def _vouchers_across(pending: list[tuple]) -> list[Batch]:
         if len(again):
             b = _take(batch, again - at)
             b.params["first_line"] = lines[first[group[again]]].astype(np.int64).astype(object)
+            out.append(b)
+        at += len(records_k)
+    return out
+
+
+def _cadres_across(pending: list[tuple], limit: int) -> list[Batch]:
+    """P02 of the cadres over the load: per cadre (by text) its households in every
+    shard, and of its first limit + 1 pairings in each shard, the one past the limit
+    in the whole set (by record)."""
+    if not pending:
+        return []
+    records = np.concatenate([p[0] for p in pending]).astype(np.int64)
+    group = pd.factorize(np.concatenate([p[1] for p in pending]))[0]
+    total = np.bincount(group, weights=np.concatenate([p[2] for p in pending])
+                        ).astype(np.int64)
+    order = np.lexsort((records, group))
+    starts = np.r_[True, group[order][1:] != group[order][:-1]]
+    nth = np.empty(len(order), dtype=np.int64)
+    run = np.arange(len(order)) - np.maximum.accumulate(np.where(starts, np.arange(len(order)),
+                                                                 0))
+    nth[order] = run
+    past = (nth == limit) & (total[group] > limit)
+    out = []
+    at = 0
+    for records_k, _, _, batch in pending:
+        mine = np.flatnonzero(past[at:at + len(records_k)])
+        if len(mine):
+            b = _take(batch, mine)
+            b.params["count"] = total[group[at + mine]].astype(object)
             out.append(b)
         at += len(records_k)
     return out
@@ -563,6 +604,8 @@ def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
     for found, _ in parts:
         batches += found
     batches += _vouchers_across(rows)
+    batches += _cadres_across([p.pop(("P02", "rows")) for _, p in parts
+                               if ("P02", "rows") in p], params.cadre_load)
     notes: dict = {}
     for _, p in parts:  # M03's note of a year without a line: at its first row
         for key, (record, said) in ((k, v) for k, v in p.items() if k[0] == "M03"):

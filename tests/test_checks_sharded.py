@@ -119,6 +119,9 @@ def _edge_set(folder: Path, optional: bool = True) -> None:
     pairs += [[HH[0], "张三", "BF1", "区扶贫办", "某领导", "2016-02-01"],  # again: once
               [HH[9], "李四", "", "乡政府", "某领导", "2016-01-01"],
               [HH[10], "李四", "", "乡政府", "某领导", "2016-01-01"]]
+    # at the load's edge: BF2 one household past it (a finding), BF3 at it (none)
+    pairs += [[h, "王五", "BF2", "乡政府", "某领导", "2016-03-01"] for h in HH[8:12]]
+    pairs += [[h, "赵六", "BF3", "乡政府", "某领导", "2016-03-01"] for h in HH[1:10:4]]
     write_csv(folder / "pairings.csv", ["household_id", "cadre_name", "cadre_id", "unit",
                                         "leader", "since"], pairs)
     write_csv(folder / "villages.csv", ["township", "village", "rural_population",
@@ -147,6 +150,8 @@ def test_rules_that_look_across_households_see_every_shard(tmp_path):
                   checks.Params(cadre_load=3))
     for code in ("S03", "S07", "P02", "V01", "E07", "M03", "M09", "S04", "S06", "E02"):
         assert f"\n{code}," in whole, code  # the cases are there to be found
+    load = [line for line in whole.splitlines() if line.startswith("P02,")]
+    assert any("BF2" in line for line in load) and not any("BF3" in line for line in load)
     # and they are found across shards: the rows they pair are in different shards
     split = {n: shards.assign(ledgers, n) for n in COUNTS}
     sub = {n: split[n]["subsidies"] for n in COUNTS}
@@ -201,6 +206,19 @@ def test_only_shards_holding_a_voucher_twice_are_read_a_third_time(tmp_path, mon
     assert spared  # (some shard held none, and was not read a third time)
     vouchers = ledgers.frame("subsidies")["voucher"].iloc[9:16].tolist()
     assert vouchers == ["DUP1", "DUP1", "DUP2", "DUP2", "DUP2", "DUP3", "DUP3"]
+
+
+def test_fingerprints_alike_by_chance_change_no_finding(tmp_path, monkeypatch):
+    """Every voucher's and every cadre's fingerprint the same (as two texts may share
+    one by chance): every voucher and every cadre goes to the merge, which compares
+    their texts; the findings are the whole set's."""
+    monkeypatch.setattr(checks_sharded, "_prints",
+                        lambda values: np.full(len(values), 12345, dtype=np.uint64))
+    _edge_set(tmp_path)
+    ledgers, read = read_ledgers(tmp_path)
+    whole = _same(ledgers, read, [checks.RULES[c] for c in ("S03", "P02")],
+                  checks.Params(cadre_load=3), counts=(2, 7))
+    assert "\nS03," in whole and "\nP02," in whole
 
 
 def test_without_optional_ledgers_and_without_deaths(tmp_path):
