@@ -379,7 +379,8 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
                                                                               workers)
         found = check_shards(shard, shards, read_findings, rules, params, year,
                              None if today is None else _timestamp(today),
-                             meta.get("latest_year"), scheduler=scheduler, workers=cores)
+                             meta.get("latest_year"), scheduler=scheduler, workers=cores,
+                             keys_checked=True)  # (by the ingest, or the clean dataset's)
         if township or village:
             found = found.in_households(_area_households(path, shards, township, village))
         return ShardedCheck(found, meta, notes)

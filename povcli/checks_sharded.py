@@ -564,11 +564,14 @@ class _Map:
 def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
                 read_findings: list[Finding], rules: list[Rule] | None, params: Params,
                 year: int | None, today: pd.Timestamp | None, latest_year: int | None,
-                scheduler=None, workers: int | None = 1) -> FindingFrame:
+                scheduler=None, workers: int | None = 1,
+                keys_checked: bool = False) -> FindingFrame:
     """checks.run_frame of the whole set, finding for finding and in its order, computed
     one household shard at a time: `shard(k)` is shard k of 0..shards-1, `read_findings`
     the whole set's reading findings, `latest_year` the whole set's (the rolls' date
-    when no year is given)."""
+    when no year is given). keys_checked: `read_findings` hold every finding of keys
+    and references (L02, L03), even when there is none, so no shard checks them again
+    (the streamed ingest checked them)."""
     today = pd.Timestamp(today or date.today())
     as_of = year_end(year) if year else year_end(latest_year) if latest_year else today
     chosen = rules if rules is not None else [r for r in RULES.values()
@@ -584,7 +587,8 @@ def run_sharded(shard: Callable[[int], LedgerSet], shards: int,
                 (shard, k, cross, params, as_of, today, shards) for k in range(shards)]),
                 params)
         parts = run(_phase2, [(shard, k, codes, params, as_of, today, whole,
-                               given if given else None) for k in range(shards)])
+                               given if given or keys_checked else None)
+                              for k in range(shards)])
         # S03 of the vouchers whose bucket two shards hold: only the shards holding a
         # fingerprint on two payments are read again, for those rows (a clean set: none)
         held = [p.pop(("S03", "prints"), None) for _, p in parts]
