@@ -808,24 +808,26 @@ def _voucher_twice(ctx: Context):
     pay = ctx.frame("subsidies")
     if pay is None:
         return []
-    # vouchers as integer codes (hashed once, in Arrow): the first of each is not a finding
-    from .read.arrowkit import factorize
+    # a voucher's 64-bit fingerprint, sorted: only the rows whose fingerprint another row
+    # shares are compared as text (hashing 8 M vouchers' texts took 700 MB at once)
+    from .read.arrowkit import factorize, fingerprints, repeats
 
-    codes = factorize(pay["voucher"])[0]
-    lines = ctx.ledgers.loaded["subsidies"]
+    vouchers = pay["voucher"]
+    judged = vouchers.notna().to_numpy(dtype=bool, copy=True)
     shared = None if ctx.whole is None else ctx.whole.get("voucher_bits")
-    if shared is not None:
+    if shared is None:
+        prints = fingerprints(vouchers)
+    else:
         # one household shard: a voucher whose fingerprint's bucket some other shard also
         # holds (by the merged bitmap) is not judged here. Its fingerprint goes to the
         # merge, which finds those truly on two payments; a shard holding one of them
         # is asked once more (whole["voucher_prints"]) for those rows, to compare as text
         from .checks_sharded import voucher_prints
-        prints, elsewhere = voucher_prints(pay["voucher"], shared)
-        elsewhere &= codes >= 0
+        prints, elsewhere = voucher_prints(vouchers, shared)
+        elsewhere &= judged
         asked = ctx.whole.get("voucher_prints")
         if asked is not None:
-            mine = elsewhere & np.isin(prints, asked)
-            rows = pay[mine]
+            rows = pay[elsewhere & np.isin(prints, asked)]
             ctx.pending[("S03", "rows")] = (rows.index.to_numpy(), _texts(
                 rows["voucher"], len(rows)), ctx.rows(
                     "S03", "subsidies", rows, "checks.S03.twice", rows["voucher"], "date",
@@ -833,20 +835,25 @@ def _voucher_twice(ctx: Context):
             return []
         if elsewhere.any():
             ctx.pending[("S03", "prints")] = np.sort(prints[elsewhere])
-            codes = np.where(elsewhere, -1, codes)
-    if not len(codes) or np.bincount(codes + 1).max(initial=0, where=np.arange(
-            codes.max() + 2) > 0) < 2:  # (no voucher twice: the usual case, told at once)
+            judged &= ~elsewhere
+    at = np.flatnonzero(judged)
+    at = at[repeats(prints[at])]  # (none: no voucher twice, the usual case)
+    if not len(at):
         return []
-    dup = np.flatnonzero(pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0))
+    codes = factorize(vouchers.iloc[at])[0]  # every row of a voucher twice is among them
+    again = pd.Series(codes).duplicated(keep="first").to_numpy()
+    if not again.any():
+        return []
     first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
-    seen, at = np.unique(codes[codes >= 0], return_index=True)
-    first[seen] = np.flatnonzero(codes >= 0)[at]
+    seen, where = np.unique(codes, return_index=True)
+    first[seen] = at[where]  # each voucher's first row (np.unique: its first position)
+    dup = at[again]
     rows = pay.iloc[dup]
     voucher = rows["voucher"]
     return ctx.rows("S03", "subsidies", rows, "checks.S03.twice", voucher, "date",
                     voucher=_texts(voucher, len(dup)),
-                    first_line=lines.lines_of(pay.index.to_numpy()[first[codes[dup]]])
-                    .astype(object))
+                    first_line=ctx.ledgers.loaded["subsidies"].lines_of(
+                        pay.index.to_numpy()[first[codes[again]]]).astype(object))
 
 
 def _key_codes(values: pd.Series) -> np.ndarray:
@@ -1029,50 +1036,69 @@ def _partial_reversal(ctx: Context):
                     "date", amount=_moneys(-part["amount"]), program=_codes(part["program"]))
 
 
+def program_codes(programs: pd.Series) -> tuple[np.ndarray, list]:
+    """(each row's program code, -1 where missing; the programs' names): a category
+    column's own codes (the contract's programs are one), else hashed in Arrow. Never
+    a Python string a row (8 M payments' programs as objects took 760 MB in S07)."""
+    if isinstance(programs.dtype, pd.CategoricalDtype):
+        return (programs.cat.codes.to_numpy().astype(np.int64),
+                list(programs.cat.categories))
+    from .read.arrowkit import factorize
+
+    codes, names = factorize(programs)
+    return codes, names.to_pylist()
+
+
 @rule("S07", WARNING, "an amount far out of line for its program and year (robust z-score)",
       "audit: outliers")
 def _outliers(ctx: Context):
     pay = _payments(ctx)
     if pay is None:
         return []
-    positive = _true(pay["amount"] > 0)
-    amount = pay["amount"].to_numpy(dtype=float)[positive]
-    year = pay["date"].dt.year.to_numpy()[positive].astype(np.int64)
-    program, programs = pd.factorize(pay["program"].astype(object).to_numpy()[positive])
     # per (year, program) — a missing program is no group — its median and median
-    # absolute deviation, every group at once
-    use = np.flatnonzero(program >= 0)
+    # absolute deviation, every group at once, then each row's distance from its own
+    program, programs = program_codes(pay["program"])
+    use = np.flatnonzero(_true(pay["amount"] > 0) & (program >= 0))  # the rows judged
     if not len(use):
         return []
+    amount = pay["amount"].to_numpy(dtype=float)[use]
+    year = pay["date"].dt.year.to_numpy()[use].astype(np.int64)
+    program = program[use]
     stats = None if ctx.whole is None else ctx.whole.get("amount_stats")
-    if stats is not None:
-        # one household shard: each group's median, MAD and size over the whole set
-        # (checks_sharded merges every shard's counts of each amount)
-        at = stats.index.get_indexer(pd.MultiIndex.from_arrays(
-            [year[use], np.asarray(programs, dtype=object)[program[use]]]))
-        median = stats["median"].to_numpy()[at]
-        size = stats["size"].to_numpy()[at]
-        dev = np.abs(amount[use] - median)
-        mad = stats["mad"].to_numpy()[at]
-    else:
-        group = pd.Series(year[use] * np.int64(len(programs) + 1) + program[use])
-        by = pd.Series(amount[use]).groupby(group.to_numpy(), sort=False)
-        median = by.transform("median").to_numpy()
-        size = by.transform("size").to_numpy()
-        dev = np.abs(amount[use] - median)
-        mad = pd.Series(dev).groupby(group.to_numpy(), sort=False).transform(
-            "median").to_numpy()
-    scale = np.where(mad > 0, 1.4826 * mad, 0.1 * median)
+    if stats is None:
+        # the whole set: each group's median, MAD and size from the counts of each amount
+        # (what a household shard gives checks_sharded): one sort, no groupby of 8 M rows
+        from .checks_sharded import _Amounts, _runs
+
+        pile = _Amounts()
+        pile.add(dict(zip(("year", "code", "amount", "n"), _runs(year, program, amount)),
+                      programs=list(programs)))
+        stats = pile.stats()
+    # (a shard's stats: the merged counts of every shard's) each row's group by an integer
+    # key of year and program code; a group's figures taken per row only where needed
+    span = np.int64(len(programs))
+    code_of = {p: i for i, p in enumerate(programs)}
+    names = stats.index.get_level_values("program")
+    known = np.asarray([p in code_of for p in names], dtype=bool)
+    keys = stats.index.get_level_values("year").to_numpy(dtype=np.int64)[known] * span + \
+        np.asarray([code_of[p] for p in names[known]], dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    group = np.flatnonzero(known)[order][np.searchsorted(keys[order], year * span + program)]
+    g_median, g_mad = stats["median"].to_numpy(), stats["mad"].to_numpy()
+    scale = np.where(g_mad > 0, 1.4826 * g_mad, 0.1 * g_median)
+    judged = (stats["size"].to_numpy() >= 5) & (scale > 0)
+    dev = np.abs(amount - g_median[group])
     with np.errstate(divide="ignore", invalid="ignore"):
-        far = (size >= 5) & (scale > 0) & (dev / np.where(scale > 0, scale, 1.0)
-                                           > ctx.params.outlier)
-    hit = use[far]
+        dev /= np.where(judged, scale, 1.0)[group]
+    far = judged[group] & (dev > ctx.params.outlier)
+    del dev
+    hit = np.flatnonzero(far)
     if not len(hit):
         return []
-    rows = pay.iloc[np.flatnonzero(positive)[hit]]
+    rows = pay.iloc[use[hit]]
     return ctx.rows("S07", "subsidies", rows, "checks.S07.far", _amounts(amount[hit]), "date",
                     program=_codes(np.asarray(programs, dtype=object)[program[hit]]),
-                    amount=_moneys(amount[hit]), median=_moneys(median[far]),
+                    amount=_moneys(amount[hit]), median=_moneys(g_median[group[hit]]),
                     pay_year=year[hit].astype(object))
 
 

@@ -46,7 +46,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .checks import RULES, OPT_IN, Context, Params, Rule, _batches, _payments, _true
+from .checks import (RULES, OPT_IN, Context, Params, Rule, _batches, _payments, _true,
+                     program_codes)
 from .findframe import Batch, FindingFrame
 from .findings import Finding
 from .read.loaded import LedgerSet
@@ -146,7 +147,8 @@ def _amount_counts(ctx: Context) -> dict:
     keys and amounts, no grouping by text, no text a row."""
     pay = _payments(ctx)
     positive = _true(pay["amount"] > 0)
-    code, programs = pd.factorize(pay["program"].astype(object).to_numpy()[positive])
+    code, programs = program_codes(pay["program"])
+    code = code[positive]
     known = code >= 0
     year = pay["date"].dt.year.to_numpy()[positive].astype(np.int64)[known]
     amount = pay["amount"].to_numpy(dtype=float)[positive][known]
