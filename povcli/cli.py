@@ -341,7 +341,7 @@ def _shared(spec: Command) -> list[inspect.Parameter]:
     params.append(_format_option(spec))
     params += [_typer_parameter(SHARED_OPTIONS[k]) for k in
                ("output", "encoding", "lang_option", "show_ids")]
-    if spec.merge is not None or spec.name == "check":  # computed per household shard
+    if spec.sharded:  # computed per household shard
         params += [_typer_parameter(o) for o in SHARD_OPTIONS.values()]
     return params
 

@@ -111,6 +111,14 @@ class Command:
     all_households: bool = False
     title: str | None = None  # catalogue id of its title in other languages
     merge: Merge | None = None  # how per-shard results merge; None: run on the whole set
+    # computed per household shard by a merge of its own (check: checks_sharded), not
+    # by `merge`: takes the shard options all the same
+    own_shards: bool = False
+
+    @property
+    def sharded(self) -> bool:
+        """Whether it takes --shards, --memory and --scheduler."""
+        return self.merge is not None or self.own_shards
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
@@ -300,7 +308,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "payments, pairing, villages. Exit 0 clean, 1 errors found, 2 unreadable.",
             "报告前核查台账：身份证号、户、脱贫、动态调整、资金发放、帮扶、行政村。"
             "退出码 0 无误，1 发现错误，2 无法读取。",
-            reads=None),
+            reads=None, own_shards=True),
     Command("show", "Dossiers",
             "One household's dossier: members, timeline, subsidies, cadres, projects.",
             "一户的档案：成员、时间线、帮扶资金、帮扶责任人、项目。",
