@@ -33,3 +33,23 @@ def test_povcli_and_duckdb_agree_on_every_summary_figure(generated, year):
     assert theirs and set(theirs) <= set(ours)
     for metric, value in theirs.items():
         assert float(ours[metric] or 0) == pytest.approx(float(value or 0), abs=0.005), metric
+
+
+import duck_check  # noqa: E402
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_povcli_and_duckdb_agree_on_vouchers_twice_and_outliers(tmp_path, broken):
+    """benchmarks/duck_check.py counts S03 and S07 in SQL, the national-size cross-check
+    of the sharded check: on a generated set, and one with most payments broken, povcli
+    finds as many."""
+    from povcli import checks
+    from povcli.read.load import read_ledgers
+
+    generate.generate(3000, tmp_path, seed=11, broken=broken)
+    ledgers, read = read_ledgers(tmp_path)
+    found = checks.run_frame(ledgers, read, [checks.RULES["S03"], checks.RULES["S07"]])
+    ours = {code: int((found.column("code") == code).sum()) for code in ("S03", "S07")}
+    theirs = dict(duckdb.connect().execute(duck_check.counts_sql(tmp_path)).fetchall())
+    assert ours == theirs
+    assert theirs["S07"] and (theirs["S03"] > 0) == broken  # (there is something to count)
