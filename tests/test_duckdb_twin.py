@@ -50,6 +50,10 @@ def test_povcli_and_duckdb_agree_on_vouchers_twice_and_outliers(tmp_path, broken
     ledgers, read = read_ledgers(tmp_path)
     found = checks.run_frame(ledgers, read, [checks.RULES["S03"], checks.RULES["S07"]])
     ours = {code: int((found.column("code") == code).sum()) for code in ("S03", "S07")}
-    theirs = dict(duckdb.connect().execute(duck_check.counts_sql(tmp_path)).fetchall())
+    con = duckdb.connect()
+    theirs = dict(con.execute(q).fetchall()[0] for q in (
+        duck_check.vouchers_sql(tmp_path), duck_check.outliers_sql(tmp_path)))
     assert ours == theirs
+    assert con.execute(duck_check.vouchers_sql(tmp_path, hashed=True)).fetchall()[0][1] \
+        == theirs["S03"]  # (the national run's form)
     assert theirs["S07"] and (theirs["S03"] > 0) == broken  # (there is something to count)
