@@ -938,19 +938,50 @@ def _map(fn: Callable, args: list, workers: int) -> list:
     return [fn(*a) for a in args]
 
 
-def _key_pairs(p) -> tuple[np.ndarray, np.ndarray]:
-    """(household hash, person hash) of every pair a streamed ledger names, each once."""
-    from .read import stream
+# (household, person) pairs of one bucket gathered before they are made distinct again
+PAIRS_HELD = 1 << 22
 
-    hs, qs = [], []
-    for h, q in stream.key_pairs(p):
-        hs.append(h)
-        qs.append(q)
-    if not hs:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
-    h, q = np.concatenate(hs), np.concatenate(qs)
+
+def _distinct_pairs(h: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each (household hash, person hash) pair once (by a hash of the pair)."""
     _, first = np.unique(q ^ (h * np.uint64(0x9E3779B97F4A7C15)), return_index=True)
     return h[first], q[first]
+
+
+def _key_pairs(p) -> tuple[np.ndarray, np.ndarray]:
+    """(household hash, person hash) of every pair a streamed ledger names, each once.
+    The pairs are kept in LINK_BUCKETS by person (as _links takes them), each made
+    distinct again once it has gathered twice what it had: a national set's payments
+    named 150 M pairs, batch by batch, and making them distinct all at once took 6 GiB."""
+    from .read import stream
+
+    held: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(LINK_BUCKETS)]
+    rows = [0] * LINK_BUCKETS
+    kept = [0] * LINK_BUCKETS
+
+    def collapse(b: int) -> None:
+        h, q = _distinct_pairs(np.concatenate([x[0] for x in held[b]]),
+                               np.concatenate([x[1] for x in held[b]]))
+        held[b], rows[b], kept[b] = [(h, q)], len(h), len(h)
+
+    for h, q in stream.key_pairs(p):
+        bucket = (q % np.uint64(LINK_BUCKETS)).astype(np.int64)
+        order = np.argsort(bucket, kind="stable")
+        ends = np.cumsum(np.bincount(bucket, minlength=LINK_BUCKETS))
+        for b in range(LINK_BUCKETS):
+            at = order[(ends[b - 1] if b else 0):ends[b]]
+            if len(at):
+                held[b].append((h[at], q[at]))
+                rows[b] += len(at)
+                if rows[b] > max(PAIRS_HELD, 2 * kept[b]) and len(held[b]) > 1:
+                    collapse(b)
+    for b in range(LINK_BUCKETS):
+        if len(held[b]) > 1:
+            collapse(b)
+    pairs = [x for one in held for x in one]
+    if not pairs:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate([x[0] for x in pairs]), np.concatenate([x[1] for x in pairs])
 
 
 def _ingest(name: str, p, links, shards: int, tmp: str, cross: list) -> dict:

@@ -239,3 +239,27 @@ def test_a_cross_key_finds_the_values_seen_twice_in_any_batch():
     assert np.array_equal(key.twice, np.unique(every[1:][every[1:] == every[:-1]]))
     assert len(key.twice) and (np.diff(key.twice.astype(np.float64)) >= 0).all()
     assert {int(h >> np.uint64(60)) for h in every} == set(range(16))  # every run used
+
+
+def test_the_pairs_a_ledger_names_are_made_distinct_as_they_come(tmp_path, monkeypatch):
+    """shards._key_pairs keeps the (household, person) pairs in buckets by person, each
+    made distinct again as it grows: the same pairs as all of them made distinct at once,
+    with batches of a few records and a bucket collapsed after every batch."""
+    generate.generate(300, tmp_path, seed=5)
+    from povcli.read.files import find_files
+    from povcli.schema import LEDGERS
+
+    files, _ = find_files(tmp_path)
+    p = stream.plan("subsidies", files["subsidies"], LEDGERS["subsidies"], None)
+    assert p is not None
+    every = list(stream.key_pairs(p, 2000))
+    assert len(every) > 10  # (many batches, a person paid in several)
+    h, q = np.concatenate([e[0] for e in every]), np.concatenate([e[1] for e in every])
+    want = set(zip(h.tolist(), q.tolist()))
+    assert len(want) < len(h)  # (pairs named again in later batches)
+    monkeypatch.setattr(stream, "BLOCK", 2000)
+    for held in (1, 50, 1 << 22):
+        monkeypatch.setattr(shards, "PAIRS_HELD", held)
+        h2, q2 = shards._key_pairs(p)
+        got = list(zip(h2.tolist(), q2.tolist()))
+        assert len(got) == len(set(got)) and set(got) == want, held
