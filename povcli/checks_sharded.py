@@ -159,13 +159,28 @@ def _amount_counts(ctx: Context) -> dict:
 def _runs(year: np.ndarray, code: np.ndarray, amount: np.ndarray,
           n: np.ndarray | None = None) -> tuple:
     """(year, code, amount) sorted and once each, with how many (or the sum of `n`)."""
-    order = np.lexsort((amount, code, year))
+    order = _by_group_and_amount(year, code, amount)
     year, code, amount = year[order], code[order], amount[order]
     starts = np.flatnonzero(np.r_[True, (year[1:] != year[:-1]) | (code[1:] != code[:-1])
                                   | (amount[1:] != amount[:-1])])[:len(year)]
     counts = np.diff(np.r_[starts, len(year)]).astype(np.int64) if n is None else \
         np.add.reduceat(n[order], starts) if len(starts) else np.zeros(0, dtype=np.int64)
     return year[starts], code[starts], amount[starts], counts
+
+
+def _by_group_and_amount(year: np.ndarray, code: np.ndarray, amount: np.ndarray
+                         ) -> np.ndarray:
+    """The order of rows by year, program code and amount: the amounts sorted first, then
+    a stable sort of a small key of year and program (a radix sort of 16 bits), where a
+    three-key np.lexsort of 8 M payments took 3 s. (Equal rows in any order: they are
+    counted together.)"""
+    if len(year):
+        low, span = year.min(), np.int64(code.max()) + 1
+        key = (year - low) * span + code
+        if key.min() >= 0 and key.max() < np.iinfo(np.int16).max:
+            order = np.argsort(amount)
+            return order[np.argsort(key[order].astype(np.int16), kind="stable")]
+    return np.lexsort((amount, code, year))
 
 
 class _Amounts:

@@ -312,3 +312,20 @@ def test_median_of_counted_values_is_pandas_median():
         u, c = np.unique(values, return_counts=True)
         assert checks_sharded._median(u, c) == pd.Series(values).groupby(
             np.zeros(n)).median().iloc[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(2010, 2030), st.integers(0, 40),
+                          st.sampled_from([0.5, 1.0, 100.0, 300.25, 1e9, 2.5e-3])),
+                max_size=60),
+       st.booleans())
+def test_amounts_counted_in_order_of_year_program_and_amount(rows, wide):
+    """checks_sharded._runs: each (year, program, amount) once, sorted, with its count;
+    the radix path and the np.lexsort one (a key too wide for 16 bits) alike."""
+    year = np.asarray([r[0] for r in rows], dtype=np.int64) * (1000 if wide else 1)
+    code = np.asarray([r[1] for r in rows], dtype=np.int64)
+    amount = np.asarray([r[2] for r in rows], dtype=float)
+    got = checks_sharded._runs(year, code, amount)
+    want = pd.Series(1, index=pd.MultiIndex.from_arrays([year, code, amount])).groupby(
+        level=[0, 1, 2]).sum().sort_index()
+    assert list(zip(*(a.tolist() for a in got))) == [(*k, v) for k, v in want.items()]
