@@ -1066,14 +1066,8 @@ def _outliers(ctx: Context):
     program = program[use]
     stats = None if ctx.whole is None else ctx.whole.get("amount_stats")
     if stats is None:
-        # the whole set: each group's median, MAD and size from the counts of each amount
-        # (what a household shard gives checks_sharded): one sort, no groupby of 8 M rows
-        from .checks_sharded import _Amounts, _runs
-
-        pile = _Amounts()
-        pile.add(dict(zip(("year", "code", "amount", "n"), _runs(year, program, amount)),
-                      programs=list(programs)))
-        stats = pile.stats()
+        hit, median = _far_in_groups(year, program, amount, ctx.params.outlier)
+        return _far_rows(ctx, pay, use, hit, amount, year, program, programs, median)
     # (a shard's stats: the merged counts of every shard's) each row's group by an integer
     # key of year and program code; a group's figures taken per row only where needed
     span = np.int64(len(programs))
@@ -1093,12 +1087,52 @@ def _outliers(ctx: Context):
     far = judged[group] & (dev > ctx.params.outlier)
     del dev
     hit = np.flatnonzero(far)
+    return _far_rows(ctx, pay, use, hit, amount, year, program, programs,
+                     g_median[group[hit]])
+
+
+def _far_in_groups(year: np.ndarray, program: np.ndarray, amount: np.ndarray,
+                   outlier: float) -> tuple[np.ndarray, np.ndarray]:
+    """S07 over the whole set: the positions of the amounts far from their group's
+    median (sorted), and that median. The rows ordered by group with a 16-bit radix sort,
+    then each group's median and MAD by partition (np.median: the middle two averaged,
+    as pandas and the shards' counts take it), no sort of the amounts themselves."""
+    key = (year - year.min()) * (np.int64(program.max()) + 1) + program
+    small = key.max() < np.iinfo(np.int16).max
+    order = np.argsort(key.astype(np.int16) if small else key, kind="stable")
+    bounds = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
+    hits, medians = [], []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if hi - lo < 5:  # too few payments to tell an outlier
+            continue
+        at = order[lo:hi]
+        values = amount[at]
+        median = np.median(values)
+        dev = np.abs(values - median)
+        mad = np.median(dev)
+        scale = 1.4826 * mad if mad > 0 else 0.1 * median
+        if not scale > 0:
+            continue
+        far = at[dev / scale > outlier]
+        hits.append(far)
+        medians.append(np.full(len(far), median))
+    if not hits:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    hit, median = np.concatenate(hits), np.concatenate(medians)
+    first = np.argsort(hit)
+    return hit[first], median[first]
+
+
+def _far_rows(ctx: Context, pay: pd.DataFrame, use: np.ndarray, hit: np.ndarray,
+              amount: np.ndarray, year: np.ndarray, program: np.ndarray, programs: list,
+              median: np.ndarray):
+    """S07's findings: the payments `use[hit]`, each with its group's median."""
     if not len(hit):
         return []
     rows = pay.iloc[use[hit]]
     return ctx.rows("S07", "subsidies", rows, "checks.S07.far", _amounts(amount[hit]), "date",
                     program=_codes(np.asarray(programs, dtype=object)[program[hit]]),
-                    amount=_moneys(amount[hit]), median=_moneys(g_median[group[hit]]),
+                    amount=_moneys(amount[hit]), median=_moneys(median),
                     pay_year=year[hit].astype(object))
 
 

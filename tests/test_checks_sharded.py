@@ -329,3 +329,43 @@ def test_amounts_counted_in_order_of_year_program_and_amount(rows, wide):
     want = pd.Series(1, index=pd.MultiIndex.from_arrays([year, code, amount])).groupby(
         level=[0, 1, 2]).sum().sort_index()
     assert list(zip(*(a.tolist() for a in got))) == [(*k, v) for k, v in want.items()]
+
+
+def _far_by_pandas(year, program, amount, outlier):
+    """S07's rule as pandas says it: per group of five payments or more, |amount -
+    median| / (1.4826 MAD, or 0.1 median when the MAD is 0) over the threshold."""
+    frame = pd.DataFrame({"g": year * 1000 + program, "a": amount})
+    by = frame.groupby("g")["a"]
+    median = by.transform("median")
+    dev = (frame["a"] - median).abs()
+    mad = dev.groupby(frame["g"]).transform("median")
+    scale = np.where(mad > 0, 1.4826 * mad, 0.1 * median)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = (by.transform("size") >= 5) & (scale > 0) & (dev / np.where(
+            scale > 0, scale, 1.0) > outlier)
+    return np.flatnonzero(far.to_numpy()), median.to_numpy()[far.to_numpy()]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(2015, 2017), st.integers(0, 2),
+                          st.sampled_from([1.0, 2.0, 3.0, 100.0, 1000.0, 0.01])),
+                min_size=1, max_size=40), st.sampled_from([0.5, 2.0, 8.0]))
+def test_far_amounts_over_the_whole_set_are_pandas_own(rows, outlier):
+    """checks._far_in_groups, the whole check's S07: the rows and medians pandas finds,
+    groups of four (never judged) and five (judged) among them."""
+    year = np.asarray([r[0] for r in rows], dtype=np.int64)
+    program = np.asarray([r[1] for r in rows], dtype=np.int64)
+    amount = np.asarray([r[2] for r in rows], dtype=float)
+    hit, median = checks._far_in_groups(year, program, amount, outlier)
+    want_hit, want_median = _far_by_pandas(year, program, amount, outlier)
+    assert hit.tolist() == want_hit.tolist() and median.tolist() == want_median.tolist()
+
+
+def test_a_group_of_five_is_judged_and_one_of_four_is_not():
+    for amounts, found in (([100.0, 100.0, 100.0, 100.0, 5000.0], [4]),
+                           ([100.0, 100.0, 100.0, 5000.0], [])):
+        n = len(amounts)
+        hit, median = checks._far_in_groups(np.full(n, 2016, dtype=np.int64),
+                                            np.zeros(n, dtype=np.int64),
+                                            np.asarray(amounts), 8.0)
+        assert hit.tolist() == found and median.tolist() == [100.0] * len(found)
