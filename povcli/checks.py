@@ -1056,7 +1056,8 @@ def _outliers(ctx: Context):
     if pay is None:
         return []
     # per (year, program) — a missing program is no group — its median and median
-    # absolute deviation, every group at once, then each row's distance from its own
+    # absolute deviation, then each row's distance from its own: over the whole set by
+    # _far_in_groups, in a household shard from the merged counts (ctx.whole)
     program, programs = program_codes(pay["program"])
     use = np.flatnonzero(_true(pay["amount"] > 0) & (program >= 0))  # the rows judged
     if not len(use):
