@@ -1092,14 +1092,23 @@ def _outliers(ctx: Context):
                      g_median[group[hit]])
 
 
+def year_program_key(year: np.ndarray, program: np.ndarray) -> tuple[np.ndarray, bool]:
+    """One integer a (year, program code) pair, in their order, and whether every key
+    fits 16 bits (then numpy's stable sort of it is a radix sort: S07's rows are sorted
+    by group in a tenth of the time)."""
+    if not len(year):
+        return np.zeros(0, dtype=np.int64), False
+    key = (year - year.min()) * (np.int64(program.max()) + 1) + program
+    return key, bool(key.min() >= 0 and key.max() < np.iinfo(np.int16).max)
+
+
 def _far_in_groups(year: np.ndarray, program: np.ndarray, amount: np.ndarray,
                    outlier: float) -> tuple[np.ndarray, np.ndarray]:
     """S07 over the whole set: the positions of the amounts far from their group's
     median (sorted), and that median. The rows ordered by group with a 16-bit radix sort,
     then each group's median and MAD by partition (np.median: the middle two averaged,
     as pandas and the shards' counts take it), no sort of the amounts themselves."""
-    key = (year - year.min()) * (np.int64(program.max()) + 1) + program
-    small = key.max() < np.iinfo(np.int16).max
+    key, small = year_program_key(year, program)
     order = np.argsort(key.astype(np.int16) if small else key, kind="stable")
     bounds = np.r_[0, np.flatnonzero(np.diff(key[order])) + 1, len(order)]
     hits, medians = [], []
