@@ -1160,14 +1160,20 @@ def _no_cadre(ctx: Context):
     return ctx.rows("P01", "households", hh[bad], "checks.P01.none", date=_day(ctx.as_of))
 
 
+def cadre_households(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each cadre's pairing with a household once, the first row of each (P02: over the
+    whole set, and each shard's count for checks_sharded), with its `cadre` identity."""
+    return pairs.assign(cadre=cadre_identity(pairs)).dropna(
+        subset=["cadre", "household_id"]).drop_duplicates(["cadre", "household_id"])
+
+
 @rule("P02", WARNING, "a cadre paired with more households than the load limit",
       "包保帮扶: a cadre's load")
 def _cadre_load(ctx: Context):
     pairs = ctx.frame("pairings")
     if pairs is None:
         return []
-    rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(subset=["cadre", "household_id"]).drop_duplicates(
-        ["cadre", "household_id"])
+    rows = cadre_households(pairs)
     limit = ctx.params.cadre_load
     over_load = None if ctx.whole is None else ctx.whole.get("cadre_over")
     if over_load is not None:

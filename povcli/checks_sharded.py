@@ -47,11 +47,11 @@ import numpy as np
 import pandas as pd
 
 from .checks import (RULES, OPT_IN, Context, Params, Rule, _batches, _payments, _true,
-                     program_codes, year_program_key)
+                     cadre_households, program_codes, year_program_key)
 from .findframe import Batch, FindingFrame
 from .findings import Finding
 from .read.loaded import LedgerSet
-from .model import cadre_identity, year_end
+from .model import year_end
 
 # rules that need the whole set's aggregate (phase 1)
 CROSS = ("S03", "S07", "P02", "V01", "E07", "M09")
@@ -237,10 +237,7 @@ def _cadre_counts(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     cadre, where their texts took a national set's merge past 8 GiB. The merge keeps
     the fingerprints of cadres over the load; a shared fingerprint (two cadres' texts
     alike by chance) only makes a few more rows compared as text, never a finding."""
-    pairs = ctx.frame("pairings")
-    rows = pairs.assign(cadre=cadre_identity(pairs)).dropna(
-        subset=["cadre", "household_id"]).drop_duplicates(["cadre", "household_id"])
-    prints = np.sort(_prints(rows["cadre"]))
+    prints = np.sort(_prints(cadre_households(ctx.frame("pairings"))["cadre"]))
     return _print_sums(prints, np.ones(len(prints), dtype=np.int64))
 
 
