@@ -187,8 +187,9 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
     meta = cache.dataset_meta(path) if path else None
     if path is not None and meta is not None and meta.get("keys") == keys:
         try:
-            return _sharded(name, meta, shards, scheduler, year, township, village, options,
-                            stored=str(path), workers=workers)
+            return _said(_sharded(name, meta, shards, scheduler, year, township, village,
+                                  options, stored=str(path), workers=workers),
+                         [n for n in meta.get("notes") or [] if isinstance(n, str)])
         except cache.Damaged:
             cache.drop(path.name)  # never trusted: read the files again and rebuild it
     budget = memory if isinstance(memory, int) else sharding.memory_budget(memory)
@@ -198,12 +199,14 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         if streamed is not None:
             return streamed
     # read whole once (no per-file cache entries: the shards are the cache of this set)
-    ledgers = open_ledgers(data, name, encoding)
+    notes: list[str] = []
+    ledgers = open_ledgers(data, name, encoding, notes=notes)
     if scheduler is not None or not (keys and key and set(keys) == set(ledgers.loaded)):
-        return build_sharded(name, ledgers, shards, scheduler, year, township, village,
-                             listing, **options)
+        return _said(build_sharded(name, ledgers, shards, scheduler, year, township, village,
+                                   listing, **options), notes)
     # cut the set one shard at a time: each written to the dataset, then computed
     meta = sharding.describe(ledgers, keys)
+    meta["notes"] = notes  # said again when the dataset is reused
     writer = cache.DatasetWriter(key, shards)
     try:
         def computed():
@@ -216,6 +219,13 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         writer.abort()
         raise
     writer.finish(meta)
+    return _said(report, notes)
+
+
+def _said(report, notes: list[str]):
+    """The report with what the reader said of the files (a title row skipped...) first,
+    as a run that reads the set whole says it."""
+    report.notes[:0] = notes
     return report
 
 
@@ -238,13 +248,15 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
         base = Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
         writer, base = _dataset_writer(cache.set_key(list(keys.values())), shards, base)
+        notes: list[str] = []
         meta = _stream_into(writer, Path(data), names, encoding, COMMANDS[name].needs,
-                            shards, keys)
+                            shards, keys, notes=notes)
         if meta is None:
             return None
+        meta["notes"] = notes  # said again when the dataset is reused
         path = _finish(writer, meta)
-        return _sharded(name, meta, shards, scheduler, year, township, village, options,
-                        stored=str(path), workers=workers)
+        return _said(_sharded(name, meta, shards, scheduler, year, township, village,
+                              options, stored=str(path), workers=workers), notes)
     finally:
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)

@@ -775,6 +775,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
     import pyarrow.parquet as pq
 
     from .findings import LedgerError
+    from .messages import Said
     from .model import EVENT_COLUMNS, LATER_EVENT_COLUMNS, latest_year, year_span
     from .read import stream
     from .read.files import find_files
@@ -801,6 +802,8 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
             if "household_id" in ledger.frame_columns else None
         if p is not None:
             plans[name] = p
+            if p.titles and notes is not None:  # as the whole reader says it
+                notes.append(Said.of("reader.title_rows", file=p.display, count=p.titles))
             continue
         one, problems = read_ledger(files[name], ledger, encoding, notes, keep_lines=True)
         findings += problems
@@ -883,7 +886,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
             labels, label_lines = cache.shard_lines(frame, delta)
             if name in plans:
                 p = plans[name]
-                loaded[name] = stream.StreamedLedger(ledger, p.source.path, "utf-8", frame,
+                loaded[name] = stream.StreamedLedger(ledger, p.source.path, p.encoding, frame,
                                                      p.headers, sheet=p.source.sheet,
                                                      labels=labels, label_lines=label_lines)
             else:

@@ -15,6 +15,7 @@ from conftest import ROOT, SAMPLE, household, make_ledgers, member, pid
 from povcli import api, cache, render, shards
 from povcli.findings import LedgerError
 from povcli.read import stream
+from povcli.schema import LEDGERS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate  # noqa: E402
@@ -134,17 +135,95 @@ def test_findings_name_the_users_file_and_line_quoted_line_breaks_and_all(tmp_pa
     assert not [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
 
 
-def test_gb18030_title_rows_and_chinese_headers_are_read_whole_in_a_streamed_run(tmp_path):
-    src = make_ledgers(tmp_path / "d", [household(f"H{i:03d}", head=i) for i in range(30)],
-                       [member(i, f"H{i:03d}") for i in range(30)],
-                       exits=[[f"H{i:03d}", "2017", "pass", "2017-11-01", "5000"]
-                              for i in range(0, 30, 3)])
-    members = (src / "members.csv").read_text(encoding="utf-8")
+def _no_whole_ledger(monkeypatch, *names):
+    """Reading any of these ledgers whole fails the test: they must be streamed."""
+    from povcli.read import load
+
+    real = load.read_ledger
+
+    def whole(path, ledger, *a, **k):
+        assert ledger.name not in names, f"{ledger.name} was read whole"
+        return real(path, ledger, *a, **k)
+    monkeypatch.setattr(load, "read_ledger", whole)
+
+
+def _national_export(src, bad: bool = False):
+    """The set's members and subsidies as the national system exports them: GB18030,
+    Chinese headers, a title row (and, bad, a cell of each wrong, in batches apart)."""
+    members = (src / "members.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    pay = (src / "subsidies.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    if bad:
+        members[40] = members[40].replace("1980-01-01", "1980-02-31")
+        pay[55] = pay[55].replace(",100,", ",lots,")
     (src / "members.csv").unlink()
-    (src / "家庭成员台账.csv").write_bytes(("2017年贫困人口名册\n" + members.replace(
+    (src / "subsidies.csv").unlink()
+    (src / LEDGERS["members"].zh_filename).write_bytes(("2017年贫困人口名册\n\n" + "".join(members).replace(
         "person_id,household_id,name", "身份证号,户编号,姓名")).encode("gb18030"))
+    (src / LEDGERS["subsidies"].zh_filename).write_bytes(("补贴发放明细表,,,\n" + "".join(pay).replace(
+        "date,household_id", "发放日期,户编号")).encode("gb18030"))
+
+
+def _export_set(path, bad: bool = False):
+    src = make_ledgers(path, [household(f"H{i:03d}", head=i) for i in range(300)],
+                       [member(i, f"H{i:03d}") for i in range(300)],
+                       exits=[[f"H{i:03d}", "2017", "pass", "2017-11-01", "5000"]
+                              for i in range(0, 300, 3)],
+                       subsidies=[["2016-03-01", f"H{i:03d}", "", "dibao", "100", "central",
+                                   f"V{i}"] for i in range(300)])
+    _national_export(src, bad)
+    return src
+
+
+def _titles(notes) -> list[str]:
+    return [str(n) for n in notes if "title" in str(n)]
+
+
+def test_gb18030_title_rows_and_chinese_headers_are_streamed(tmp_path, monkeypatch):
+    """The national system's export (GB18030, a title row, Chinese headers) is streamed
+    in batches like a plain UTF-8 file, not read whole: at national size it would not
+    fit. The figures, and the notes of the title rows, are the whole read's, also when
+    the dataset is used again."""
+    monkeypatch.setattr(stream, "BLOCK", 2000)  # a batch cut in every few KB
+    src = _export_set(tmp_path / "d")
+    notes: list = []
+    api.open_ledgers(src, "summary", notes=notes)
+    assert len(_titles(notes)) == 2
     whole = render.to_csv(api.run("summary", src))
-    assert render.to_csv(_streamed("summary", src)) == whole
+    _no_whole_ledger(monkeypatch, "members", "subsidies")
+    for _ in range(2):  # streamed, then from the dataset it left
+        report = _streamed("summary", src)
+        assert render.to_csv(report) == whole
+        assert _titles(report.notes) == _titles(notes)
+
+
+def test_findings_in_a_gb18030_export_name_the_users_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK", 2000)  # the bad cells batches apart
+    src = _export_set(tmp_path / "d", bad=True)
+    whole = _findings(lambda: api.open_ledgers(src, "summary"))
+    assert {f[0].rsplit("/", 1)[-1] for f in whole} == {LEDGERS[n].zh_filename
+                                                         for n in ("members", "subsidies")}
+    _no_whole_ledger(monkeypatch, "members", "subsidies")
+    assert sorted(_findings(lambda: _streamed("summary", src))) == sorted(whole)
+
+
+@pytest.mark.parametrize("header, bytes_in, encoding, want", [
+    ("身份证号,户编号", "gb18030", None, "gb18030"),
+    ("身份证号,户编号", "gbk", "cp936", "gbk"),
+    ("身份证号,户编号", "utf-8", None, "utf-8"),
+    ("person_id,household_id", "utf-8", "utf8", "utf-8"),
+])
+def test_a_plan_decodes_as_the_whole_reader_would(tmp_path, header, bytes_in, encoding, want):
+    from povcli.read.files import Source
+
+    data = make_ledgers(tmp_path / "d", [household("H1")], [member(1, "H1")])
+    path = data / "members.csv"
+    text = path.read_text(encoding="utf-8").replace("person_id,household_id", header)
+    path.write_bytes(text.encode(bytes_in))
+    p = stream.plan("members", Source(path), LEDGERS["members"], encoding)
+    assert p is not None and p.encoding == want and p.titles == 0
+    assert p.header.decode("utf-8").startswith(header)
+    for other in ("big5", "utf-16", "no-such-code"):  # read whole: the reader says why
+        assert stream.plan("members", Source(path), LEDGERS["members"], other) is None
 
 
 def test_a_streamed_run_on_the_cli_equals_the_whole_run(run, gen, tmp_path):

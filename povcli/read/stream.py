@@ -5,12 +5,16 @@ and typed by the SAME code as a whole file (delimited._arrow_body, _blank_and_to
 columns.type_columns), on a LoadedLedger that knows the line of the batch's first
 record: every finding names the user's FILE:LINE, quoted line breaks included. Only a
 plain CSV is read so (UTF-8, the header on its first non-blank line, a header that
-matches): anything else (a workbook, GB18030, title rows above the header, a header
-with findings) is for read_ledger, whole, as ever (`plan` says None).
+matches), in UTF-8 or in GB18030 (or GBK) as the national system exports, title rows
+above the header or not: anything else (a workbook, another encoding, a header with
+findings) is for read_ledger, whole, as ever (`plan` says None). A GB18030 batch is
+decoded to UTF-8 on its own: in these encodings a line break or a quote byte is never
+part of a Chinese character, so the cuts are found in the file's own bytes.
 """
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator, NamedTuple
@@ -31,7 +35,10 @@ from .records import cells_of, fast_lines, python_records
 from .table import match_header
 
 BLOCK = 64 << 20  # bytes of CSV read at a time
-_UTF8 = ("utf-8", "utf8", "utf-8-sig")
+_UTF8 = ("utf-8", "utf-8-sig")
+# the encodings a batch can be decoded in alone: no byte of a multi-byte character is
+# a line break or a quote (its bytes are 0x30-0x39 and 0x40-0xFE)
+_GB = ("gb18030", "gbk", "gb2312")
 
 
 class Unstreamable(Exception):
@@ -53,6 +60,8 @@ class Plan:
     position: dict[str, int]  # column -> its position among the cells
     headers: dict[str, str]  # column -> its header as written
     width: int  # cells in the header
+    encoding: str = "utf-8"  # the file's: each batch is decoded from it to UTF-8
+    titles: int = 0  # title rows above the header, skipped
 
     @property
     def display(self) -> str:
@@ -61,7 +70,8 @@ class Plan:
 
 def plan(name: str, source: Source, ledger: Ledger, encoding: str | None) -> Plan | None:
     """How to read this ledger in batches; None when it is to be read whole."""
-    if source.is_excel or (encoding and encoding.lower().replace("_", "-") not in _UTF8):
+    given = _codec(encoding) if encoding else None
+    if source.is_excel or (encoding and given not in _UTF8 + _GB):
         return None
     try:
         with open(source.path, "rb") as f:
@@ -70,14 +80,16 @@ def plan(name: str, source: Source, ledger: Ledger, encoding: str | None) -> Pla
         return None
     if not head.strip() or b"\x00" in head:
         return None  # empty, or not text: read_ledger says so
+    used = "utf-8" if given in _UTF8 else (given or _sniffed(head))
+    if used is None:
+        return None  # neither: read_ledger says where it cannot be decoded
     bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     at = _find_header(head, bom, ledger, "\t" if source.path.suffix.lower() == ".tsv" else None)
     end = head.find(b"\n", at.start)
-    if at.titles or end < 0:
+    if end < 0:
         return None
-    header = head[at.start:end + 1]
     try:
-        header.decode("utf-8")
+        header = head[at.start:end + 1].decode(used).encode("utf-8")
     except UnicodeDecodeError:
         return None
     cells, _ = cells_of(header.rstrip(b"\r\n"), at.delimiter)
@@ -85,7 +97,28 @@ def plan(name: str, source: Source, ledger: Ledger, encoding: str | None) -> Pla
     if matched.findings:
         return None
     return Plan(name, source, ledger, at.start, header, at.lines_above, at.delimiter,
-                matched.position, matched.headers, len(cells))
+                matched.position, matched.headers, len(cells), used, at.titles)
+
+
+def _codec(encoding: str) -> str | None:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None  # read_ledger says it is unknown
+
+
+def _sniffed(head: bytes) -> str | None:
+    """The encoding the whole reader would find, from the file's first bytes: UTF-8 when
+    they are UTF-8 (a character cut at their end aside), else GB18030 when they are that;
+    None when neither. A file whose first 4 MB are UTF-8 and whose rest is not fails in
+    a batch, and is read whole."""
+    for name in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(name)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return name
+    return None
 
 
 def _cut(data: bytes) -> int:
@@ -143,9 +176,15 @@ def blocks(p: Plan, size: int | None = None) -> Iterator[Block]:
 def _body(p: Plan, block: Block) -> tuple[bytes, int]:
     """The bytes a batch is read from (the header row, then the block's records) and the
     lines to add to a line counted in them to give the file's line."""
+    data = block.data
+    if p.encoding != "utf-8":
+        try:
+            data = data.decode(p.encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            raise Unstreamable(p.name) from None  # read whole: the reader says where
     if block.start == p.start:
-        return block.data, p.offset_lines
-    return p.header + block.data, p.offset_lines + block.breaks_before - 1
+        return data, p.offset_lines
+    return p.header + data, p.offset_lines + block.breaks_before - 1
 
 
 def _table(p: Plan, body: bytes, offset: int, columns: list[str] | None = None) -> pa.Table:
@@ -243,7 +282,7 @@ def batches(p: Plan, size: int | None = None) -> Iterator[Batch]:
             keep = pa.array(~dropped)
             frame_index = frame_index[~dropped]
             cols = {c: a.filter(keep) for c, a in cols.items()}
-        loaded = LoadedLedger(p.ledger, p.source.path, "utf-8", pd.DataFrame(), p.headers,
+        loaded = LoadedLedger(p.ledger, p.source.path, p.encoding, pd.DataFrame(), p.headers,
                               _data=body, _offset_lines=offset, _records=table.num_rows,
                               _delimiter=p.delimiter, sheet=p.source.sheet)
         findings = [Finding.of(p.display, "reader.totals_row", loaded.line(int(r)))
