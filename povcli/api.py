@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .findings import UsageError
+from .messages import kept_notes, notes_again
 from .registry import COMMANDS
 
 
@@ -189,7 +190,7 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         try:
             return _said(_sharded(name, meta, shards, scheduler, year, township, village,
                                   options, stored=str(path), workers=workers),
-                         [n for n in meta.get("notes") or [] if isinstance(n, str)])
+                         notes_again(meta.get("notes")))
         except cache.Damaged:
             cache.drop(path.name)  # never trusted: read the files again and rebuild it
     budget = memory if isinstance(memory, int) else sharding.memory_budget(memory)
@@ -206,7 +207,7 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
                                    listing, **options), notes)
     # cut the set one shard at a time: each written to the dataset, then computed
     meta = sharding.describe(ledgers, keys)
-    meta["notes"] = notes  # said again when the dataset is reused
+    meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
     writer = cache.DatasetWriter(key, shards)
     try:
         def computed():
@@ -253,7 +254,7 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
                             shards, keys, notes=notes)
         if meta is None:
             return None
-        meta["notes"] = notes  # said again when the dataset is reused
+        meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
         path = _finish(writer, meta)
         return _said(_sharded(name, meta, shards, scheduler, year, township, village,
                               options, stored=str(path), workers=workers), notes)
@@ -402,7 +403,7 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
         meta = cache.dataset_meta(path)
         if meta is not None and meta.get("keys") == keys and meta.get("lines"):
             try:  # a clean dataset of these files (a report's or check's): no finding read
-                notes += [n for n in meta.get("notes") or [] if isinstance(n, str)]
+                notes += notes_again(meta.get("notes"))
                 return checked(path, meta, [])
             except cache.Damaged:
                 cache.drop(path.name)  # never trusted: read the files again
@@ -419,7 +420,7 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
             writer.abort()
             raise LedgerError(fatal)
         meta["dirty"] = bool(read_findings)  # dataset_meta refuses it to every report
-        meta["notes"] = notes  # said again when the dataset is reused
+        meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
         return checked(_finish(writer, meta), meta, read_findings)
     finally:
         if base is not None:

@@ -92,6 +92,7 @@ class Said(str):
     scripts, `in_lang(lang)` for the tables, notes and messages people read."""
 
     words: Callable[[str], str]
+    kept: dict | None = None  # its message id and parameters, when made by `of`
 
     def __new__(cls, english: str, words: Callable[[str], str]):
         self = super().__new__(cls, english)
@@ -100,10 +101,30 @@ class Said(str):
 
     @classmethod
     def of(cls, msg: str, **params) -> "Said":
-        return cls(say(msg, "en", **params), lambda lang: say(msg, lang, **params))
+        said = cls(say(msg, "en", **params), lambda lang: say(msg, lang, **params))
+        said.kept = {"msg": msg, "params": params}
+        return said
 
     def in_lang(self, lang: str) -> str:
         return self.words(lang)
+
+
+def kept_notes(notes: list) -> list:
+    """Notes as JSON keeps them (a shard dataset's description): a message by its id and
+    parameters, to be said again in any language (notes_again); other text as it is."""
+    return [n.kept if isinstance(n, Said) and n.kept is not None else str(n) for n in notes]
+
+
+def notes_again(kept) -> list[str]:
+    """The notes kept_notes kept (anything else in the list is left out)."""
+    out: list[str] = []
+    for k in kept or []:
+        if isinstance(k, str):
+            out.append(k)
+        elif isinstance(k, dict) and isinstance(k.get("params"), dict) and \
+                isinstance(k.get("msg"), str):
+            out.append(Said.of(k["msg"], **k["params"]))
+    return out
 
 
 def say(msg: str, lang: str = "en", **params) -> str:

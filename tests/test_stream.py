@@ -194,6 +194,8 @@ def test_gb18030_title_rows_and_chinese_headers_are_streamed(tmp_path, monkeypat
         report = _streamed("summary", src)
         assert render.to_csv(report) == whole
         assert _titles(report.notes) == _titles(notes)
+        zh = [n.in_lang("zh") for n in report.notes if "title" in str(n)]
+        assert zh == [n.in_lang("zh") for n in notes if "title" in str(n)] and "标题" in zh[0]
 
 
 def test_findings_in_a_gb18030_export_name_the_users_lines(tmp_path, monkeypatch):
