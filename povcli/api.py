@@ -400,12 +400,14 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
 
     if keyed:
         path = cache.dataset_path(key, shards)
-        meta = cache.dataset_meta(path)
+        meta = cache.dataset_meta(path, dirty=True)
         if meta is not None and meta.get("keys") == keys and meta.get("lines"):
-            try:  # a clean dataset of these files (a report's or check's): no finding read
+            try:  # a dataset of these files (a report's or check's, clean or dirty)
+                found = cache.read_findings(path, meta) if meta.get("dirty") else []
                 notes += notes_again(meta.get("notes"))
-                return checked(path, meta, [])
+                return checked(path, meta, found)
             except cache.Damaged:
+                notes.clear()
                 cache.drop(path.name)  # never trusted: read the files again
     base = None if keyed else Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
@@ -421,6 +423,8 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
             raise LedgerError(fatal)
         meta["dirty"] = bool(read_findings)  # dataset_meta refuses it to every report
         meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
+        if read_findings:  # kept: the next check of these files reads them, not the files
+            writer.add_findings(read_findings)
         return checked(_finish(writer, meta), meta, read_findings)
     finally:
         if base is not None:

@@ -542,6 +542,22 @@ class DatasetWriter:
             self.paths[(name, shard)] = path
         part[0].write_table(table)
 
+    def add_findings(self, findings: list) -> None:
+        """The reading findings of the ledgers the dataset was streamed from (check's:
+        cells, keys, references), kept beside the shards so that a later check of the
+        same files need not stream them again (read_findings). Not kept when they cannot
+        be written: read_findings then says Damaged, and that check streams again."""
+        if self.tmp is None:
+            return
+        try:
+            sink = pa.BufferOutputStream()
+            pq.write_table(_findings_table(findings), sink, compression="lz4")
+            data = sink.getvalue().to_pybytes()
+            _write(self.tmp / FINDINGS, data)
+            self.digests[FINDINGS] = hashlib.sha256(data).hexdigest()
+        except Exception:  # noqa: BLE001 - without them, the next check streams again
+            pass
+
     def part_path(self, name: str, shard: int) -> Path | None:
         """Where a streamed part is written (None: no row of it)."""
         return self.paths.get((name, shard))
@@ -656,6 +672,53 @@ def shard_lines(frame: pd.DataFrame, delta) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(labels, kind="stable")
         labels, lines = labels[order], lines[order]
     return labels, lines
+
+
+FINDINGS = "findings.parquet"  # a dirty dataset's reading findings
+
+
+def _findings_table(findings: list) -> pa.Table:
+    """Findings as columns (their parameters as JSON): kept, they are given back equal,
+    each saying itself in any language as the reader's did."""
+    from dataclasses import fields
+
+    from .findings import Finding
+
+    names = [f.name for f in fields(Finding)]
+    columns: dict[str, list] = {n: [] for n in names}
+    for one in findings:
+        for n in names:
+            columns[n].append(getattr(one, n))
+    columns["params"] = [json.dumps([[k, _plain(v)] for k, v in p], ensure_ascii=False)
+                         for p in columns["params"]]
+    types = {"line": pa.int64(), "year": pa.int64()}
+    return pa.table({n: pa.array(columns[n], types.get(n, pa.string())) for n in names})
+
+
+def _plain(value):
+    """A parameter as JSON keeps it: numpy's numbers as Python's."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def read_findings(path: str | Path, meta: dict) -> list:
+    """The reading findings kept in a dirty dataset (DatasetWriter.add_findings), as they
+    were; Damaged when they are not what was stored."""
+    from .findings import Finding
+
+    path = Path(path)
+    try:
+        data = _read(None, path, FINDINGS)
+        if hashlib.sha256(data).hexdigest() != meta["parts"].get(FINDINGS):
+            raise Damaged(f"{path / FINDINGS}: its checksum does not match")
+        table = pq.read_table(pa.BufferReader(data))
+        columns = {n: table.column(n).to_pylist() for n in table.column_names}
+        columns["params"] = [tuple((k, v) for k, v in json.loads(p))
+                             for p in columns["params"]]
+        return [Finding(*row) for row in zip(*columns.values())]
+    except Damaged:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unreadable, truncated, foreign
+        raise Damaged(f"{path / FINDINGS}: {type(exc).__name__}") from None
 
 
 def read_shard(path: str | Path, shard: int, names: list[str] | None = None,

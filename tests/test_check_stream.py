@@ -254,6 +254,38 @@ def test_a_clean_dataset_is_reused_by_the_next_check(gen, tmp_path, run, monkeyp
                "--shards", "3").stdout == report.stdout
 
 
+def test_a_dirty_dataset_is_reused_by_the_next_check_of_the_same_files(gen, tmp_path, run,
+                                                                       monkeypatch):
+    """A set with findings is streamed once: the next check of the same files reads the
+    dataset and the reading findings kept beside it (a national set took 20 minutes to
+    stream again), and says what the first said, in every format and language; a file
+    changed is streamed again; kept findings that are damaged are never trusted."""
+    folder = _dirty(gen, tmp_path)
+    args = ("--memory", "1", "--shards", "3")
+    firsts = {(f, lang): run("check", "--data", folder, "-f", f, "--lang", lang, *args)
+              for f in ("csv", "json", "table") for lang in ("en", "zh")}
+    assert firsts[("csv", "en")].exit_code == 1
+    (kept,) = [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
+    assert (kept / cache.FINDINGS).is_file()
+    with monkeypatch.context() as m:
+        def no_stream(*a, **k):
+            raise AssertionError("streamed again")
+        m.setattr(shards, "stream_dataset", no_stream)
+        for (f, lang), first in firsts.items():
+            again = run("check", "--data", folder, "-f", f, "--lang", lang, *args)
+            _same(first, again)
+    # the findings kept, damaged: dropped, and the files streamed again
+    (kept / cache.FINDINGS).write_bytes(b"not parquet")
+    again = run("check", "--data", folder, "-f", "csv", *args)
+    _same(firsts[("csv", "en")], again)
+    # a file changed: its cell is no longer a finding
+    _edit(folder / "members.csv", "sex", {299: "M"})  # (_dirty made row 300 of the file X)
+    fixed = run("check", "--data", folder, "-f", "csv", *args)
+    assert fixed.exit_code == 1 and fixed.stdout != firsts[("csv", "en")].stdout
+    whole = run("check", "--data", folder, "-f", "csv", env={"POVCLI_NO_CACHE": "1"})
+    _same(whole, fixed)
+
+
 def test_lines_of_reads_each_span_once(tmp_path):
     """Lines.lines_of: every record's line as line() gives it, each span's bytes read
     once however many records are asked."""
