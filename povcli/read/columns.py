@@ -68,7 +68,8 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
         out += 0.0  # -0 is 0: never a negative zero
         rest = np.empty(0, dtype=np.int64) if every else \
             np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
-        bad, errors = [], []
+        bad_rows: list[int] = []
+        errors: list[CellError] = []
         if len(rest):
             texts = arr.take(pa.array(rest)).to_pylist()
             for pos, text in zip(rest, texts):
@@ -76,18 +77,18 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
                     out[pos] = parse_amount(text)
                 except CellError as exc:
                     out[pos] = np.nan
-                    bad.append(pos)
+                    bad_rows.append(int(pos))
                     errors.append(exc)
         with np.errstate(invalid="ignore"):
             over = np.flatnonzero(np.abs(out) > limits.MAX_AMOUNT)
             zero = np.flatnonzero(out == 0) if col.nonzero else np.empty(0, dtype=np.int64)
         for positions, error in ((over, CellError("reader.amount_range", limit=limit_text())),
                                  (zero, CellError("reader.amount_zero"))):
-            bad += positions.tolist()
+            bad_rows += positions.tolist()
             errors += [error] * len(positions)
-        if not bad:
+        if not bad_rows:
             return _none_bad(out)
-        bad = np.asarray(bad, dtype=np.int64)
+        bad = np.asarray(bad_rows, dtype=np.int64)
         out[bad] = np.nan
         return Parsed(out, bad, errors, arr.take(pa.array(bad)).to_pylist())
     # hashed chunk by chunk, one dictionary shared by all chunks: no copy of the column
@@ -96,6 +97,7 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
     codes = np.concatenate([(c.indices.fill_null(-1) if c.null_count else c.indices)
                             .to_numpy(zero_copy_only=False) for c in chunks]
                            ) if chunks else np.zeros(0, dtype=np.int32)
+    parse: Callable[[str], Any]
     if col.type in _TYPED:
         parse, dtype = _TYPED[col.type]
     elif col.type == ENUM_SET:
@@ -113,7 +115,8 @@ def _parse_column(col, arr: pa.ChunkedArray) -> Parsed:
             reasons_of[i] = exc
     if col.type == ENUM:
         categories = ENUMS[col.enum].codes
-        table = np.array([categories.index(p) if p is not None else -1 for p in parsed] + [-1])
+        table: np.ndarray = np.array([categories.index(str(p)) if p is not None else -1
+                                      for p in parsed] + [-1])
         out = pd.Categorical.from_codes(table[codes], categories=categories)
     elif col.type == BOOL:
         table = np.array([None if p is None else p == "yes" for p in parsed] + [None],

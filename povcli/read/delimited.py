@@ -163,6 +163,7 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
     if titles and notes is not None:
         notes.append(Said.of("reader.title_rows", file=display, count=titles))
     first = raw[start:(raw.find(b"\n", start) + 1 or len(raw))]
+    body: bytes | memoryview | None
     try:
         first.decode("utf-8")
         body = memoryview(raw)[start:]
@@ -190,7 +191,7 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
         used = "gb18030"
         body = text.encode("utf-8")
         got = _arrow_body(body, display, ledger, 1 + offset_lines, delimiter)
-    assert got is not None  # one of the two reads above gave it
+    assert got is not None and body is not None  # one of the two reads above gave them
     if got.header.findings:  # the header itself is wrong
         return Untyped.refused(got.header.findings)
     position, headers, table = got.header.position, got.header.headers, got.table
@@ -235,7 +236,7 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
     n = len(frame_index)
     loaded = LoadedLedger(ledger, path, used, pd.DataFrame(), headers, _data=body,
                           _record_lines=record_lines, _offset_lines=offset_lines,
-                          _records=n if record_lines is not None else table.num_rows,
+                          _records=n if table is None else table.num_rows,
                           _delimiter=delimiter,
                           _reread=partial(csv_again, source, ledger, used,
                                           None if table is None else table.num_rows))
@@ -265,7 +266,7 @@ def _blank_and_totals(columns: list) -> Dropped:
         return hits[[bool(re.match(TOTALS, t.strip())) for t in texts]]
 
     first_empty = empty(columns[0])
-    totals = [totals_in(columns[0])]
+    found_totals = [totals_in(columns[0])]
     blank = None
     if first_empty.any():
         rows = np.flatnonzero(first_empty)  # rows still looking for a non-empty cell
@@ -274,14 +275,14 @@ def _blank_and_totals(columns: list) -> Dropped:
             here = empty(cells)
             found = np.flatnonzero(~here)
             if len(found):
-                totals.append(rows[found][totals_in(cells.take(pa.array(found)))])
+                found_totals.append(rows[found][totals_in(cells.take(pa.array(found)))])
             rows = rows[here]
             if not len(rows):
                 break
         if len(rows):
             blank = np.zeros(n, dtype=bool)
             blank[rows] = True
-    totals = np.unique(np.concatenate(totals)).astype(np.int64)
+    totals = np.unique(np.concatenate(found_totals)).astype(np.int64)
     if blank is None and not len(totals):
         return Dropped(None, None)
     dropped = np.zeros(n, dtype=bool) if blank is None else blank

@@ -182,9 +182,9 @@ def read_excel(source: Source, ledger: Ledger, notes: list[str] | None = None) -
         texts = []
         for line, row in body:
             value = row[i] if i < len(row) else ""
-            text, problem = _excel_text(value, types[name])
-            if problem:
-                findings.append(Finding.of(display, problem, line, name, header=headers[name]))
+            text, doubt = _excel_text(value, types[name])
+            if doubt:
+                findings.append(Finding.of(display, doubt, line, name, header=headers[name]))
             texts.append(text)
         cols[name] = pa.array(texts, pa.string())
     loaded = LoadedLedger(ledger, source.path, "xlsx", pd.DataFrame(), headers,

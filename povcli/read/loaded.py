@@ -45,7 +45,7 @@ class LoadedLedger:
         """Line number (header = 1) of every record, computed only when asked."""
         if self._record_lines is not None:
             return self._record_lines
-        data = self._data
+        data: bytes | memoryview | None = self._data
         if data is None and self._records and self._reread:
             # the bytes were let go once the set was found clean, or the frame came from
             # the cache: the file read again knows its lines (title rows, sheet included)
@@ -55,10 +55,11 @@ class LoadedLedger:
                 return again.record_lines
         # one line a record unless a quoted value holds a line break; the line bytes
         # (\n) never occur inside a GB18030 character, so the bytes answer for both
+        data = b"" if data is None else data
         lines = fast_lines(data)
         if len(lines) != self._records + 1:
             lines = np.asarray(python_records(bytes(data).decode("utf-8"),
-                                              self._delimiter)[1])
+                                              self._delimiter)[1], dtype=np.int64)
         return lines + self._offset_lines
 
     def line(self, record: int) -> int:

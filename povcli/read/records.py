@@ -66,7 +66,7 @@ def python_records(text: str, delimiter: str = ",") -> Records:
 LINE_WINDOW = 32 << 20
 
 
-def fast_lines(data: bytes) -> np.ndarray:
+def fast_lines(data: bytes | memoryview) -> np.ndarray:
     """Line of each non-blank line, for text with no quotes (one line per record)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     # the line ends found a window at a time: no boolean copy of a file of 700 MB
