@@ -92,7 +92,11 @@ def csv_again(source: Source, ledger: Ledger, encoding: str, records: int | None
         again = _lines_again(source, ledger, encoding, records)
         if again is not None:
             return again
-    return read_csv(source, ledger, None if encoding == "utf-8" else encoding).loaded
+    if encoding == "utf-8":
+        return read_csv(source, ledger, None).loaded
+    # GB18030 read as given, else found as the first read found it (a title row that
+    # is not GB18030 at all is above the header, where the first read never decoded)
+    return read_csv(source, ledger, encoding).loaded or read_csv(source, ledger, None).loaded
 
 
 HEAD_BYTES = 4 << 20  # the header and any title rows are found in the file's first bytes
@@ -101,29 +105,42 @@ HEAD_BYTES = 4 << 20  # the header and any title rows are found in the file's fi
 def _lines_again(source: Source, ledger: Ledger, encoding: str, records: int
                  ) -> LoadedLedger | None:
     """The ledger with only its records' lines, found as read_csv finds its header; None
-    when the lines are not one a record (then it is parsed again)."""
+    when the lines are not one a record (then it is parsed again). A line break is
+    never inside a GB18030 character: the lines are counted in the file's own bytes,
+    from the header read_csv found (in the bytes; else, decoded as given, in the text)."""
     utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    tsv = "\t" if source.path.suffix.lower() == ".tsv" else None
     try:
-        if utf8:  # the head for the header, then the lines counted a window at a time
-            with open(source.path, "rb") as f:
-                raw = f.read(HEAD_BYTES)
-        else:  # (\n is never inside a GB18030 character, but the header is found in UTF-8)
-            raw = source.path.read_bytes().decode(encoding).encode("utf-8")
-    except (OSError, LookupError, UnicodeDecodeError):
-        return None
-    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    at = _find_header(raw, bom, ledger, "\t" if source.path.suffix.lower() == ".tsv" else None)
-    try:
-        lines = file_lines(source.path, at.start) if utf8 else \
-            fast_lines(memoryview(raw)[at.start:])
+        with open(source.path, "rb") as f:
+            raw = f.read(HEAD_BYTES if utf8 else -1)
     except OSError:
         return None
-    del raw
-    if len(lines) != records + 1:
-        return None
-    return LoadedLedger(ledger, source.path, encoding, pd.DataFrame(),
-                        _record_lines=lines + at.lines_above, _records=records,
-                        _offset_lines=at.lines_above, _delimiter=at.delimiter)
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    heads = [_find_header(raw, bom, ledger, tsv)]
+    if not utf8:
+        try:
+            text = raw.decode(encoding).encode("utf-8")
+        except (LookupError, UnicodeDecodeError):
+            pass
+        else:
+            decoded = _find_header(text, 3 if text.startswith(b"\xef\xbb\xbf") else 0,
+                                   ledger, tsv)
+            del text
+            starts = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10) + 1
+            if decoded.lines_above <= len(starts):  # that header's line, in the bytes
+                start = 0 if not decoded.lines_above else int(starts[decoded.lines_above - 1])
+                heads.append(decoded._replace(start=start))
+    for at in dict.fromkeys(heads):
+        try:
+            lines = file_lines(source.path, at.start) if utf8 else \
+                fast_lines(memoryview(raw)[at.start:])
+        except OSError:
+            return None
+        if len(lines) == records + 1:
+            return LoadedLedger(ledger, source.path, encoding, pd.DataFrame(),
+                                _record_lines=lines + at.lines_above, _records=records,
+                                _offset_lines=at.lines_above, _delimiter=at.delimiter)
+    return None
 
 
 def _blank(raw: bytes) -> bool:
