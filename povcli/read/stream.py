@@ -80,11 +80,26 @@ def plan(name: str, source: Source, ledger: Ledger, encoding: str | None) -> Pla
         return None
     if not head.strip() or b"\x00" in head:
         return None  # empty, or not text: read_ledger says so
-    used = "utf-8" if given in _UTF8 else (given or _sniffed(head))
-    if used is None:
-        return None  # neither: read_ledger says where it cannot be decoded
-    bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    at = _find_header(head, bom, ledger, "\t" if source.path.suffix.lower() == ".tsv" else None)
+    tsv = "\t" if source.path.suffix.lower() == ".tsv" else None
+    used: str | None
+    if given in _GB:  # as read_csv: the whole file decoded, the header found in the text
+        try:
+            text = codecs.getincrementaldecoder(given)().decode(head, final=False)
+        except UnicodeDecodeError:
+            return None  # read_ledger says where
+        utf8 = text.encode("utf-8")
+        at = _find_header(utf8, 3 if utf8.startswith(b"\xef\xbb\xbf") else 0, ledger, tsv)
+        breaks = np.flatnonzero(np.frombuffer(head, dtype=np.uint8) == 10)
+        if at.lines_above > len(breaks):
+            return None
+        # that line in the file's bytes (a line break is never inside a GB character)
+        at = at._replace(start=int(breaks[at.lines_above - 1]) + 1 if at.lines_above else 0)
+        used = given
+    else:  # as read_csv: the header found in the bytes, the encoding from the header on
+        at = _find_header(head, 3 if head.startswith(b"\xef\xbb\xbf") else 0, ledger, tsv)
+        used = "utf-8" if given in _UTF8 else _sniffed(head[at.start:])
+        if used is None:
+            return None  # neither: read_ledger says where it cannot be decoded
     end = head.find(b"\n", at.start)
     if end < 0:
         return None
@@ -108,10 +123,10 @@ def _codec(encoding: str) -> str | None:
 
 
 def _sniffed(head: bytes) -> str | None:
-    """The encoding the whole reader would find, from the file's first bytes: UTF-8 when
-    they are UTF-8 (a character cut at their end aside), else GB18030 when they are that;
-    None when neither. A file whose first 4 MB are UTF-8 and whose rest is not fails in
-    a batch, and is read whole."""
+    """The encoding the whole reader would find, from the file's first bytes from the
+    header on: UTF-8 when they are UTF-8 (a character cut at their end aside), else
+    GB18030 when they are that; None when neither. A file whose first 4 MB are UTF-8
+    and whose rest is not fails in a batch, and is read whole."""
     for name in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(name)().decode(head, final=False)
