@@ -263,7 +263,7 @@ def test_a_dirty_dataset_is_reused_by_the_next_check_of_the_same_files(gen, tmp_
     folder = _dirty(gen, tmp_path)
     args = ("--memory", "1", "--shards", "3")
     firsts = {(f, lang): run("check", "--data", folder, "-f", f, "--lang", lang, *args)
-              for f in ("csv", "json", "table") for lang in ("en", "zh")}
+              for f, lang in (("csv", "en"), ("json", "zh"), ("table", "zh"))}
     assert firsts[("csv", "en")].exit_code == 1
     (kept,) = [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
     assert (kept / cache.FINDINGS).is_file()

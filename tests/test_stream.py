@@ -222,7 +222,7 @@ def _outcome(call):
                                  for f in err.findings)
 
 
-@settings(max_examples=int(os.environ.get("POVCLI_GB_EXAMPLES", "25")), deadline=None,
+@settings(max_examples=int(os.environ.get("POVCLI_GB_EXAMPLES", "15")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_mutated_gb18030_export_streams_as_it_reads_whole(tmp_path_factory, monkeypatch,
