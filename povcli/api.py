@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .findings import UsageError
+from .findings import LedgerError, UsageError
 from .messages import kept_notes, notes_again
 from .registry import COMMANDS
 
@@ -201,7 +201,11 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
             return streamed
     # read whole once (no per-file cache entries: the shards are the cache of this set)
     notes: list[str] = []
-    ledgers = open_ledgers(data, name, encoding, notes=notes)
+    try:
+        ledgers = open_ledgers(data, name, encoding, notes=notes)
+    except LedgerError as exc:
+        exc.notes[:0] = notes
+        raise
     if scheduler is not None or not (keys and key and set(keys) == set(ledgers.loaded)):
         return _said(build_sharded(name, ledgers, shards, scheduler, year, township, village,
                                    listing, **options), notes)
@@ -250,8 +254,12 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
     try:
         writer, base = _dataset_writer(cache.set_key(list(keys.values())), shards, base)
         notes: list[str] = []
-        meta = _stream_into(writer, Path(data), names, encoding, COMMANDS[name].needs,
-                            shards, keys, notes=notes)
+        try:
+            meta = _stream_into(writer, Path(data), names, encoding, COMMANDS[name].needs,
+                                shards, keys, notes=notes)
+        except LedgerError as exc:
+            exc.notes[:0] = notes  # said before the findings, as a whole read says them
+            raise
         if meta is None:
             return None
         meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
@@ -370,7 +378,6 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
     from . import shards as sharding
     from .checks import Params
     from .checks_sharded import run_sharded as check_shards
-    from .findings import LedgerError
 
     if shards < 1:
         raise UsageError.of("shards.too_few", shards=shards)
@@ -412,15 +419,22 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
     base = None if keyed else Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
         writer, base = _dataset_writer(key, shards, base)
-        streamed = _stream_into(writer, data, None, encoding, COMMANDS["check"].needs,
-                                shards, keys, collect=True, notes=notes)
+        try:
+            streamed = _stream_into(writer, data, None, encoding, COMMANDS["check"].needs,
+                                    shards, keys, collect=True, notes=notes)
+        except LedgerError as exc:
+            exc.notes[:0] = notes
+            raise
         if streamed is None:
             return None
         meta, read_findings = streamed
         fatal = [f for f in read_findings if f.line is None]
         if fatal:  # a ledger that cannot be read at all: as the whole check says
             writer.abort()
-            raise LedgerError(fatal)
+            raise LedgerError(fatal, notes)
+        if not {"households", "members"} <= set(meta["ledgers"]):
+            writer.abort()  # a required ledger none of whose rows could be read
+            raise LedgerError(read_findings, notes)
         meta["dirty"] = bool(read_findings)  # dataset_meta refuses it to every report
         meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
         if read_findings:  # kept: the next check of these files reads them, not the files

@@ -222,6 +222,8 @@ def _run(job: Job, body: Callable[[], int | None]) -> None:
         with cache.deferred():  # the cache written while the report is computed
             code = body() or EXIT_OK
     except LedgerError as exc:
+        for note in exc.notes:  # (a sharded run's: a whole read has said them already)
+            _note(job, note)
         _report_findings(exc.findings, job)
         code = EXIT_USAGE
     except UsageError as exc:

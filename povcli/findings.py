@@ -98,10 +98,13 @@ def _short(value: str, limit: int = 60) -> str:
 
 
 class LedgerError(Exception):
-    """The ledgers cannot be used as they are; carries every finding of the run."""
+    """The ledgers cannot be used as they are; carries every finding of the run, and
+    what the reader said of the files before (notes: a title row skipped...), which a
+    run that reads the set whole says as it reads."""
 
-    def __init__(self, findings: list[Finding]):
+    def __init__(self, findings: list[Finding], notes=()):
         self.findings = sorted(findings, key=Finding.sort_key)
+        self.notes = list(notes)
         super().__init__(f"{len(self.findings)} problem(s) in the ledgers")
 
 

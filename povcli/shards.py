@@ -910,7 +910,7 @@ def stream_dataset(folder, names: list[str] | None, encoding: str | None,
     for name in list(plans) + list(whole):
         if name in plans:
             p = plans[name]
-            about[name] = {"path": str(p.source.path), "encoding": "utf-8",
+            about[name] = {"path": str(p.source.path), "encoding": p.encoding,
                            "headers": p.headers, "sheet": p.source.sheet}
         else:
             one = whole[name]

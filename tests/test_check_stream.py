@@ -190,6 +190,43 @@ def test_json_in_chinese_as_the_whole_check(gen, tmp_path, run):
     _same(whole, streamed)
 
 
+@pytest.mark.parametrize("command", ["check", "summary"])
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_required_ledger_unreadable_in_the_encoding_given(tmp_path, run, monkeypatch,
+                                                            command, encoding):
+    """GB18030 files with title rows, read as --encoding utf-8 (no row can be), or as
+    GBK with a character GBK does not have (𠮷) in a name: exit 2 with the whole read's
+    findings and its title-row notes, never an internal error (a streamed check took the
+    households it could not read for read)."""
+    folder = make_ledgers(tmp_path / "gb",
+                          households=[household(f"H{i:03d}", head=i) for i in range(1, 40)],
+                          members=[member(i, f"H{i:03d}") for i in range(1, 40)])
+    from povcli.schema import LEDGERS
+
+    for name in ("households", "members"):  # as the national system exports them
+        header, rest = (folder / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)
+        zh = {c.name: c.zh for c in LEDGERS[name].columns}
+        header = ",".join(zh[c] for c in header.split(","))
+        if name == "members":
+            rest = rest.replace("成员7,", "𠮷成员7,")
+        (folder / f"{name}.csv").unlink()
+        (folder / LEDGERS[name].zh_filename).write_bytes(
+            f"台账（2020年）\n{header}\n{rest}".encode("gb18030"))
+    whole = run(command, "--data", folder, "-f", "csv", "--encoding", encoding,
+                env={"POVCLI_NO_CACHE": "1"})
+    assert whole.exit_code == 2 and "title row" in whole.stderr
+    from povcli.read import load
+
+    def no_whole_read(*a, **k):
+        raise AssertionError("read the set whole")
+    with monkeypatch.context() as m:
+        m.setattr(load, "read_ledgers", no_whole_read)
+        m.setattr(load, "open_ledgers", no_whole_read)
+        streamed = run(command, "--data", folder, "-f", "csv", "--encoding", encoding,
+                       "--memory", "1", "--shards", "3")
+    _same(whole, streamed)
+
+
 def test_no_optional_ledgers(tmp_path, run, monkeypatch):
     folder = make_ledgers(tmp_path / "min",
                           households=[household(f"H{i:03d}", head=i) for i in range(1, 40)],
