@@ -869,8 +869,7 @@ def _cache_clean_reads(ledgers, read_findings: list) -> None:
     for name in ledgers.fresh:
         one = ledgers.loaded[name]
         if name in keys and one.display not in dirty:
-            cache.store(keys[name], name, one.frame, {"encoding": one.encoding,
-                                                      "headers": one.headers})
+            cache.store(keys[name], name, one.frame, ledgers.cache_meta(name))
 
 
 def _emit_findings(findings, job: Job) -> None:

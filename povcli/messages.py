@@ -115,15 +115,17 @@ def kept_notes(notes: list) -> list:
     return [n.kept if isinstance(n, Said) and n.kept is not None else str(n) for n in notes]
 
 
-def notes_again(kept) -> list[str]:
-    """The notes kept_notes kept (anything else in the list is left out)."""
+def notes_again(kept, **now) -> list[str]:
+    """The notes kept_notes kept (anything else in the list is left out); `now`: the
+    parameters to say as they are now (file: the file as this run names it)."""
     out: list[str] = []
     for k in kept or []:
         if isinstance(k, str):
             out.append(k)
         elif isinstance(k, dict) and isinstance(k.get("params"), dict) and \
                 isinstance(k.get("msg"), str):
-            out.append(Said.of(k["msg"], **k["params"]))
+            params = {**k["params"], **{p: v for p, v in now.items() if p in k["params"]}}
+            out.append(Said.of(k["msg"], **params))
     return out
 
 

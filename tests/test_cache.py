@@ -45,6 +45,22 @@ def test_second_run_reads_nothing_from_the_files(run, sample, monkeypatch):
     assert second.stdout == first.stdout and calls == []
 
 
+def test_a_cached_ledger_says_what_its_first_read_said(run, sample, tmp_path,
+                                                      monkeypatch):
+    """A title row skipped is said again when the ledger comes from the cache, of the
+    file as this run names it, in this run's language (it was said once, then never)."""
+    text = (sample / "members.csv").read_text(encoding="utf-8")
+    (sample / "members.csv").write_bytes(("家庭成员台账（2017年）\n" + text).encode("gb18030"))
+    first = run("summary", "-d", sample, *D)
+    assert "members.csv: 1 title row" in first.stderr and len(entries()) >= 4
+    again = run("summary", "-d", sample, *D)
+    assert again.stderr == first.stderr and again.stdout == first.stdout
+    monkeypatch.chdir(tmp_path)
+    zh = run("summary", "-d", "ledgers", *D, "--lang", "zh")
+    assert "ledgers/members.csv：跳过了表头上方的1行标题" in zh.stderr
+    assert str(tmp_path) not in zh.stderr
+
+
 def test_changing_one_cell_changes_the_figures(run, sample):
     assert people(run, sample) == "404"
     path = sample / "changes.csv"

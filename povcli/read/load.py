@@ -11,6 +11,7 @@ from typing import Callable
 import pandas as pd
 
 from ..findings import Finding, LedgerError
+from ..messages import notes_again
 from ..schema import LEDGERS, Ledger
 from .columns import type_columns
 from .delimited import csv_again, read_csv
@@ -117,6 +118,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     started = time.perf_counter()
     rows_so_far = 0
     said: dict[str, list] = {}  # per ledger, its findings and notes
+    notes_of: dict[str, list] = {}  # per ledger read now, what reading its file said
     # The largest file first: while it is read, its bytes, Arrow's text and the typed
     # columns are all held at once, and the other ledgers are not held yet. Findings,
     # notes and ledgers are still given in the contract's order.
@@ -140,6 +142,8 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                             f"cache folder cannot be written ({exc})")
             if hit is not None:
                 frame, meta = hit
+                # as the file's first read said, of the file as this run names it
+                mine += notes_again(meta.get("notes"), file=source.display)
                 loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
                                             meta["headers"], sheet=source.sheet,
                                             _records=len(frame),
@@ -147,8 +151,10 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                                                             LEDGERS[name], meta["encoding"],
                                                             _records_hint(frame)))
                 continue
+        start = len(mine)
         one, problems = read_ledger(source, LEDGERS[name], encoding, mine)
         said[name][0] = problems
+        notes_of[name] = mine[start:]
         if one is not None:
             loaded[name] = one
             fresh.append(name)
@@ -163,6 +169,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     ledgers = LedgerSet(folder, loaded, files)
     ledgers.cache_keys = keys if use_cache and len(keys) == len(loaded) else {}
     ledgers.fresh = fresh
+    ledgers.notes_of = notes_of
     ledgers.read_seconds = time.perf_counter() - started
     return ReadSet(ledgers, findings)
 
@@ -188,9 +195,7 @@ def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
             one._data = None  # a clean set needs no line numbers: let the file's bytes go
     if set_key and ledgers.fresh and ledgers.read_seconds >= cache.THRESHOLD:
         for name in ledgers.fresh:
-            one = ledgers.loaded[name]
-            cache.store(keys[name], name, one.frame, {"encoding": one.encoding,
-                                                      "headers": one.headers})
+            cache.store(keys[name], name, ledgers.loaded[name].frame, ledgers.cache_meta(name))
         cache.mark_clean(set_key)
     elif set_key and not ledgers.fresh:
         cache.mark_clean(set_key)

@@ -99,6 +99,17 @@ class LedgerSet:
     cache_keys: dict[str, str] = field(default_factory=dict)  # ledger -> its cache key
     fresh: list[str] = field(default_factory=list)  # ledgers read now, not from the cache
     read_seconds: float = 0.0
+    # per ledger, what reading its file said (a title row skipped...): kept in the cache
+    # with the ledger, to be said again when it is read from there
+    notes_of: dict[str, list] = field(default_factory=dict)
+
+    def cache_meta(self, name: str) -> dict:
+        """What the cache keeps beside ledger `name`'s frame."""
+        from ..messages import kept_notes
+
+        one = self.loaded[name]
+        return {"encoding": one.encoding, "headers": one.headers,
+                "notes": kept_notes(self.notes_of.get(name, []))}
 
     def has(self, name: str) -> bool:
         return name in self.loaded
