@@ -190,7 +190,7 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         try:
             return _said(_sharded(name, meta, shards, scheduler, year, township, village,
                                   options, stored=str(path), workers=workers),
-                         notes_again(meta.get("notes")))
+                         _notes_kept(meta, data))
         except cache.Damaged:
             cache.drop(path.name)  # never trusted: read the files again and rebuild it
     budget = memory if isinstance(memory, int) else sharding.memory_budget(memory)
@@ -225,6 +225,19 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
         raise
     writer.finish(meta)
     return _said(report, notes)
+
+
+def _notes_kept(meta: dict, data) -> list[str]:
+    """What the reader said when a dataset was made (kept in its description), of the
+    files as this run names them."""
+    from .cache import respell
+
+    kept = [dict(k, params={**k["params"], "file": respell(
+                str(k["params"]["file"]), str(meta.get("folder")), str(Path(data)))})
+            if isinstance(k, dict) and isinstance(k.get("params"), dict)
+            and "file" in k["params"] else k
+            for k in meta.get("notes") or []]
+    return notes_again(kept)
 
 
 def _said(report, notes: list[str]):
@@ -393,7 +406,7 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
 
     def checked(path, meta, read_findings):
         sharding.check_area(meta, township, village)
-        shard = partial(cache.read_shard, str(path), dirty=True)
+        shard = partial(cache.read_shard, str(path), dirty=True, folder=str(data))
         # as the reports' shards: one process a core once the dataset is large (None)
         cores = workers if scheduler is not None else sharding.local_workers(str(path),
                                                                               workers)
@@ -410,8 +423,9 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
         meta = cache.dataset_meta(path, dirty=True)
         if meta is not None and meta.get("keys") == keys and meta.get("lines"):
             try:  # a dataset of these files (a report's or check's, clean or dirty)
-                found = cache.read_findings(path, meta) if meta.get("dirty") else []
-                notes += notes_again(meta.get("notes"))
+                found = cache.read_findings(path, meta, str(data)) if meta.get("dirty") \
+                    else []
+                notes += _notes_kept(meta, data)
                 return checked(path, meta, found)
             except cache.Damaged:
                 notes.clear()

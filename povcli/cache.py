@@ -700,9 +700,10 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def read_findings(path: str | Path, meta: dict) -> list:
+def read_findings(path: str | Path, meta: dict, folder: str | None = None) -> list:
     """The reading findings kept in a dirty dataset (DatasetWriter.add_findings), as they
-    were; Damaged when they are not what was stored."""
+    were (their files under `folder`, as this run names it); Damaged when they are not
+    what was stored."""
     from .findings import Finding
 
     path = Path(path)
@@ -714,6 +715,7 @@ def read_findings(path: str | Path, meta: dict) -> list:
         columns = {n: table.column(n).to_pylist() for n in table.column_names}
         columns["params"] = [tuple((k, v) for k, v in json.loads(p))
                              for p in columns["params"]]
+        columns["file"] = [respell(f, meta["folder"], folder) for f in columns["file"]]
         return [Finding(*row) for row in zip(*columns.values())]
     except Damaged:
         raise
@@ -721,12 +723,22 @@ def read_findings(path: str | Path, meta: dict) -> list:
         raise Damaged(f"{path / FINDINGS}: {type(exc).__name__}") from None
 
 
+def respell(text: str, old: str, new: str | None) -> str:
+    """A path under folder `old` (as the run that wrote a dataset named it) under `new`
+    (as this run names the same folder: relative, from elsewhere, through a link)."""
+    if new is None or new == old or not text.startswith(old):
+        return text
+    rest = text[len(old):]
+    return new + rest if not rest or rest[0] in "/\\[" else text
+
+
 def read_shard(path: str | Path, shard: int, names: list[str] | None = None,
-               dirty: bool = False):
+               dirty: bool = False, folder: str | None = None):
     """Shard `shard` of a dataset as a LedgerSet (the ledgers `names`, every one when
     None); Damaged when a part is not what was stored. A streamed dataset's ledgers are
     stream.StreamedLedger, which answer the FILE:LINE of their records. dirty: a dataset
-    check streamed from ledgers with findings is read too (never by a report)."""
+    check streamed from ledgers with findings is read too (never by a report). folder:
+    the ledgers' folder as this run names it (their paths, in findings, spelled so)."""
     from .read.loaded import LedgerSet, LoadedLedger
     from .read.stream import StreamedLedger
 
@@ -753,18 +765,19 @@ def read_shard(path: str | Path, shard: int, names: list[str] | None = None,
             raise
         except Exception as exc:  # noqa: BLE001 - unreadable, truncated, foreign
             raise Damaged(f"{where}: {type(exc).__name__}") from None
+        file = Path(respell(about["path"], meta["folder"], folder))
         if delta is not None:
             labels, lines = shard_lines(frame, delta)
-            loaded[name] = StreamedLedger(LEDGERS[name], Path(about["path"]), about["encoding"],
+            loaded[name] = StreamedLedger(LEDGERS[name], file, about["encoding"],
                                           frame, about["headers"], sheet=about.get("sheet"),
                                           _records=len(frame), labels=labels,
                                           label_lines=lines)
             continue
-        loaded[name] = LoadedLedger(LEDGERS[name], Path(about["path"]), about["encoding"],
+        loaded[name] = LoadedLedger(LEDGERS[name], file, about["encoding"],
                                     frame, about["headers"], sheet=about.get("sheet"),
                                     _records=len(frame))
     try:
         os.utime(path)  # recently used: evicted last
     except OSError:
         pass
-    return LedgerSet(Path(meta["folder"]), loaded, {})
+    return LedgerSet(Path(folder or meta["folder"]), loaded, {})

@@ -323,6 +323,37 @@ def test_a_dirty_dataset_is_reused_by_the_next_check_of_the_same_files(gen, tmp_
     _same(whole, fixed)
 
 
+def test_a_dataset_used_again_names_the_files_as_this_run_does(gen, tmp_path, run,
+                                                              monkeypatch):
+    """A dataset (and the findings and notes kept with it) made by a run that named the
+    folder one way, used by a run that names it another (relative, from its parent):
+    every FILE and note says the folder as this run does, as its whole read would."""
+    folder = _dirty(gen, tmp_path)
+    text = (folder / "households.csv").read_text(encoding="utf-8")
+    (folder / "households.csv").write_text("建档立卡贫困户台账\n" + text, encoding="utf-8")
+    clean = _copy(gen, tmp_path / "c")
+    text = (clean / "members.csv").read_text(encoding="utf-8")
+    (clean / "members.csv").write_text("家庭成员台账\n" + text, encoding="utf-8")
+    args = ("-f", "csv", "--memory", "1", "--shards", "3")
+    assert run("check", "--data", str(folder), *args).exit_code == 1
+    assert run("summary", "--data", str(clean), *args).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    whole_check = run("check", "--data", "ledgers", "-f", "csv", env={"POVCLI_NO_CACHE": "1"})
+    whole_summary = run("summary", "--data", "c/ledgers", "-f", "csv",
+                        env={"POVCLI_NO_CACHE": "1"})
+    with monkeypatch.context() as m:
+        def no_stream(*a, **k):
+            raise AssertionError("streamed again")
+        m.setattr(shards, "stream_dataset", no_stream)
+        again_check = run("check", "--data", "ledgers", *args)
+        again_summary = run("summary", "--data", "c/ledgers", *args)
+    _same(whole_check, again_check)
+    _same(whole_summary, again_summary)
+    assert "ledgers/households.csv" in again_check.stdout
+    assert str(tmp_path) not in again_check.stdout + again_check.stderr
+    assert "c/ledgers/members.csv: 1 title row" in again_summary.stderr
+
+
 def test_lines_of_reads_each_span_once(tmp_path):
     """Lines.lines_of: every record's line as line() gives it, each span's bytes read
     once however many records are asked."""
