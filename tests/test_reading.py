@@ -401,7 +401,8 @@ def test_one_workbook_with_sheets_named_after_the_ledgers(tmp_path):
     assert findings == []
     assert set(ledgers.loaded) == {"households", "members"}
     assert [str(f) for f in integrity_findings(ledgers)] == [
-        f"{book}[Members]:3: column household_id: not in households.csv (value 'H2')"]
+        f"{book}[Members]:3: column household_id: not in 台账2017.xlsx[贫困户台账] "
+        "(value 'H2')"]  # the user's sheet, not the contract's file name
     # a workbook given as --data works the same
     ledgers, findings = read_ledgers(book)
     assert findings == [] and set(ledgers.loaded) == {"households", "members"}

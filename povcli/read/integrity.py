@@ -38,7 +38,8 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
             if target is None:
                 tasks.append(partial(_absent, one, ref.target))
                 continue
-            tasks.append(partial(_reference_findings, one, ref, target))
+            tasks.append(partial(_reference_findings, one, ref, target,
+                                 ledgers.loaded[ref.target]))
     rows = sum(len(one.frame) for one in ledgers.loaded.values())
     if rows >= THREADED_ROWS and len(tasks) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -108,7 +109,10 @@ def _repeated(sub: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Finding]:
+def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame,
+                        target_one: LoadedLedger | None = None) -> list[Finding]:
+    """Rows of `one` whose reference is not among `target`'s rows, named as the user's
+    files name them (the target's file, and its column's header)."""
     cols = list(ref.columns)
     sub = one.frame[cols].dropna()
     if sub.empty:
@@ -119,7 +123,9 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
     else:  # a pair: each column's codes, shared by both sides, make one integer key
         found = _pairs_in(sub, cols, wanted, list(ref.target_columns))
     bad = sub[~found]
-    filename = LEDGERS[ref.target].filename
+    filename = LEDGERS[ref.target].filename if target_one is None else (
+        f"{target_one.path.name}[{target_one.sheet}]" if target_one.sheet
+        else target_one.path.name)
     if bad.empty:
         return []
     header = one.headers.get(cols[0])
@@ -134,13 +140,15 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame) -> list[Fi
                 for i, value, p in zip(bad.index, bad[cols[0]], padded)]
     # (person_id, household_id): say which of the two is wrong
     first, second = cols
+    key = second if target_one is None else target_one.headers.get(ref.target_columns[1],
+                                                                   second)
     known = wanted[is_in(wanted.iloc[:, 0], bad[first])].drop_duplicates(ref.target_columns[0])
     owner = dict(zip(known.iloc[:, 0], known.iloc[:, 1]))
     out = []
     for i, a, b in zip(bad.index, bad[first], bad[second]):
         if a in owner:
             out.append(Finding.of(one.display, "reader.belongs", one.line(i), first, a,
-                                  code=BROKEN_REFERENCE, header=header, key=second, owner=owner[a],
+                                  code=BROKEN_REFERENCE, header=header, key=key, owner=owner[a],
                                   filename=filename, other=b))
         else:
             out.append(Finding.of(one.display, "reader.not_in", one.line(i), first, a,
