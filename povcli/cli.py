@@ -11,6 +11,7 @@ Nothing here imports pandas at module level: `povcli --help` stays fast.
 from __future__ import annotations
 
 import inspect
+import errno
 import os
 import re
 import sys
@@ -219,6 +220,7 @@ def _run(job: Job, body: Callable[[], int | None]) -> None:
             raise UsageError.of("cli.bad_year", year=job.year, low=YEARS[0], high=YEARS[1])
         from . import cache
 
+        _judge_output_first(job)
         with cache.deferred():  # the cache written while the report is computed
             code = body() or EXIT_OK
     except LedgerError as exc:
@@ -517,6 +519,35 @@ class _progress:
 def _ledger_of_name(stem: str) -> str | None:
     from .read.files import ledger_by_name
     return ledger_by_name().get(stem)
+
+
+def _judge_output_first(job: Job) -> None:
+    """-o judged before any work, as it is again when writing: a format povcli cannot
+    tell, a ledger of the folder, a folder that is not there or a folder given as the
+    file are refused at once, not after reading (half an hour on a national set)."""
+    if job.output in (None, "-") or not job.spec.formats:
+        return
+    from . import output
+    from .read.files import find_files
+
+    if Path(job.output).is_dir():  # before its name is taken for a format
+        raise UsageError.of("output.cannot_write", path=job.output,
+                            reason=os.strerror(errno.EISDIR))
+    _, path = output.choose(job.fmt, job.output, job.spec.formats, job.spec.name, False)
+    if path is None:
+        return
+    # the folder the run will read, when known without falling back to the sample
+    folder = job.folder or job.data or (Path(os.environ["POVCLI_DATA"])
+                                        if os.environ.get("POVCLI_DATA") else Path.cwd())
+    try:
+        files, _ = find_files(folder)
+    except OSError:
+        files = {}
+    output.guard(path, {n: s.path for n, s in files.items()}, folder, _ledger_of_name)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not parent.is_dir():
+        raise UsageError.of("output.cannot_write", path=str(path), reason=os.strerror(
+            errno.EISDIR if path.is_dir() else errno.ENOENT))
 
 
 def _destination(job: Job) -> tuple[str, Path | None]:

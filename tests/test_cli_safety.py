@@ -92,6 +92,29 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(run, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
 
 
+@pytest.mark.parametrize("command", ["summary", "check", "exits"])
+def test_a_bad_output_is_refused_before_anything_is_read(run, ledgers, monkeypatch, tmp_path,
+                                                         command):
+    """-o onto a ledger, into a folder not there, onto a folder: refused at once, before
+    the ledgers are read (at national size the reading takes half an hour)."""
+    from povcli.read import load
+
+    def no_reading(*a, **k):
+        raise AssertionError("the ledgers were read")
+    from povcli import shards
+
+    monkeypatch.setattr(load, "read_ledgers", no_reading)
+    monkeypatch.setattr(load, "open_ledgers", no_reading)
+    monkeypatch.setattr(shards, "stream_dataset", no_reading)
+    for target, said in ((ledgers / "members.csv", "never changes a ledger"),
+                         (ledgers / "家庭成员台账.xlsx", "would be read as the members ledger"),
+                         (tmp_path / "no such folder" / "x.csv", "No such file or directory"),
+                         (tmp_path, "Is a directory")):
+        result = run(command, "-d", ledgers, "-o", target, "--memory", "1")
+        assert result.exit_code == 2 and result.stdout == "", result.stderr
+        assert said in result.stderr and "internal error" not in result.stderr
+
+
 def test_an_unwritable_place_is_a_message(run, tmp_path):
     result = run("exits", *D, "-o", tmp_path / "no such folder" / "x.csv")
     assert result.exit_code == 2 and "cannot write" in result.stderr
