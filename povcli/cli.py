@@ -52,7 +52,7 @@ define({
                         "no findings",
                         "povcli check：已对{ledgers}个台账运行{rules}条规则，未发现问题"),
     "cli.check_totals": ("povcli check: {errors:plural:error}, {warnings:plural:warning}",
-                         "povcli check：{errors}个错误，{warnings}个提示"),
+                         "povcli check：{errors}个错误，{warnings}个警告"),
     "cli.count_line": ("{file}: {count} × {message}", "{file}：{count}处 {message}"),
     "cli.counts_head": ("{count} findings; by file and kind:", "共{count}处；按文件和类别："),
 })

@@ -813,7 +813,7 @@ define({
                   "reported again",
                   "规则{rule}的豁免已于{until}到期（{reason}）：相关问题重新报告"),
     "match.totals": ("povcli match: {errors:plural:error}, {warnings:plural:warning}",
-                     "povcli match：{errors}个错误，{warnings}个提示"),
+                     "povcli match：{errors}个错误，{warnings}个警告"),
     "compare.not_number": ("not a number (write it as 404, 4000.5, 4,000, 100% or 90人)",
                            "不是数字（请写成 404、4000.5、4,000、100% 或 90人）"),
     "match.unknown_kind": ("unknown list kind '{kind}' (kinds: {kinds})",

@@ -479,7 +479,9 @@ class FitTable:
 
         notes = []
         if dropped:
-            left_out = ", ".join(headers[c["i"]] for c in sorted(dropped, key=lambda c: c["i"]))
+            # Chinese lists with 、 (an enumeration comma), English with ", "
+            left_out = ("、" if lang == "zh" else ", ").join(
+                headers[c["i"]] for c in sorted(dropped, key=lambda c: c["i"]))
             notes.append(i18n.word("left out for the width of the terminal: {columns} (use "
                                      "--format csv, or a wider terminal)", lang,
                                      columns=left_out))

@@ -150,3 +150,19 @@ def test_notes_wrap_at_words_on_a_narrow_terminal():
     assert all(not line.endswith(" ") for line in lines)
     words = note.replace("，", " ").split()
     assert all(w in wrapped(note, 40) for w in words if cell_len(w) < 20 and w.isascii())
+
+
+def test_chinese_says_warnings_and_lists_with_the_enumeration_comma():
+    """In Chinese a warning is 警告 in the table and in the totals alike (提示 is a note),
+    and the columns left out for the width are listed with 、."""
+    import povcli.cli  # noqa: F401 - its messages join the catalogue on import
+    from povcli.messages import say
+
+    assert say("cli.check_totals", "zh", errors=2, warnings=3).endswith("2个错误，3个警告")
+    assert say("match.totals", "zh", errors=2, warnings=3).endswith("2个错误，3个警告")
+    frame = pd.DataFrame({"household_id": ["0102001001"], "name": ["x x " * 8],
+                          "matched": ["y y " * 8], "township": ["z z " * 8],
+                          "village": ["w w " * 8], "amount": [1234567.5]})
+    text = shown(render.rich_table(Report("find", "t", frame), lang="zh"), width=60)
+    hidden = [ln for ln in text.splitlines() if "因终端宽度未显示" in ln]
+    assert hidden and "、" in hidden[0] and ", " not in hidden[0]
