@@ -130,6 +130,7 @@ class Job:
     folder: Path | None = None
     sample: bool = False
     ledger_files: dict[str, Path] = field(default_factory=dict)
+    output_is_folder: bool = False  # -o names a folder of files (match --split-by)
 
     @property
     def area(self) -> str | None:
@@ -387,6 +388,8 @@ def command(name: str):
             job = Job(spec, **{k: v.value if isinstance(v, Enum) else v
                                for k, v in shared.items()})
             mine = {k: v.value if isinstance(v, Enum) else v for k, v in kwargs.items()}
+            # match --split-by: -o names a folder for one file per village, judged there
+            job.output_is_folder = mine.get("split_by") is not None
             _run(job, lambda: fn(job, **mine))
 
         params = own + _shared(spec)
@@ -525,7 +528,7 @@ def _judge_output_first(job: Job) -> None:
     """-o judged before any work, as it is again when writing: a format povcli cannot
     tell, a ledger of the folder, a folder that is not there or a folder given as the
     file are refused at once, not after reading (half an hour on a national set)."""
-    if job.output in (None, "-") or not job.spec.formats:
+    if job.output in (None, "-") or not job.spec.formats or job.output_is_folder:
         return
     from . import output
     from .read.files import find_files
