@@ -232,12 +232,8 @@ def _notes_kept(meta: dict, data) -> list[str]:
     files as this run names them."""
     from .cache import respell
 
-    kept = [dict(k, params={**k["params"], "file": respell(
-                str(k["params"]["file"]), str(meta.get("folder")), str(Path(data)))})
-            if isinstance(k, dict) and isinstance(k.get("params"), dict)
-            and "file" in k["params"] else k
-            for k in meta.get("notes") or []]
-    return notes_again(kept)
+    return notes_again(meta.get("notes"),
+                       lambda file: respell(file, str(meta.get("folder")), str(Path(data))))
 
 
 def _said(report, notes: list[str]):

@@ -115,16 +115,18 @@ def kept_notes(notes: list) -> list:
     return [n.kept if isinstance(n, Said) and n.kept is not None else str(n) for n in notes]
 
 
-def notes_again(kept, **now) -> list[str]:
-    """The notes kept_notes kept (anything else in the list is left out); `now`: the
-    parameters to say as they are now (file: the file as this run names it)."""
+def notes_again(kept, file: Callable[[str], str] | None = None) -> list[str]:
+    """The notes kept_notes kept (anything else in the list is left out). file: the
+    file a note is of, as this run names it (from the name it was kept with)."""
     out: list[str] = []
     for k in kept or []:
         if isinstance(k, str):
             out.append(k)
         elif isinstance(k, dict) and isinstance(k.get("params"), dict) and \
                 isinstance(k.get("msg"), str):
-            params = {**k["params"], **{p: v for p, v in now.items() if p in k["params"]}}
+            params = dict(k["params"])
+            if file is not None and "file" in params:
+                params["file"] = file(str(params["file"]))
             out.append(Said.of(k["msg"], **params))
     return out
 

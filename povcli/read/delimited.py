@@ -4,6 +4,7 @@ where each bad row is."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass, replace
@@ -81,6 +82,27 @@ def _find_header(raw: bytes, start: int, ledger: Ledger, delimiter: str | None =
     return HeaderAt(*best[1:])
 
 
+def header_in_text(raw: bytes, encoding: str, ledger: Ledger, delimiter: str | None = None,
+                   final: bool = True) -> HeaderAt | None:
+    """The header as read_csv finds it when the encoding is given: the bytes decoded
+    first, the header found in the text; its start a byte of `raw` (a line break is
+    never inside a GB18030 character, so lines are the same in both). final=False: raw
+    is the file's head, which may end inside a character. None when it does not
+    decode, or the header's line does not start in raw."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(raw, final=final).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return None
+    at = _find_header(text, 3 if text.startswith(b"\xef\xbb\xbf") else 0, ledger, delimiter)
+    del text
+    if not at.lines_above:
+        return at._replace(start=0)
+    breaks = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+    if at.lines_above > len(breaks):
+        return None
+    return at._replace(start=int(breaks[at.lines_above - 1]) + 1)
+
+
 def csv_again(source: Source, ledger: Ledger, encoding: str, records: int | None = None
               ) -> LoadedLedger | None:
     """The CSV ledger read again (untyped), in the encoding it was read in: for the lines
@@ -117,19 +139,9 @@ def _lines_again(source: Source, ledger: Ledger, encoding: str, records: int
         return None
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     heads = [_find_header(raw, bom, ledger, tsv)]
-    if not utf8:
-        try:
-            text = raw.decode(encoding).encode("utf-8")
-        except (LookupError, UnicodeDecodeError):
-            pass
-        else:
-            decoded = _find_header(text, 3 if text.startswith(b"\xef\xbb\xbf") else 0,
-                                   ledger, tsv)
-            del text
-            starts = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10) + 1
-            if decoded.lines_above <= len(starts):  # that header's line, in the bytes
-                start = 0 if not decoded.lines_above else int(starts[decoded.lines_above - 1])
-                heads.append(decoded._replace(start=start))
+    as_given = None if utf8 else header_in_text(raw, encoding, ledger, tsv)
+    if as_given is not None:
+        heads.append(as_given)
     for at in dict.fromkeys(heads):
         try:
             lines = file_lines(source.path, at.start) if utf8 else \

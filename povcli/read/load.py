@@ -143,7 +143,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
             if hit is not None:
                 frame, meta = hit
                 # as the file's first read said, of the file as this run names it
-                mine += notes_again(meta.get("notes"), file=source.display)
+                mine += notes_again(meta.get("notes"), lambda _: source.display)
                 loaded[name] = LoadedLedger(LEDGERS[name], source.path, meta["encoding"], frame,
                                             meta["headers"], sheet=source.sheet,
                                             _records=len(frame),

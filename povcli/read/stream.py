@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 from ..findings import Finding
 from ..schema import Ledger, RID
 from .columns import type_columns
-from .delimited import _arrow_body, _blank_and_totals, _find_header
+from .delimited import _arrow_body, _blank_and_totals, _find_header, header_in_text
 from .files import Source
 from .loaded import LoadedLedger
 from .records import cells_of, fast_lines, python_records
@@ -83,18 +83,10 @@ def plan(name: str, source: Source, ledger: Ledger, encoding: str | None) -> Pla
     tsv = "\t" if source.path.suffix.lower() == ".tsv" else None
     used: str | None
     if given in _GB:  # as read_csv: the whole file decoded, the header found in the text
-        try:
-            text = codecs.getincrementaldecoder(given)().decode(head, final=False)
-        except UnicodeDecodeError:
-            return None  # read_ledger says where
-        utf8 = text.encode("utf-8")
-        at = _find_header(utf8, 3 if utf8.startswith(b"\xef\xbb\xbf") else 0, ledger, tsv)
-        breaks = np.flatnonzero(np.frombuffer(head, dtype=np.uint8) == 10)
-        if at.lines_above > len(breaks):
-            return None
-        # that line in the file's bytes (a line break is never inside a GB character)
-        at = at._replace(start=int(breaks[at.lines_above - 1]) + 1 if at.lines_above else 0)
-        used = given
+        found = header_in_text(head, given, ledger, tsv, final=False)
+        if found is None:
+            return None  # not that encoding: read_ledger says where
+        at, used = found, given
     else:  # as read_csv: the header found in the bytes, the encoding from the header on
         at = _find_header(head, 3 if head.startswith(b"\xef\xbb\xbf") else 0, ledger, tsv)
         used = "utf-8" if given in _UTF8 else _sniffed(head[at.start:])
