@@ -24,6 +24,7 @@ together in one `findings.LedgerError`.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -201,11 +202,8 @@ def run_sharded(name: str, data, shards: int = 4, scheduler=None, year: int | No
             return streamed
     # read whole once (no per-file cache entries: the shards are the cache of this set)
     notes: list[str] = []
-    try:
+    with _noting(notes):
         ledgers = open_ledgers(data, name, encoding, notes=notes)
-    except LedgerError as exc:
-        exc.notes[:0] = notes
-        raise
     if scheduler is not None or not (keys and key and set(keys) == set(ledgers.loaded)):
         return _said(build_sharded(name, ledgers, shards, scheduler, year, township, village,
                                    listing, **options), notes)
@@ -236,6 +234,17 @@ def _notes_kept(meta: dict, data) -> list[str]:
                        lambda file: respell(file, str(meta.get("folder")), str(Path(data))))
 
 
+@contextmanager
+def _noting(notes: list[str]):
+    """A refusal (LedgerError) of the reading inside carries what the reader said first,
+    as a run that reads the set whole says it before the findings."""
+    try:
+        yield
+    except LedgerError as exc:
+        exc.notes[:0] = notes
+        raise
+
+
 def _said(report, notes: list[str]):
     """The report with what the reader said of the files (a title row skipped...) first,
     as a run that reads the set whole says it."""
@@ -263,12 +272,9 @@ def _streamed(name, data, names, shards, scheduler, year, township, village, enc
     try:
         writer, base = _dataset_writer(cache.set_key(list(keys.values())), shards, base)
         notes: list[str] = []
-        try:
+        with _noting(notes):
             meta = _stream_into(writer, Path(data), names, encoding, COMMANDS[name].needs,
                                 shards, keys, notes=notes)
-        except LedgerError as exc:
-            exc.notes[:0] = notes  # said before the findings, as a whole read says them
-            raise
         if meta is None:
             return None
         meta["notes"] = kept_notes(notes)  # said again when the dataset is reused
@@ -429,12 +435,9 @@ def check_sharded(data, shards: int, rules=None, params=None, year: int | None =
     base = None if keyed else Path(tempfile.mkdtemp(prefix="povcli-shards-"))
     try:
         writer, base = _dataset_writer(key, shards, base)
-        try:
+        with _noting(notes):
             streamed = _stream_into(writer, data, None, encoding, COMMANDS["check"].needs,
                                     shards, keys, collect=True, notes=notes)
-        except LedgerError as exc:
-            exc.notes[:0] = notes
-            raise
         if streamed is None:
             return None
         meta, read_findings = streamed

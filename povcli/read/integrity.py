@@ -38,8 +38,7 @@ def integrity_findings(ledgers: LedgerSet) -> list[Finding]:
             if target is None:
                 tasks.append(partial(_absent, one, ref.target))
                 continue
-            tasks.append(partial(_reference_findings, one, ref, target,
-                                 ledgers.loaded[ref.target]))
+            tasks.append(partial(_reference_findings, one, ref, ledgers.loaded[ref.target]))
     rows = sum(len(one.frame) for one in ledgers.loaded.values())
     if rows >= THREADED_ROWS and len(tasks) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -109,10 +108,10 @@ def _repeated(sub: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame,
-                        target_one: LoadedLedger | None = None) -> list[Finding]:
-    """Rows of `one` whose reference is not among `target`'s rows, named as the user's
-    files name them (the target's file, and its column's header)."""
+def _reference_findings(one: LoadedLedger, ref, target_one: LoadedLedger) -> list[Finding]:
+    """Rows of `one` whose reference is not among `target_one`'s rows, named as the
+    user's files name them (the target's file, and its column's header)."""
+    target = target_one.frame
     cols = list(ref.columns)
     sub = one.frame[cols].dropna()
     if sub.empty:
@@ -123,9 +122,8 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame,
     else:  # a pair: each column's codes, shared by both sides, make one integer key
         found = _pairs_in(sub, cols, wanted, list(ref.target_columns))
     bad = sub[~found]
-    filename = LEDGERS[ref.target].filename if target_one is None else (
-        f"{target_one.path.name}[{target_one.sheet}]" if target_one.sheet
-        else target_one.path.name)
+    filename = f"{target_one.path.name}[{target_one.sheet}]" if target_one.sheet \
+        else target_one.path.name
     if bad.empty:
         return []
     header = one.headers.get(cols[0])
@@ -140,8 +138,7 @@ def _reference_findings(one: LoadedLedger, ref, target: pd.DataFrame,
                 for i, value, p in zip(bad.index, bad[cols[0]], padded)]
     # (person_id, household_id): say which of the two is wrong
     first, second = cols
-    key = second if target_one is None else target_one.headers.get(ref.target_columns[1],
-                                                                   second)
+    key = target_one.headers.get(ref.target_columns[1], second)
     known = wanted[is_in(wanted.iloc[:, 0], bad[first])].drop_duplicates(ref.target_columns[0])
     owner = dict(zip(known.iloc[:, 0], known.iloc[:, 1]))
     out = []
