@@ -4,7 +4,8 @@ What it holds. Each ledger file is kept as the typed frame povcli read from it: 
 row and column as read, so resident ID numbers, names, birth dates, villages and
 payments in full, unmasked. A ledger set whose files were all checked together and
 found clean gets an empty marker too (`clean-<key>`), so the reports skip the key and
-reference checks.
+reference checks. The integer codes the reports hash a set's ids into (model.Rolls) are
+kept as entries of their own, `<key>/codes.npz`: see "codes of a ledger set" below.
 
 Where. One folder per ledger file, `<key>/frame.parquet` and `<key>/meta.json`, in
 $POVCLI_CACHE_DIR, else $XDG_CACHE_HOME/povcli, else ~/.cache/povcli; never in the
@@ -151,22 +152,10 @@ def load(key: str, ledger_name: str):
     be read or trusted: another user's, writable by others); Damaged when the entry is
     there but its content is not what was stored."""
     entry = folder() / key
-    entry_fd = None
-    try:  # files are opened through the entry's folder, itself checked, never a link
-        if _DIR_FD:
-            entry_fd = os.open(entry, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
-            st = os.fstat(entry_fd)
-        else:
-            st = os.lstat(entry)
-        if not stat.S_ISDIR(st.st_mode) or not _ours(st):
-            return None
-        raw_meta = _read(entry_fd, entry, "meta.json")
-        data = _read(entry_fd, entry, "frame.parquet")
-    except OSError:  # absent, unreadable, or not ours: as if there were no entry
+    got = _entry_files(entry, "frame.parquet")
+    if got is None:
         return None
-    finally:
-        if entry_fd is not None:
-            os.close(entry_fd)
+    raw_meta, data = got
     try:
         meta = json.loads(raw_meta.decode("utf-8"))
         if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta):
@@ -183,11 +172,35 @@ def load(key: str, ledger_name: str):
         raise
     except Exception as exc:  # a truncated, edited or foreign file: rebuild it
         raise Damaged(f"{entry}: {type(exc).__name__}") from None
+    _used(entry)
+    return frame, meta
+
+
+def _entry_files(entry: Path, name: str) -> tuple[bytes, bytes] | None:
+    """(meta.json, file `name`) of an entry, None when it is absent, unreadable or not
+    ours. Files are opened through the entry's folder, itself checked, never a link."""
+    entry_fd = None
+    try:
+        if _DIR_FD:
+            entry_fd = os.open(entry, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+            st = os.fstat(entry_fd)
+        else:
+            st = os.lstat(entry)
+        if not stat.S_ISDIR(st.st_mode) or not _ours(st):
+            return None
+        return _read(entry_fd, entry, "meta.json"), _read(entry_fd, entry, name)
+    except OSError:  # absent, unreadable, or not ours: as if there were no entry
+        return None
+    finally:
+        if entry_fd is not None:
+            os.close(entry_fd)
+
+
+def _used(entry: Path) -> None:
     try:
         os.utime(entry)  # recently used: evicted last
     except OSError:
         pass
-    return frame, meta
 
 
 def _make_folder(base: Path) -> None:
@@ -279,7 +292,6 @@ def store(key: str, ledger_name: str, frame: pd.DataFrame, meta: dict,
 def _store(key: str, ledger_name: str, table: pa.Table, meta: dict,
            limit: int | None) -> None:
     base = folder()
-    tmp = None
     try:
         sink = pa.BufferOutputStream()
         # LZ4: as small as snappy here, and read back two and a half times as fast; no
@@ -287,11 +299,23 @@ def _store(key: str, ledger_name: str, table: pa.Table, meta: dict,
         pq.write_table(table, sink, compression="lz4", write_statistics=False)
         data = sink.getvalue().to_pybytes()
         meta = {**meta, "ledger": ledger_name, "schema": SCHEMA, "rows": table.num_rows}
-        meta["sha256"] = _digest(data, meta)  # checked on every load: a flipped bit is seen
+        _write_entry(base, key, "frame.parquet", data, meta)
+        prune(max_bytes() if limit is None else limit)
+    except Exception:  # noqa: BLE001 - the figures never depend on the cache being written
+        pass
+
+
+def _write_entry(base: Path, key: str, name: str, data: bytes, meta: dict) -> None:
+    """Entry `key`: file `name` holding data, and meta.json describing it with the sha256
+    of both (checked on every load: a flipped bit is seen); written under a temporary
+    name and renamed, nothing half-written left behind."""
+    tmp = None
+    try:
+        meta = {**meta, "sha256": _digest(data, meta)}
         _make_folder(base)
         _remove_stale(base)
         tmp = Path(tempfile.mkdtemp(prefix=f"{key}.tmp", dir=base))  # 0700, a fresh name
-        _write(tmp / "frame.parquet", data)
+        _write(tmp / name, data)
         _write(tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         entry = base / key
         if os.path.lexists(entry):
@@ -299,12 +323,72 @@ def _store(key: str, ledger_name: str, table: pa.Table, meta: dict,
         os.rename(tmp, entry)
         tmp = None
         os.utime(entry)  # stored now: evicted last
-        prune(max_bytes() if limit is None else limit)
-    except Exception:  # noqa: BLE001 - the figures never depend on the cache being written
-        pass
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ codes of a ledger set
+#
+# The integer codes a report computes by hashing a set's ids (model.Rolls: household and
+# person codes, memberships) are kept as an entry of their own, `<key>/codes.npz` beside
+# meta.json, under the rules of every entry (private, checksummed, renamed whole, pruned
+# and cleared with the rest). Its key is that of the ledger files they were computed
+# from and of what was computed (LedgerSet.memo): a warm run reads the codes instead of
+# hashing millions of ids again.
+
+CODES = "codes"
+
+
+def codes_key(parts: list[str]) -> str:
+    """The key of codes computed as parts[0] says from the files of keys parts[1:]."""
+    return hashlib.sha256(("codes|" + "|".join(parts)).encode()).hexdigest()[:32]
+
+
+def load_codes(key: str) -> dict[str, np.ndarray] | None:
+    """The arrays kept under key, None when there are none or they cannot be trusted (a
+    damaged entry is dropped: the codes are computed again and kept anew)."""
+    import io
+
+    entry = folder() / key
+    got = _entry_files(entry, "codes.npz")
+    if got is None:
+        return None
+    raw_meta, data = got
+    try:
+        meta = json.loads(raw_meta.decode("utf-8"))
+        if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta) \
+                or meta.get("ledger") != CODES:
+            raise ValueError("not the codes stored")
+        with np.load(io.BytesIO(data), allow_pickle=False) as kept:
+            arrays = {name: kept[name] for name in kept.files}
+    except Exception:  # noqa: BLE001 - damaged or foreign: computed again, never trusted
+        drop(key)
+        return None
+    _used(entry)
+    return arrays
+
+
+def store_codes(key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Keep arrays under key (on the writer thread while a command runs); a cache that
+    cannot be written is no reason to fail."""
+    if _writer is not None:
+        _writer.submit(_store_codes, key, arrays)
+    else:
+        _store_codes(key, arrays)
+
+
+def _store_codes(key: str, arrays: dict[str, np.ndarray]) -> None:
+    import io
+
+    try:
+        sink = io.BytesIO()
+        np.savez(sink, **arrays)
+        _write_entry(folder(), key, "codes.npz", sink.getvalue(),
+                     {"ledger": CODES, "schema": SCHEMA})
+        prune(max_bytes())
+    except Exception:  # noqa: BLE001 - the figures never depend on the cache being written
+        pass
 
 
 def _entries(base: Path) -> list[tuple[float, int, Path]]:

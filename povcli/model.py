@@ -170,6 +170,52 @@ def _rows_of(values, rows: np.ndarray):
     return values.iloc[rows] if isinstance(values, pd.Series) else np.asarray(values)[rows]
 
 
+def _roll_codes(hh: pd.DataFrame, members: pd.DataFrame, ch: pd.DataFrame
+                ) -> dict[str, np.ndarray]:
+    """The hashing behind Rolls, kept in the cache for the same files (LedgerSet.memo):
+    households: the code of every household row, then every member's and every change's
+    household (one hash pass; household rows first, so codes 0..n-1 are households);
+    people: the code of every member's person, then every change's (members first);
+    member_key: member row -> membership (a household and person pair), memberships:
+    how many, ch_member: change row -> its membership, -1 where none. int32 when kept."""
+    hh_codes, _ = factorize_together(hh["household_id"], members["household_id"],
+                                     ch["household_id"])
+    person, _ = factorize_together(members["person_id"], ch["person_id"])
+    n_rows, n_m = len(hh), len(members)
+    # a member of a household not in households is still a membership of its own
+    member_hh, ch_hh = hh_codes[n_rows:n_rows + n_m], hh_codes[n_rows + n_m:]
+    member_person, ch_person = person[:n_m], person[n_m:]
+    n_all = max(int(person.max()) + 1 if len(person) else 0, 1)
+    m_key = np.where((member_hh >= 0) & (member_person >= 0), member_hh * n_all + member_person, -1)
+    c_key = np.where((ch_hh >= 0) & (ch_person >= 0), ch_hh * n_all + ch_person, -2)
+    keys, member_key = np.unique(m_key, return_inverse=True)
+    pos = np.minimum(np.searchsorted(keys, c_key), max(len(keys) - 1, 0))
+    found = (keys[pos] == c_key) if len(keys) else np.zeros(len(ch), bool)
+    small = np.int32 if max(len(hh_codes), len(person), 1) < 2**31 else np.int64
+    return {"households": hh_codes.astype(small), "people": person.astype(small),
+            "member_key": member_key.reshape(-1).astype(small),
+            "memberships": np.array(len(keys)),
+            "ch_member": np.where(found, pos, -1).astype(small)}
+
+
+def _roll_codes_fit(kept: dict[str, np.ndarray], n_rows: int, n_m: int, n_ch: int) -> bool:
+    """Whether codes kept in the cache have the shapes of these ledgers' (else computed)."""
+    try:
+        return (len(kept["households"]) == n_rows + n_m + n_ch
+                and len(kept["people"]) == n_m + n_ch and len(kept["member_key"]) == n_m
+                and len(kept["ch_member"]) == n_ch and kept["memberships"].shape == ())
+    except (KeyError, TypeError):
+        return False
+
+
+def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first row of each code 0..n-1 (codes -1 and beyond n ignored), by one scatter."""
+    first = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero((codes >= 0) & (codes < n))[::-1]
+    first[codes[rows]] = rows
+    return first
+
+
 @dataclass
 class Rolls:
     """Roll status of every member and household, at any date.
@@ -204,45 +250,37 @@ class Rolls:
         self.changes = changes.assign(_order=np.arange(len(changes))).sort_values(
             ["date", "_order"], kind="stable")
         ch = self.changes
-        n_m = len(self.members)
-        # one hash pass gives the code of every household row, every member's and every
-        # change's household (household rows first: codes 0..n-1 are households)
-        codes, uniques = factorize_together(hh["household_id"], self.members["household_id"],
-                                            ch["household_id"])
-        self.hh_row = codes[:len(hh)]  # household row -> code
-        n_hh = int(self.hh_row.max()) + 1 if len(hh) else 0
-        self._hh_pool = uniques.slice(0, n_hh)  # household code -> id, in Arrow
+        n_m, n_rows = len(self.members), len(hh)
+        codes = self.ledgers.memo(
+            "rolls-1", ("households", "members", "changes"),
+            lambda: _roll_codes(hh, self.members, ch),
+            lambda kept: _roll_codes_fit(kept, n_rows, n_m, len(ch)))
+        # int64 whatever was kept: the codes are multiplied into keys further on
+        hh_codes, person = codes["households"].astype(np.int64), codes["people"].astype(np.int64)
+        self.hh_row = hh_codes[:n_rows]  # household row -> code (codes 0..n-1: households)
+        n_hh = int(self.hh_row.max()) + 1 if n_rows else 0
         self.n_households = n_hh
-        member_hh = codes[len(hh):len(hh) + n_m]
-        ch_hh = codes[len(hh) + n_m:]
+        member_hh = hh_codes[n_rows:n_rows + n_m]
+        ch_hh = hh_codes[n_rows + n_m:]
         self.member_hh = np.where(member_hh < n_hh, member_hh, -1)  # -1: no such household
         self.ch_hh = np.where(ch_hh < n_hh, ch_hh, -1)  # change row -> household code
-        first_rows = np.zeros(len(hh), dtype=bool)
-        first_rows[np.unique(self.hh_row, return_index=True)[1]] = True
-        self.hh_identified = hh["identified_on"].to_numpy()[first_rows].astype("datetime64[s]")
+        self._hh_first = _first_rows(self.hh_row, n_hh)  # household code -> its first row
+        self.hh_identified = hh["identified_on"].to_numpy()[self._hh_first].astype(
+            "datetime64[s]")
         known = self.member_hh >= 0
         identified = np.full(n_m, np.datetime64("NaT"), dtype="datetime64[s]")
         identified[known] = self.hh_identified[self.member_hh[known]]
         self.identified = pd.Series(identified, index=self.members.index)
-        codes, p_uniques = factorize_together(self.members["person_id"], ch["person_id"])
-        self.member_person = codes[:n_m]  # member row -> person code (who, for counting)
+        self.member_person = person[:n_m]  # member row -> person code (who, for counting)
         n_people = int(self.member_person.max()) + 1 if n_m else 0
-        self._person_pool = p_uniques.slice(0, n_people)  # person code -> id, in Arrow
         self.n_people = n_people
-        ch_person = codes[n_m:]
+        ch_person = person[n_m:]
         # A membership is a (household, person) pair: the key of members. Each has its
         # own changes and its own state; a person may belong to several households.
-        n_all = max(len(p_uniques), 1)
         self.member_keyed = (member_hh >= 0) & (self.member_person >= 0)  # both ids given
-        m_key = np.where(self.member_keyed, member_hh * n_all + self.member_person, -1)
-        c_key = np.where((ch_hh >= 0) & (ch_person >= 0), ch_hh * n_all + ch_person, -2)
-        keys, self.member_key = np.unique(m_key, return_inverse=True)
-        self.member_key = self.member_key.reshape(-1)  # member row -> membership code
-        self.n_memberships = len(keys)
-        pos = np.searchsorted(keys, c_key)
-        pos = np.minimum(pos, max(len(keys) - 1, 0))
-        found = (len(keys) > 0) & (keys[pos] == c_key) if len(keys) else np.zeros(len(ch), bool)
-        self.ch_member = np.where(found, pos, -1)  # change row -> membership, -1: none
+        self.member_key = codes["member_key"].astype(np.int64)  # member row -> membership
+        self.n_memberships = int(codes["memberships"])
+        self.ch_member = codes["ch_member"].astype(np.int64)  # change row -> membership, -1: none
         self.ch_person = np.where(ch_person < n_people, ch_person, -1)  # -1: not a member
         self.ch_date = ch["date"].to_numpy().astype("datetime64[s]")
         self.ch_in = (ch["direction"].astype(object) == "in").to_numpy()
@@ -263,6 +301,18 @@ class Rolls:
         self._cache: dict = {}
 
     @property
+    def _hh_pool(self) -> pa.Array:
+        """Household code -> id, in Arrow."""
+        return self._cached("hh_pool", lambda: arrow(self.ledgers.frame("households")[
+            "household_id"]).take(pa.array(self._hh_first)))
+
+    @property
+    def _person_pool(self) -> pa.Array:
+        """Person code -> id, in Arrow (every person is a member: codes 0..n-1 are theirs)."""
+        return self._cached("person_pool", lambda: arrow(self.members["person_id"]).take(
+            pa.array(_first_rows(self.member_person, self.n_people))))
+
+    @property
     def household_index(self) -> pd.Index:
         """Household code -> id (pandas), made when first asked: most questions need
         only codes (household_codes)."""
@@ -277,6 +327,19 @@ class Rolls:
         """The code of each household id, -1 for an id not in households: looked up in
         the roll's Arrow dictionary (no pandas Index of every id made or converted)."""
         return index_in(ids, self._hh_pool)
+
+    def ledger_household_codes(self, name: str) -> np.ndarray:
+        """Per row of ledger `name` (as read): its household's code, -1 for none. The
+        whole column hashed once per set, and kept in the cache for the same files:
+        a household's code depends on the households ledger alone."""
+        def compute():
+            frame = self.ledgers.frame(name)
+            kept = self.ledgers.memo(
+                f"household-codes-1 {name}", ("households", name),
+                lambda: {"codes": self.household_codes(frame["household_id"]).astype(np.int32)},
+                lambda got: len(got.get("codes", ())) == len(frame))
+            return kept["codes"].astype(np.int64)
+        return self._cached(("household codes of", name), compute)
 
     def person_codes(self, ids) -> np.ndarray:
         """The code of each person id, -1 for someone who is not a member."""
@@ -380,10 +443,9 @@ class Rolls:
         """Per exits row: the household's code (-1: no such household), hashed once per
         ledger set (every date's poverty and every exit figure looks them up)."""
         def compute():
-            exits = self.ledgers.get("exits")
-            if exits is None:
+            if not self.ledgers.has("exits"):
                 return np.zeros(0, dtype=np.int64)
-            return self.household_codes(exits["household_id"])
+            return self.ledger_household_codes("exits")
         return self._cached("exit_codes", compute)
 
     def _exits_and_returns(self):

@@ -60,14 +60,18 @@ def _projects(ledgers: LedgerSet, year, township, village, key_only):
         projects = projects[projects["key_project"].fillna(False).astype(bool)]
     projects["kind"] = projects["kind"].astype(str)
     projects["funds_total"] = projects[FUNDS].sum(axis=1)
-    ben = ledgers.get("project_beneficiaries")
-    ben = ben if ben is not None else pd.DataFrame(columns=["project_id", "household_id"])
-    hh_ids = ledgers.frame("households")["household_id"]  # after any area filter
-    ben = ben[is_in(ben["project_id"], projects["project_id"]) & is_in(ben["household_id"], hh_ids)]
+    rolls = Rolls.of(ledgers)
+    if ledgers.has("project_beneficiaries"):
+        # the household codes of the roll model (of the households after any area filter)
+        ben = ledgers.frame("project_beneficiaries").assign(
+            code=rolls.ledger_household_codes("project_beneficiaries"))
+    else:
+        ben = pd.DataFrame({"project_id": pd.Series(dtype=object),
+                            "household_id": pd.Series(dtype=object),
+                            "code": pd.Series(dtype=np.int64)})
+    ben = ben[is_in(ben["project_id"], projects["project_id"]) & (ben["code"].to_numpy() >= 0)]
     ben = ben.merge(projects[["project_id", "year", "kind", "village"]].rename(
         columns={"village": "project_village"}), on="project_id")
-    rolls = Rolls.of(ledgers)
-    ben["code"] = rolls.household_codes(ben["household_id"])
     return projects, ben, rolls
 
 
@@ -178,7 +182,7 @@ def _pairing_rows(ledgers: LedgerSet, year: int) -> PairingRows:
     poor_code = np.zeros(slots, dtype=bool)
     poor_code[rolls.hh_row[poor_rows]] = True
     pairs = ledgers.frame("pairings")
-    code = rolls.household_codes(pairs["household_id"])
+    code = rolls.ledger_household_codes("pairings")
     keep = on_code[code] & (pairs["since"].isna() | (pairs["since"] <= end)).to_numpy()
     pairs = pairs[keep]
     covered_code = np.zeros(slots, dtype=bool)

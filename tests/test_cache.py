@@ -417,3 +417,114 @@ def test_deferred_entries_are_written_in_order_when_the_block_ends(tmp_path, mon
     assert order == [key, "clean-setkey"]
     stored, _ = cache.load(key, "households")
     assert stored["household_id"].tolist() == before
+
+
+# ---- the codes of a set's ids (model.Rolls), kept beside its ledgers
+
+def _codes_entries():
+    return [cache.folder() / n for n in entries() if (cache.folder() / n / "codes.npz").exists()]
+
+
+def _hashing(monkeypatch):
+    """The roll model's codes and every ledger's household codes, when computed."""
+    import povcli.model as model
+
+    calls = []
+    real = model._roll_codes
+    monkeypatch.setattr(model, "_roll_codes", lambda *a: calls.append("rolls") or real(*a))
+    real_codes = model.Rolls.household_codes
+    monkeypatch.setattr(model.Rolls, "household_codes",
+                        lambda self, ids: calls.append(len(ids)) or real_codes(self, ids))
+    return calls
+
+
+def test_the_codes_of_ids_are_kept_and_a_warm_run_hashes_none(run, sample, monkeypatch):
+    first = run("summary", "-d", sample, *D)
+    kept = _codes_entries()
+    # the roll model's, and the household codes of exits, pairings and beneficiaries
+    assert first.exit_code == 0 and len(kept) == 4
+    for entry in kept:
+        assert {p.name for p in entry.iterdir()} == {"codes.npz", "meta.json"}
+        assert entry.stat().st_mode & 0o777 == 0o700
+    calls = _hashing(monkeypatch)
+    again = run("summary", "-d", sample, *D)
+    assert again.stdout == first.stdout and again.stderr == first.stderr
+    assert "rolls" not in calls
+    read = ledgers_module.read_ledgers(sample).ledgers
+    whole = {len(read.frame(n)) for n in ("exits", "pairings", "project_beneficiaries")}
+    assert not whole & set(calls), calls  # no whole ledger's household ids hashed again
+    assert run("--no-cache", "summary", "-d", sample, *D).stdout == first.stdout
+
+
+@pytest.mark.parametrize("damage", ["flipped", "foreign arrays"])
+def test_kept_codes_that_are_damaged_or_do_not_fit_are_computed_again(run, sample, damage,
+                                                                       monkeypatch):
+    import numpy as np
+
+    commands = [("summary",), ("exits",), ("projects",), ("pairing",), ("changes",)]
+    clean = {c: run(*c, "-d", sample, *D).stdout for c in commands}
+    kept = _codes_entries()
+    assert kept
+    for entry in kept:
+        if damage == "flipped":
+            data = bytearray((entry / "codes.npz").read_bytes())
+            data[len(data) // 2] ^= 0x10
+            (entry / "codes.npz").write_bytes(bytes(data))
+        else:  # checksummed as stored, but not arrays of these ledgers
+            cache._store_codes(entry.name, {"households": np.zeros(3, np.int32),
+                                            "codes": np.arange(2, dtype=np.int32)})
+    calls = _hashing(monkeypatch)
+    for c in commands:
+        result = run(*c, "-d", sample, *D)
+        assert result.exit_code == 0 and result.stdout == clean[c], (c, result.stderr)
+        assert "damaged" not in result.stderr  # (the figures never depended on them)
+    assert "rolls" in calls
+    calls.clear()
+    for c in commands:  # stored anew: used again
+        assert run(*c, "-d", sample, *D).stdout == clean[c]
+    assert "rolls" not in calls
+
+
+def test_an_area_of_a_warm_set_computes_its_own_codes(run, sample):
+    """A set cut to a township has other frames than the files': the codes kept for the
+    whole files are not its codes."""
+    assert run("summary", "-d", sample, *D).exit_code == 0 and _codes_entries()
+    towns = sorted({r["township"] for r in run.rows("villages", "-d", sample)})
+    for town in towns:
+        for command in ("summary", "exits", "pairing"):
+            warm = run(command, "-d", sample, "--township", town, *D)
+            cold = run("--no-cache", command, "-d", sample, "--township", town, *D)
+            assert warm.exit_code == 0 and warm.stdout == cold.stdout, (command, town)
+
+
+def test_codes_are_kept_only_for_the_very_frames_read_from_the_files():
+    """LedgerSet.memo: a frame that is not the one read (an area cut, of any length)
+    never gets the codes kept for the files; an absent ledger is part of the key."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from povcli.read.loaded import LedgerSet
+
+    kept: dict = {}
+    store = SimpleNamespace(codes_key=lambda parts: "|".join(parts),
+                            load_codes=kept.get,
+                            store_codes=kept.__setitem__)
+    read = pd.DataFrame({"household_id": ["1", "2"]})
+    ledgers = LedgerSet(SAMPLE, {"households": SimpleNamespace(frame=read)}, {},
+                        memo_from={"households": ("key-h", read)}, memo_store=store)
+    computed = []
+
+    def codes(value):
+        return lambda: computed.append(value) or {"codes": np.array([value])}
+
+    def fits(_):
+        return True
+    assert ledgers.memo("m", ("households", "changes"), codes(1), fits)["codes"][0] == 1
+    assert list(kept) == ["m|key-h|no changes"]
+    assert ledgers.memo("m", ("households", "changes"), codes(2), fits)["codes"][0] == 1
+    same_length = LedgerSet(SAMPLE, {"households": SimpleNamespace(frame=read.copy())}, {},
+                            memo_from=ledgers.memo_from, memo_store=store)
+    assert same_length.memo("m", ("households", "changes"), codes(3), fits)["codes"][0] == 3
+    assert computed == [1, 3] and len(kept) == 1

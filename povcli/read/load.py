@@ -199,4 +199,8 @@ def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
         cache.mark_clean(set_key)
     elif set_key and not ledgers.fresh:
         cache.mark_clean(set_key)
+    if set_key and (not ledgers.fresh or ledgers.read_seconds >= cache.THRESHOLD):
+        # a set worth caching: the codes the reports hash its ids into are kept too
+        ledgers.memo_from = {name: (keys[name], ledgers.loaded[name].frame) for name in keys}
+        ledgers.memo_store = cache
     return ledgers

@@ -102,6 +102,37 @@ class LedgerSet:
     # per ledger, what reading its file said (a title row skipped...): kept in the cache
     # with the ledger, to be said again when it is read from there
     notes_of: dict[str, list] = field(default_factory=dict)
+    # Codes computed from these very frames may be kept in the cache (read/load.py sets
+    # both when the set is worth caching): ledger -> (its cache key, its frame as read).
+    # A set restricted to an area (replace) has other frames: its codes are computed.
+    memo_from: dict[str, tuple[str, pd.DataFrame]] = field(default_factory=dict)
+    memo_store: Any = None  # the cache module, when codes may be kept
+
+    def memo(self, name: str, inputs: tuple[str, ...],
+             compute: Callable[[], dict[str, np.ndarray]],
+             fits: Callable[[dict[str, np.ndarray]], bool]) -> dict[str, np.ndarray]:
+        """compute(): arrays computed from ledgers `inputs` alone, as `name` says (change
+        the name when the computation changes), or what the cache kept of them for the
+        same files; kept values that do not fit are computed again."""
+        store = self.memo_store
+        if store is None:
+            return compute()
+        parts = [name]
+        for ledger in inputs:
+            if ledger not in self.loaded:
+                parts.append(f"no {ledger}")
+                continue
+            kept = self.memo_from.get(ledger)
+            if kept is None or kept[1] is not self.loaded[ledger].frame:
+                return compute()
+            parts.append(kept[0])
+        key = store.codes_key(parts)
+        value = store.load_codes(key)
+        if value is not None and fits(value):
+            return value
+        value = compute()
+        store.store_codes(key, value)
+        return value
 
     def cache_meta(self, name: str) -> dict:
         """What the cache keeps beside ledger `name`'s frame."""
