@@ -18,7 +18,7 @@ import pandas as pd
 
 from .findframe import Batch, FindingFrame
 from .findings import Finding, UsageError
-from .read.arrowkit import index_in, is_in
+from .read.arrowkit import distinct, index_in, is_in
 from .read.integrity import integrity_findings
 from .read.loaded import LedgerSet
 from .messages import Said, say  # Said: a message cell, English for csv, any language for tables
@@ -968,7 +968,7 @@ def _reversals(ctx: Context) -> pd.DataFrame | None:
         # only the payees and programs that have a reversal: every sum is one of theirs
         key = _payee_codes(ctx)
         amount = pay["amount"].to_numpy(dtype=float)
-        mine = (amount != 0) & np.isin(key, np.unique(key[amount < 0]))
+        mine = (amount != 0) & np.isin(key, distinct(key[amount < 0]))
         p = pay.iloc[np.flatnonzero(mine)][["date", "household_id", "person_id", "program",
                                              "amount"]].assign(payee=key[mine], prog=0)
         p = p.assign(size=p["amount"].abs().round(2), neg=p["amount"] < 0,

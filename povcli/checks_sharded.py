@@ -50,6 +50,7 @@ from .checks import (RULES, OPT_IN, Context, Params, Rule, _batches, _payments, 
                      cadre_households, program_codes, year_program_key)
 from .findframe import Batch, FindingFrame
 from .findings import Finding
+from .read.arrowkit import distinct
 from .read.loaded import LedgerSet
 from .model import year_end
 
@@ -128,7 +129,7 @@ def _voucher_bitmap(pay: pd.DataFrame, shards: int) -> np.ndarray:
     # set bit by bit in the packed bytes (a byte a bit first took 2 GiB a shard at the cap)
     out = np.zeros(size // 8, dtype=np.uint8)
     if len(vouchers):
-        bucket = np.unique(_prints(vouchers) & np.uint64(size - 1))
+        bucket = distinct(_prints(vouchers) & np.uint64(size - 1))
         np.bitwise_or.at(out, (bucket >> np.uint64(3)).astype(np.int64),
                          np.left_shift(1, (bucket & np.uint64(7)).astype(np.uint8)
                                        ).astype(np.uint8))
@@ -447,7 +448,7 @@ def _prints_twice(held: list[np.ndarray | None]) -> np.ndarray:
     if not parts:
         return np.zeros(0, dtype=np.uint64)
     ordered = np.sort(np.concatenate(parts))
-    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    return distinct(ordered[1:][ordered[1:] == ordered[:-1]])
 
 
 def _vouchers_across(pending: list[tuple]) -> list[Batch]:

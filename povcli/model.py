@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .findings import UsageError
-from .read.arrowkit import arrow, factorize, factorize_together, index_in, is_in
+from .read.arrowkit import arrow, distinct, factorize, factorize_together, index_in, is_in
 from .read.loaded import LedgerSet
 
 # Columns whose dates or years are events of the case file; `summary` without a year
@@ -50,7 +50,12 @@ def year_span(ledgers: LedgerSet, columns_of: dict | None = None) -> tuple[int, 
             if col not in frame.columns:
                 continue
             values = frame[col]
-            values = (values.dt.year if values.dtype.kind == "M" else values).dropna()
+            if values.dtype.kind == "M":  # the years of the first and last dates (no
+                first, last = values.min(), values.max()  # year of every one of 8 M)
+                if pd.notna(first):
+                    years += [first.year, last.year]
+                continue
+            values = values.dropna()
             if len(values):
                 years += [int(values.min()), int(values.max())]
     return (min(years), max(years)) if years else None
@@ -590,7 +595,7 @@ class Rolls:
         rows, their keys (membership × (dates + 1) + the date's rank) and the dates."""
         def compute():
             ok = np.flatnonzero(self._ok)
-            days = np.unique(self.ch_date[ok])
+            days = distinct(self.ch_date[ok])
             keys = self.ch_member[ok].astype(np.int64) * np.int64(len(days) + 1) + \
                 np.searchsorted(days, self.ch_date[ok])
             order = np.argsort(keys, kind="stable")  # changes are in date, file order
@@ -664,7 +669,7 @@ def exited(ledgers: LedgerSet) -> np.ndarray:
     exits = ledgers.frame("exits")
     if not verification_recorded(ledgers):
         return np.ones(len(exits), dtype=bool)
-    return (exits["verification"].astype(object) == "pass").to_numpy(dtype=bool)
+    return exits["verification"].isin(["pass"]).to_numpy(dtype=bool)  # (on the codes)
 
 
 def pre_exit(ledgers: LedgerSet) -> np.ndarray:
@@ -673,8 +678,8 @@ def pre_exit(ledgers: LedgerSet) -> np.ndarray:
     exits = ledgers.frame("exits")
     if not verification_recorded(ledgers):
         return np.zeros(len(exits), dtype=bool)
-    verification = exits["verification"].astype(object)
-    return (verification.isna() | (verification == "pending")).to_numpy(dtype=bool)
+    verification = exits["verification"]
+    return (verification.isna() | verification.isin(["pending"])).to_numpy(dtype=bool)
 
 
 def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
@@ -685,17 +690,17 @@ def exit_rows(ledgers: LedgerSet, rolls: Rolls) -> pd.DataFrame:
         exits["household_id"])
     years = exits["exit_year"].to_numpy(dtype="float64", na_value=np.nan)
     people = np.zeros(len(exits), dtype=np.int64)
-    for year in np.unique(years[~np.isnan(years)]):
+    for year in distinct(years[~np.isnan(years)]):
         rows = (years == year) & (codes >= 0)
         people[rows] = rolls.people_per_household(year_end(int(year)))[codes[rows]]
-    verification = exits["verification"].astype(object)
+    verification = exits["verification"]  # (isin on the categories' codes: no objects)
     recorded = verification_recorded(ledgers)
     return exits.assign(
         people=people,
         exited=exited(ledgers),
         pre_exit=pre_exit(ledgers),
         verified=(verification.isin(["pass", "fail"]).to_numpy() & recorded),
-        passed=((verification == "pass").to_numpy() & recorded),
+        passed=(verification.isin(["pass"]).to_numpy() & recorded),
     )
 
 

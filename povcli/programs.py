@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import UsageError
-from .read.arrowkit import is_in
+from .read.arrowkit import distinct, index_in, is_in
 from .read.loaded import LedgerSet
 from .messages import Said
 from .model import (Rolls, cadre_identity, latest_year, meets_incidence,
@@ -96,7 +96,7 @@ def _distinct_people(rolls: Rolls, ben: pd.DataFrame) -> int:
         households[codes[codes >= 0]] = True
         members |= rolls.members_on(year_end(int(year))) & (rolls.member_hh >= 0) & \
             households[safe]
-    return len(np.unique(rolls.member_person[members]))
+    return len(distinct(rolls.member_person[members]))
 
 
 def projects(ledgers: LedgerSet, year: int | None = None, by: str | None = None,
@@ -196,7 +196,7 @@ def cadre_load(rows: PairingRows) -> pd.Series:
     cadre, names = pd.factorize(rows.pairs["cadre"])
     known = cadre >= 0
     slots = len(rows.on_code)
-    pairs = np.unique(cadre[known].astype(np.int64) * slots + rows.pair_code[known])
+    pairs = distinct(cadre[known].astype(np.int64) * slots + rows.pair_code[known])
     counts = np.bincount(pairs // slots, minlength=len(names))
     return pd.Series(counts[counts > 0], index=pd.Index(names)[counts > 0])
 
@@ -316,14 +316,14 @@ def housing(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
     pay = pay.loc[(pay["program"] == "housing").to_numpy(),
                   ["date", "household_id", "amount"]]
     rows = _rows_of_year(pay, pay["date"].dt.year, year)
-    hh = ledgers.frame("households").drop_duplicates("household_id").set_index("household_id")
-    rows = rows.assign(grade=rows["household_id"].map(hh["housing_grade"]).astype(object)
-                       .fillna("unknown"))
+    hh = ledgers.frame("households")
+    rows = rows.assign(grade=pd.Series(_of_household(hh, rows["household_id"], "housing_grade"),
+                                       index=rows.index, dtype=object).fillna("unknown"))
     title = "Dangerous-house renovations (危房改造), yuan"
     if listing:
         listed = rows.groupby(["year", "grade", "household_id"]).agg(
             amount=("amount", "sum"), payments=("amount", "size")).reset_index()
-        listed["head_name"] = listed["household_id"].map(hh["head_name"])
+        listed["head_name"] = _of_household(hh, listed["household_id"], "head_name")
         return Report("housing", title + " — the households", listed[
             ["year", "grade", "household_id", "head_name", "payments", "amount"]])
     frame = rows.groupby(["year", "grade"]).agg(households=("household_id", "nunique"),
@@ -336,6 +336,16 @@ def housing(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
                        "households": rows["household_id"].nunique(),
                        "amount": rows["amount"].sum()})
     return Report("housing", title, frame, totals)
+
+
+def _of_household(hh: pd.DataFrame, ids: pd.Series, column: str) -> np.ndarray:
+    """Per id: `column` of the id's first row in households, None where there is none
+    (one hash of the ids; households neither copied nor indexed)."""
+    at = index_in(ids, hh["household_id"])
+    if not len(hh):
+        return np.full(len(at), None, dtype=object)
+    values = hh[column].iloc[np.maximum(at, 0)].to_numpy(dtype=object)
+    return np.where(at >= 0, values, None)
 
 
 # --------------------------------------------------------------------------- education

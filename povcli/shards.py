@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .findings import UsageError
-from .read.arrowkit import factorize
+from .read.arrowkit import distinct, factorize
 from .read.loaded import LedgerSet
 
 # --------------------------------------------------------------------------- assignment
@@ -721,7 +721,7 @@ class _CrossKey:
             every = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
             self.parts[g] = []
             every.sort()
-            twice.append(np.unique(every[1:][every[1:] == every[:-1]]))
+            twice.append(distinct(every[1:][every[1:] == every[:-1]]))
         self.twice = np.concatenate(twice)  # (sorted: the parts are in order of top bits)
 
     def look(self, one) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import programs
@@ -83,12 +84,12 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
         notes.append("no changes ledger: nobody was added or removed")
     if ledgers.has("subsidies"):
         pay = ledgers.frame("subsidies")
-        # the year's rows of the columns counted here only: not a copy of every column
-        pay = pay.loc[(pay["date"].dt.year == year).to_numpy(),
-                      ["household_id", "person_id", "program", "amount"]]
-        values.update(subsidy_amount_year=float(pay["amount"].sum()),
-                      subsidy_payments_year=int(len(pay)))
-        values.update(_subsidy_areas(ledgers, year, pay))
+        # masks over every payment, and only the cells a figure counts taken: a copy of
+        # the year's ids took 0.6 s at 1.6 M payments a year
+        in_year = (pay["date"].dt.year == year).to_numpy()
+        values.update(subsidy_amount_year=float(pay["amount"][in_year].sum()),
+                      subsidy_payments_year=int(in_year.sum()))
+        values.update(_subsidy_areas(ledgers, year, pay, in_year))
     else:
         notes.append("no subsidies ledger: subsidy figures are left empty")
     values.update(_other_areas(ledgers, year))
@@ -99,16 +100,17 @@ def summary(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
                   notes=notes, meta={"year": year})
 
 
-def _subsidy_areas(ledgers: LedgerSet, year: int, pay: pd.DataFrame) -> dict:
-    pv = pay[pay["program"] == "photovoltaic"]
-    edu = pay[pay["program"] == "education"]
+def _subsidy_areas(ledgers: LedgerSet, year: int, pay: pd.DataFrame,
+                   in_year: np.ndarray) -> dict:
+    pv = in_year & (pay["program"] == "photovoltaic").to_numpy()
+    edu = in_year & (pay["program"] == "education").to_numpy()
     houses = programs.housing(ledgers, year).frame
     return {
         "photovoltaic_amount_per_household_year":
-            float(round(float(pv["amount"].sum()), 2) / pv["household_id"].nunique())
-            if len(pv) else None,
-        "education_students_year": int(edu["person_id"].nunique()),
-        "education_amount_year": float(edu["amount"].sum()),
+            float(round(float(pay["amount"][pv].sum()), 2) / pay["household_id"][pv].nunique())
+            if pv.any() else None,
+        "education_students_year": int(pay["person_id"][edu].nunique()),
+        "education_amount_year": float(pay["amount"][edu].sum()),
         "housing_households_year": int(houses["households"].sum()),
     }
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from povcli import reports
 
@@ -77,6 +79,31 @@ def test_factorize_together_is_factorize_of_the_concatenation(pieces):
     want_codes, want_uniques = factorize(pd.concat(columns, ignore_index=True))
     assert codes.tolist() == want_codes.tolist()
     assert uniques.to_pylist() == want_uniques.to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 40), max_size=60), st.sampled_from(
+    ["int64", "int32", "uint64", "float64", "datetime64[s]", "bool"]), st.booleans())
+def test_distinct_is_np_unique(values, dtype, missing):
+    """distinct (by sorting) gives what np.unique gives (which numpy 2.3 on hashes,
+    forty times slower for millions of distinct values), missing values included."""
+    from povcli.read.arrowkit import distinct
+
+    if dtype == "uint64":
+        array = np.abs(np.array(values, dtype=np.int64)).astype(np.uint64) * np.uint64(2**40)
+    elif dtype == "datetime64[s]":
+        array = np.array(values, dtype=np.int64).astype("datetime64[s]")
+        if missing:
+            array[::3] = np.datetime64("NaT")
+    elif dtype == "float64":
+        array = np.array(values, dtype=float) / 4
+        if missing:
+            array[::3] = np.nan
+    else:
+        array = np.array(values).astype(dtype)
+    got, want = distinct(array), np.unique(array)
+    assert got.dtype == want.dtype
+    assert got.astype(str).tolist() == want.astype(str).tolist()
 
 
 @pytest.mark.parametrize("year", [2016, 2020])

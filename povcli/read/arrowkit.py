@@ -71,6 +71,23 @@ def is_in(values, pool) -> np.ndarray:
     return pc.fill_null(pc.is_in(a, value_set=b), False).to_numpy(zero_copy_only=False)
 
 
+def distinct(values) -> np.ndarray:
+    """np.unique(values), sorted, of numbers or dates: by sorting. numpy 2.3 and later
+    hash instead, which took 1.5 s for 2.5 M distinct integers (sorting: 0.04 s). NaN and
+    NaT are one value, as np.unique has them."""
+    keys = np.sort(np.asarray(values).ravel())
+    if keys.dtype.kind not in "iufmMb" or not len(keys):
+        return np.unique(keys)
+    if keys.dtype.kind in "mM":  # NaT is never equal to itself: compared as integers
+        same = keys.view(np.int64)
+        new = same[1:] != same[:-1]
+    elif keys.dtype.kind == "f":  # (NaNs sort last, each unequal to the others)
+        new = (keys[1:] != keys[:-1]) & ~(np.isnan(keys[1:]) & np.isnan(keys[:-1]))
+    else:
+        new = keys[1:] != keys[:-1]
+    return keys[np.concatenate(([True], new))]
+
+
 # --------------------------------------------------------------------------- ledger sets
 
 

@@ -21,6 +21,7 @@ from ..findings import Finding
 from ..messages import Said
 from ..schema import Ledger
 from . import limits
+from .arrowkit import distinct
 from .decode import is_utf8, undecodable
 from .files import Source
 from .loaded import LoadedLedger, Untyped
@@ -311,7 +312,7 @@ def _blank_and_totals(columns: list) -> Dropped:
         if len(rows):
             blank = np.zeros(n, dtype=bool)
             blank[rows] = True
-    totals = np.unique(np.concatenate(found_totals)).astype(np.int64)
+    totals = distinct(np.concatenate(found_totals)).astype(np.int64)
     if blank is None and not len(totals):
         return Dropped(None, None)
     dropped = np.zeros(n, dtype=bool) if blank is None else blank

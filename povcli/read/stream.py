@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 
 from ..findings import Finding
 from ..schema import Ledger, RID
+from .arrowkit import distinct
 from .columns import type_columns
 from .delimited import _arrow_body, _blank_and_totals, _find_header, header_in_text
 from .files import Source
@@ -352,7 +353,7 @@ class Lines:
         if not len(records):
             return out
         b = np.searchsorted(self.firsts, records, side="right") - 1
-        for one in np.unique(b).tolist():
+        for one in distinct(b).tolist():
             at = b == one
             out[at] = self._span_lines(one)[records[at] - self.spans[one].first_record + 1]
         return out
