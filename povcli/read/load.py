@@ -86,6 +86,40 @@ def _missing(folder: Path, ledger: Ledger) -> Finding:
                       zh_filename=ledger.zh_filename)
 
 
+class _CacheLoads:
+    """The cache entries of a set's files (keys: ledger -> its key, None when it cannot
+    be made), read two at a time ahead of their turn: Parquet decoding and checksums let
+    go of the GIL, and a warm run's reading is mostly theirs. load(name) is what
+    cache.load gives, or raises. Not one more is started once a file must be read."""
+
+    def __init__(self, keys: dict[str, str | None]):
+        from .. import cache
+
+        self.keys = {name: key for name, key in keys.items() if key}
+        self.pending: dict = {}
+        self.pool = None
+        if len(self.keys) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(2, thread_name_prefix="povcli-cache-read")
+            self.pending = {name: self.pool.submit(cache.load, key, name)
+                            for name, key in self.keys.items()}
+
+    def load(self, name: str):
+        from .. import cache
+
+        future = self.pending.pop(name, None)
+        if not self.pending:
+            self.reading()
+        return cache.load(self.keys[name], name) if future is None or future.cancel() \
+            else future.result()
+
+    def reading(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+
 def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | None = None,
                  need: tuple[str, ...] = (), use_cache: bool = False,
                  notes: list[str] | None = None,
@@ -123,17 +157,19 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
     # columns are all held at once, and the other ledgers are not held yet. Findings,
     # notes and ledgers are still given in the contract's order.
     present = sorted((n for n in wanted if n in files), key=lambda n: -_bytes(files[n]))
+    entries = _CacheLoads({name: cache.file_key(files[name], encoding) for name in present}
+                          if use_cache else {})
     for name in present:
         source = files[name]
         mine: list = []
         said[name] = [[], mine]
         if progress:
             progress(f"reading {source.display} ({rows_so_far:,} rows so far)")
-        key = cache.file_key(source, encoding) if use_cache else None
+        key = entries.keys.get(name)
         if key:
             keys[name] = key
             try:
-                hit = cache.load(key, name)
+                hit = entries.load(name)
             except cache.Damaged as exc:
                 hit = None
                 dropped = cache.drop(key)
@@ -151,6 +187,7 @@ def read_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
                                                             LEDGERS[name], meta["encoding"],
                                                             _records_hint(frame)))
                 continue
+        entries.reading()  # the rest of the cache is not read while a file is
         start = len(mine)
         one, problems = read_ledger(source, LEDGERS[name], encoding, mine)
         said[name][0] = problems
