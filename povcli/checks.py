@@ -731,19 +731,30 @@ def _after_death(ctx: Context):
 # --------------------------------------------------------------------------- subsidies
 
 def _on_at(ctx: Context, rows: pd.DataFrame, person: bool) -> np.ndarray:
-    """Whether each payment's person (or household) was on the rolls on its date."""
+    """Whether each payment's person (or household) was on the rolls on its date (rows:
+    the payments, as _payments gives them)."""
+    # the ids' codes of the ledger's, hashed once and kept in the cache, where S02 finds
+    # those S01 hashed (not held in memory to the end of check: 64 MB at 8 M payments)
+    rolls, at = ctx.rolls, ctx._payment_at
+    hh = rolls.ledger_household_codes("subsidies", hold=False)
+    hh = hh if at is None else hh[at]
     if person:
-        return ctx.rolls.persons_on_at(rows["person_id"], rows["date"], rows["household_id"])
-    return ctx.rolls.households_on_at(rows["household_id"], rows["date"])
+        who = rolls.ledger_person_codes("subsidies", hold=False)
+        return rolls.persons_on_at(rows["person_id"], rows["date"], rows["household_id"],
+                                   codes=(hh, who if at is None else who[at]))
+    return rolls.households_on_at(rows["household_id"], rows["date"], codes=hh)
 
 
 def _payments(ctx: Context) -> pd.DataFrame | None:
-    """Subsidy rows with a date and an amount (the others are L01's findings)."""
+    """Subsidy rows with a date and an amount (the others are L01's findings); their
+    positions in the ledger are ctx._payment_at (None: all of them)."""
     if not hasattr(ctx, "_payment_rows"):
         pay = ctx.frame("subsidies")
+        ctx._payment_at = None
         if pay is not None:
             ok = (pay["date"].notna() & pay["amount"].notna()).to_numpy(dtype=bool)
-            pay = pay if ok.all() else pay[ok]  # (no copy of 8 M rows when all are whole)
+            if not ok.all():  # (no copy of 8 M rows when all are whole)
+                pay, ctx._payment_at = pay[ok], np.flatnonzero(ok)
         ctx._payment_rows = pay
     return ctx._payment_rows
 

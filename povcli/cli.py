@@ -776,7 +776,7 @@ def check(
         "2 %; 0.03 in the west).", min=0.0, max=1.0)] = 0.02,
 ):
     from . import cache, checks
-    from .read.load import read_ledgers
+    from .read.load import keep_codes, read_ledgers
     from .readiness import age_range
     from .reports import Report
 
@@ -812,6 +812,7 @@ def check(
         # a required ledger that could not be read at all: its findings say why
         raise LedgerError(read_findings)
     _cache_clean_reads(ledgers, read_findings)
+    keep_codes(ledgers)
     if job.year is not None:
         _year_note(job, ledgers)
     area = None

@@ -333,18 +333,33 @@ class Rolls:
         the roll's Arrow dictionary (no pandas Index of every id made or converted)."""
         return index_in(ids, self._hh_pool)
 
-    def ledger_household_codes(self, name: str) -> np.ndarray:
+    def ledger_household_codes(self, name: str, hold: bool = True) -> np.ndarray:
         """Per row of ledger `name` (as read): its household's code, -1 for none. The
         whole column hashed once per set, and kept in the cache for the same files:
-        a household's code depends on the households ledger alone."""
+        a household's code depends on the households ledger alone. hold=False: not
+        held here once given (8 M payments' codes, asked by two rules of check, are
+        read back from the cache by the second rather than held to its end)."""
         def compute():
             frame = self.ledgers.frame(name)
             kept = self.ledgers.memo(
                 f"household-codes-1 {name}", ("households", name),
                 lambda: {"codes": self.household_codes(frame["household_id"]).astype(np.int32)},
                 lambda got: len(got.get("codes", ())) == len(frame))
-            return kept["codes"].astype(np.int64)
-        return self._cached(("household codes of", name), compute)
+            return kept["codes"]  # int32 (8 M payments: 32 MB), to index with
+        return self._cached(("household codes of", name), compute) if hold else compute()
+
+    def ledger_person_codes(self, name: str, hold: bool = True) -> np.ndarray:
+        """Per row of ledger `name` (as read): its person's code, -1 for someone who is
+        not a member; hashed once per set and kept in the cache as household codes are
+        (a person's code depends on the members ledger alone)."""
+        def compute():
+            frame = self.ledgers.frame(name)
+            kept = self.ledgers.memo(
+                f"person-codes-1 {name}", ("members", name),
+                lambda: {"codes": self.person_codes(frame["person_id"]).astype(np.int32)},
+                lambda got: len(got.get("codes", ())) == len(frame))
+            return kept["codes"]  # int32 (8 M payments: 32 MB), to index with
+        return self._cached(("person codes of", name), compute) if hold else compute()
 
     def person_codes(self, ids) -> np.ndarray:
         """The code of each person id, -1 for someone who is not a member."""
@@ -504,30 +519,30 @@ class Rolls:
         return self.people_on(when) & in_poor
 
     def memberships_on_at(self, household_ids: pd.Series, person_ids: pd.Series,
-                          when: pd.Series) -> np.ndarray:
+                          when: pd.Series, codes: tuple | None = None) -> np.ndarray:
         """Whether each (household, person) membership was on the rolls on its own date
         (one date per row), by the person rule; unknown memberships count as on. On
         integer codes: the ids are looked up in the roll's own dictionaries, never joined
-        as text."""
+        as text (codes: the (household, person) codes of the ids, when known already)."""
         n = len(person_ids)
         when = pd.to_datetime(np.asarray(when)).to_numpy().astype("datetime64[s]")
         out = np.ones(n, dtype=bool)
         if not n or not len(self.members):
             return out  # nobody to look up: all count as on
-        row = self._membership_rows(household_ids, person_ids)
+        row = self._membership_rows(household_ids, person_ids, codes)
         at = np.flatnonzero((row >= 0) & ~np.isnat(when))
         out[at] = self._member_rows_on_at(row[at], when[at])
         return out
 
-    def _membership_rows(self, household_ids: pd.Series, person_ids: pd.Series
-                         ) -> np.ndarray:
+    def _membership_rows(self, household_ids: pd.Series, person_ids: pd.Series,
+                         codes: tuple | None = None) -> np.ndarray:
         """The first member row of each (household, person), -1 where none. Most people
         belong to one household: their first member row is looked up by person code and
         kept when its household is the one asked. The rest (a person's second household,
         an id absent from the roll's dictionaries, a missing id) are matched whole, with
         a missing id a value of its own."""
-        hh = self.household_codes(household_ids)
-        pid = self.person_codes(person_ids)
+        hh, pid = codes if codes is not None else (self.household_codes(household_ids),
+                                                    self.person_codes(person_ids))
         row = np.full(len(pid), -1, dtype=np.int64)
         sure = np.flatnonzero((hh >= 0) & (pid >= 0))
         first = self._first_row_of_person()[pid[sure]]
@@ -603,12 +618,14 @@ class Rolls:
         return self._cached("changes_by_membership", compute)
 
     def persons_on_at(self, person_ids: pd.Series, when: pd.Series,
-                      household_ids: pd.Series | None = None) -> np.ndarray:
+                      household_ids: pd.Series | None = None,
+                      codes: tuple | None = None) -> np.ndarray:
         """Whether each person was on the rolls on its own date (one date per row), by
-        the person rule: of that household when household_ids are given, else of any of
-        their households; unknown persons count as on."""
+        the person rule: of that household when household_ids are given (codes: their
+        household and person codes, when known), else of any of their households;
+        unknown persons count as on."""
         if household_ids is not None:
-            return self.memberships_on_at(household_ids, person_ids, when)
+            return self.memberships_on_at(household_ids, person_ids, when, codes)
         rows = pd.DataFrame({"person_id": np.asarray(person_ids, dtype=object),
                              "when": pd.to_datetime(np.asarray(when)), "row": np.arange(
                                  len(person_ids))})
@@ -622,9 +639,12 @@ class Rolls:
             out[any_on.index.to_numpy()] = any_on.to_numpy(dtype=bool)
         return out
 
-    def households_on_at(self, household_ids: pd.Series, when: pd.Series) -> np.ndarray:
-        """Whether each household was on the rolls on its own date (one date per row)."""
-        codes = self.household_codes(household_ids)
+    def households_on_at(self, household_ids: pd.Series, when: pd.Series,
+                         codes: np.ndarray | None = None) -> np.ndarray:
+        """Whether each household was on the rolls on its own date (one date per row);
+        codes: the household codes of the ids, when known already."""
+        if codes is None:
+            codes = self.household_codes(household_ids)
         when = pd.to_datetime(np.asarray(when)).to_numpy().astype("datetime64[s]")
         if not self.n_households:  # no household could be read: none is on
             return np.zeros(len(codes), dtype=bool)

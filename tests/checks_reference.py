@@ -12,7 +12,8 @@ from povcli.checks import Context, _known_area, _true, _WEIGHTS, _enum_code, _mo
 from povcli.model import Rolls, codes_of
 
 
-def memberships_on_at(self, household_ids, person_ids, when) -> np.ndarray:
+def memberships_on_at(self, household_ids, person_ids, when, codes=None) -> np.ndarray:
+    # (codes, the fast path's own lookup of the ids, are not used: the text decides)
     def key(hh, pid):
         return (pd.Series(np.asarray(hh, dtype=object)).astype(str) + "\x1f"
                 + pd.Series(np.asarray(pid, dtype=object)).astype(str))
@@ -44,7 +45,8 @@ def memberships_on_at(self, household_ids, person_ids, when) -> np.ndarray:
     return out
 
 
-def households_on_at(self, household_ids, when) -> np.ndarray:
+def households_on_at(self, household_ids, when, codes=None) -> np.ndarray:
+    # (codes, the fast path's own lookup of the ids, are not used: the text decides)
     codes = codes_of(household_ids, self.household_index)
     when = pd.to_datetime(when.to_numpy()).astype("datetime64[s]")
     if not len(self.household_index):

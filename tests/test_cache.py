@@ -528,3 +528,22 @@ def test_codes_are_kept_only_for_the_very_frames_read_from_the_files():
                             memo_from=ledgers.memo_from, memo_store=store)
     assert same_length.memo("m", ("households", "changes"), codes(3), fits)["codes"][0] == 3
     assert computed == [1, 3] and len(kept) == 1
+
+
+def test_a_second_check_hashes_no_payment_ids_again(run, sample, monkeypatch):
+    """S01 and S02 ask of every payment whether its household and person were on the
+    rolls that day: the payments' codes are hashed once and kept, not hashed per rule
+    and per run."""
+    import povcli.model as model
+
+    first = run("check", "-d", sample, *D)
+    assert first.exit_code in (0, 1)
+    n = len(ledgers_module.read_ledgers(sample).ledgers.frame("subsidies"))
+    calls = _hashing(monkeypatch)
+    real = model.Rolls.person_codes
+    monkeypatch.setattr(model.Rolls, "person_codes",
+                        lambda self, ids: calls.append(len(ids)) or real(self, ids))
+    again = run("check", "-d", sample, *D)
+    assert again.stdout == first.stdout and again.exit_code == first.exit_code
+    assert n not in calls and "rolls" not in calls, calls
+    assert run("--no-cache", "check", "-d", sample, *D).stdout == first.stdout

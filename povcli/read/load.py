@@ -236,8 +236,17 @@ def open_ledgers(folder: Path, names: list[str] | None = None, encoding: str | N
         cache.mark_clean(set_key)
     elif set_key and not ledgers.fresh:
         cache.mark_clean(set_key)
-    if set_key and (not ledgers.fresh or ledgers.read_seconds >= cache.THRESHOLD):
-        # a set worth caching: the codes the reports hash its ids into are kept too
+    keep_codes(ledgers)
+    return ledgers
+
+
+def keep_codes(ledgers: LedgerSet) -> None:
+    """Let the codes the reports and rules hash a set's ids into be kept in the cache
+    (LedgerSet.memo), when the set is worth caching: read from it, or slow to read. The
+    frames as read are those of the files' keys, findings or not."""
+    from .. import cache
+
+    keys = ledgers.cache_keys
+    if keys and (not ledgers.fresh or ledgers.read_seconds >= cache.THRESHOLD):
         ledgers.memo_from = {name: (keys[name], ledgers.loaded[name].frame) for name in keys}
         ledgers.memo_store = cache
-    return ledgers
