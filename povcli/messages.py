@@ -190,6 +190,18 @@ define({
                                "不是{encoding}编码的文本（这一行的第{byte}个字节无法解码）；"
                                "请另存为“CSV UTF-8”，或用 --encoding 指定编码，或用 "
                                "iconv -f GB18030 -t UTF-8 转换"),
+    "reader.utf8_not_given": ("not {encoding} text (byte {byte} of this line cannot be "
+                              "decoded), but UTF-8 text: leave out --encoding, povcli finds "
+                              "UTF-8 and GB18030 itself",
+                              "不是{encoding}编码的文本（这一行的第{byte}个字节无法解码），而是"
+                              "UTF-8编码的文本：去掉 --encoding 即可，povcli 自己能识别UTF-8和"
+                              "GB18030"),
+    "reader.gb_not_given": ("not {encoding} text (byte {byte} of this line cannot be "
+                            "decoded), but GB18030 text: leave out --encoding, povcli finds "
+                            "UTF-8 and GB18030 itself",
+                            "不是{encoding}编码的文本（这一行的第{byte}个字节无法解码），而是"
+                            "GB18030编码的文本：去掉 --encoding 即可，povcli 自己能识别UTF-8和"
+                            "GB18030"),
     "reader.undecodable": ("not UTF-8 nor GB18030 text (byte {byte} of this line cannot be "
                            "decoded); save it as CSV UTF-8, or pass --encoding, or convert it "
                            "with iconv -f GB18030 -t UTF-8",

@@ -133,6 +133,31 @@ def test_encoding_can_be_forced(tmp_path):
     assert "not utf-8 text" in messages(findings)[0]
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_an_encoding_given_for_a_file_of_the_other_says_to_give_none(tmp_path, bom):
+    """A UTF-8 file (CSV UTF-8, with its BOM or not) read as --encoding gb18030, or a
+    GB18030 file read as --encoding utf-8: the advice is to leave out --encoding (not to
+    save the file as CSV UTF-8, which it may already be)."""
+    # (a name of three characters: UTF-8 text of an even count of bytes a character
+    # often decodes as GB18030 too, into other characters)
+    text = f"{GOOD_HEADER}\n{GOOD_ROW.replace('张三', '张三丰')}\n"
+    _, findings = read(tmp_path, bom + text.encode("utf-8"), encoding="gb18030")
+    assert messages(findings)[0].startswith(f"{tmp_path / 'households.csv'}:2: not gb18030 "
+                                            "text (byte ")
+    assert "but UTF-8 text: leave out --encoding" in messages(findings)[0]
+    assert "save it as CSV UTF-8" not in messages(findings)[0]
+    _, findings = read(tmp_path, text.encode("gb18030"), encoding="utf-8")
+    assert "not utf-8 text" in messages(findings)[0]
+    assert "but GB18030 text: leave out --encoding" in messages(findings)[0]
+    # bytes that are neither keep the old advice
+    _, findings = read(tmp_path, bom + text.encode("utf-8") + b"0102,\x80\xff\n",
+                       encoding="gb18030")
+    assert "save it as CSV UTF-8" in messages(findings)[0]
+    _, findings = read(tmp_path, text.encode("gb18030") + b"0102,\xff\xff\n",
+                       encoding="utf-8")
+    assert "save it as CSV UTF-8" in messages(findings)[0]
+
+
 def test_undecodable_bytes_are_refused(tmp_path):
     _, findings = read(tmp_path, b"household_id\n\xff\xfe\xfd\x80\n")
     # the line, not a byte offset of the file (wording changed: "not ... nor", by the brief)

@@ -29,8 +29,13 @@ def decode(raw: bytes, encoding: str | None) -> Decoded:
 
 def is_utf8(data) -> bool:
     """Strictly valid UTF-8, checked in pieces (no copy of a big file in memory)."""
+    return decodes(data, "utf-8")
+
+
+def decodes(data, encoding: str) -> bool:
+    """Whether data is valid text in encoding, checked in pieces (no copy in memory)."""
     import codecs
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
     try:
         for i in range(0, len(data), 1 << 24):
             decoder.decode(data[i:i + (1 << 24)])

@@ -22,7 +22,7 @@ from ..messages import Said
 from ..schema import Ledger
 from . import limits
 from .arrowkit import distinct
-from .decode import is_utf8, undecodable
+from .decode import decodes, is_utf8, undecodable
 from .files import Source
 from .loaded import LoadedLedger, Untyped
 from .records import cells_of, fast_lines, file_lines, python_records
@@ -184,8 +184,12 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
             return Untyped.refused([Finding.of(display, "reader.unknown_encoding",
                                                encoding=encoding)])
         except UnicodeDecodeError as exc:
-            return Untyped.refused([undecodable(display, raw, exc.start,
-                                                "reader.not_encoding_at", encoding=encoding)])
+            # a UTF-8 file (CSV UTF-8, with its BOM or not) read as the encoding given:
+            # the advice is to give none, not to save it as what it already is
+            return Untyped.refused([undecodable(
+                display, raw, exc.start,
+                "reader.utf8_not_given" if is_utf8(raw) else "reader.not_encoding_at",
+                encoding=encoding)])
         used = encoding
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     start, offset_lines, titles, delimiter = _find_header(
@@ -209,8 +213,11 @@ def read_csv(source: Source, ledger: Ledger, encoding: str | None,
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return Untyped.refused([undecodable(display, raw, exc.start,
-                                                    "reader.not_encoding_at", encoding=encoding)])
+                # a GB18030 file read as UTF-8 because told so: the advice is to give none
+                return Untyped.refused([undecodable(
+                    display, raw, exc.start,
+                    "reader.gb_not_given" if decodes(raw[start:], "gb18030")
+                    else "reader.not_encoding_at", encoding=encoding)])
             return Untyped.refused([Finding.of(display, "reader.not_encoding",
                                                encoding=encoding)])
         try:
