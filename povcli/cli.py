@@ -41,6 +41,11 @@ define({
                          "{year}年不在台账日期所覆盖的年度之内（{first}–{last}年）"),
     "cli.latest_year": ("year {year}: the latest year in the ledgers (give --year for "
                         "another)", "{year}年：台账中最近的年度（其他年度请用 --year）"),
+    "cli.memory_below": ("--memory {budget}: a run cut into shards takes about 1 GB whatever "
+                         "their size (the program, and a worker process a core); the ledgers "
+                         "are cut as finely as asked, but the run may take more than the budget",
+                         "--memory {budget}：分片运行无论分片多小都要约1 GB内存（程序本身，"
+                         "以及每核一个工作进程）；台账按要求细分，但运行所用内存可能超过这个预算"),
     "cli.no_dated_rows": ("the ledgers hold no dated row: give --year",
                           "台账中没有带日期的行：请用 --year 指定年度"),
     "cli.interrupted": ("interrupted; nothing was written", "已中断，未写入任何文件"),
@@ -126,6 +131,7 @@ class Job:
     scheduler: str | None = None  # a Dask scheduler's address: the shards run there
     shards: int | None = None  # household shards computed one by one and merged
     memory: str | None = None  # the memory a run may take (--memory, POVCLI_MEMORY_BUDGET)
+    memory_said: bool = False  # that it cannot be met, said once
     lang: str = "en"
     folder: Path | None = None
     sample: bool = False
@@ -657,7 +663,12 @@ def _shard_count(job: Job, streamed_only: bool) -> int:
     assert job.folder is not None
     if streamed_only and not shards.streams(job.folder, job.spec.reads, budget):
         return 0
-    return shards.shards_for(job.folder, job.spec.reads, budget)
+    count = shards.shards_for(job.folder, job.spec.reads, budget)
+    given = (job.memory or os.environ.get("POVCLI_MEMORY_BUDGET", "")).strip()
+    if count and given and budget < shards.LEAST_MEMORY and not job.memory_said:
+        job.memory_said = True  # asked for: say (once) that it cannot be met
+        _note(job, say("cli.memory_below", job.lang, budget=given))
+    return count
 
 
 def _sharded(job: Job, shards: int, options: dict, name: str | None = None):

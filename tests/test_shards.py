@@ -404,11 +404,20 @@ def test_ledgers_over_the_memory_budget_run_in_shards(run):
             small = run(name, "--data", SAMPLE, "--format", fmt, "--memory", "100K")
             assert whole.exit_code == small.exit_code == 0, small.stderr
             assert small.stdout == whole.stdout, (name, fmt)
-            assert small.stderr == whole.stderr
+            # what the whole run says, and that a budget this small cannot be met
+            note, rest = small.stderr.split("\n", 1)
+            assert note.startswith("povcli: note: --memory 100K: a run cut into shards takes "
+                                   "about 1 GB whatever their size") and rest == whole.stderr
     assert [p for p in cache.folder().iterdir() if p.name.startswith("shards-")]
     by_env = run("changes", "--data", SAMPLE, "--format", "csv",
                  env={"POVCLI_MEMORY_BUDGET": "64K"})
     assert by_env.stdout == run("changes", "--data", SAMPLE, "--format", "csv").stdout
+    assert "--memory 64K: a run cut into shards" in by_env.stderr
+    zh = run("summary", "--data", SAMPLE, "--memory", "100K", "--lang", "zh")
+    assert "--memory 100K：分片运行无论分片多小都要约1 GB内存" in zh.stderr
+    # met (the set read whole within it), or not given: nothing to say
+    for enough in (["--memory", "8G"], ["--memory", "900M"], []):
+        assert "--memory" not in run("summary", "--data", SAMPLE, *enough).stderr
     bad = run("exits", "--data", SAMPLE, "--memory", "lots")
     assert bad.exit_code == 2 and "a memory budget is a size such as 8G" in bad.stderr
 
