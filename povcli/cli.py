@@ -226,7 +226,9 @@ def _run(job: Job, body: Callable[[], int | None]) -> None:
         if job.year is not None and not YEARS[0] <= job.year <= YEARS[1]:
             raise UsageError.of("cli.bad_year", year=job.year, low=YEARS[0], high=YEARS[1])
         from . import cache
+        from .read.arrowkit import steady_allocator
 
+        steady_allocator()
         _judge_output_first(job)
         with cache.deferred():  # the cache written while the report is computed
             code = body() or EXIT_OK

@@ -543,6 +543,9 @@ def _on_cores(fn: Callable, args: list, workers: int) -> list:
 
 
 def _call(job):
+    from .read.arrowkit import steady_allocator
+
+    steady_allocator()  # (a fresh process: as the command's own)
     fn, args = job
     return fn(*args)
 

@@ -241,3 +241,26 @@ def test_pair_references_found_as_the_joined_text_finds_them():
     assert want.any() and not want.all()
     assert not _pairs_in(rows, ["p", "h"], members.iloc[:0], ["person_id", "household_id"]).any()
     assert members["person_id"].duplicated().any()  # someone in two households
+
+
+def test_arrow_memory_comes_from_jemalloc_unless_the_user_chose(monkeypatch):
+    import pyarrow as pa
+
+    from povcli.read.arrowkit import steady_allocator
+
+    before = pa.default_memory_pool()
+    try:
+        pa.set_memory_pool(pa.system_memory_pool())
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+        steady_allocator()  # the user's choice stands
+        assert pa.default_memory_pool().backend_name == "system"
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+        steady_allocator()
+        try:
+            pa.jemalloc_memory_pool()
+        except NotImplementedError:  # an Arrow without it keeps its default
+            assert pa.default_memory_pool().backend_name == "system"
+        else:
+            assert pa.default_memory_pool().backend_name == "jemalloc"
+    finally:
+        pa.set_memory_pool(before)
