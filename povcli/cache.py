@@ -157,9 +157,7 @@ def load(key: str, ledger_name: str):
         return None
     raw_meta, data = got
     try:
-        meta = json.loads(raw_meta.decode("utf-8"))
-        if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta):
-            raise Damaged(f"{entry}: its checksum does not match")
+        meta = _checked(entry, raw_meta, data)
         if meta.get("ledger") != ledger_name or meta.get("schema") != SCHEMA:
             raise Damaged(f"{entry}: made for another ledger or schema")
         if not isinstance(meta.get("headers"), dict) or "encoding" not in meta:
@@ -174,6 +172,14 @@ def load(key: str, ledger_name: str):
         raise Damaged(f"{entry}: {type(exc).__name__}") from None
     _used(entry)
     return frame, meta
+
+
+def _checked(entry: Path, raw_meta: bytes, data: bytes) -> dict:
+    """An entry's description, Damaged unless its checksum is that of data and itself."""
+    meta = json.loads(raw_meta.decode("utf-8"))
+    if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta):
+        raise Damaged(f"{entry}: its checksum does not match")
+    return meta
 
 
 def _entry_files(entry: Path, name: str) -> tuple[bytes, bytes] | None:
@@ -356,9 +362,7 @@ def load_codes(key: str) -> dict[str, np.ndarray] | None:
         return None
     raw_meta, data = got
     try:
-        meta = json.loads(raw_meta.decode("utf-8"))
-        if not isinstance(meta, dict) or meta.get("sha256") != _digest(data, meta) \
-                or meta.get("ledger") != CODES:
+        if _checked(entry, raw_meta, data).get("ledger") != CODES:
             raise ValueError("not the codes stored")
         with np.load(io.BytesIO(data), allow_pickle=False) as kept:
             arrays = {name: kept[name] for name in kept.files}

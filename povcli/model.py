@@ -334,32 +334,31 @@ class Rolls:
         return index_in(ids, self._hh_pool)
 
     def ledger_household_codes(self, name: str, hold: bool = True) -> np.ndarray:
-        """Per row of ledger `name` (as read): its household's code, -1 for none. The
-        whole column hashed once per set, and kept in the cache for the same files:
-        a household's code depends on the households ledger alone. hold=False: not
-        held here once given (8 M payments' codes, asked by two rules of check, are
-        read back from the cache by the second rather than held to its end)."""
-        def compute():
-            frame = self.ledgers.frame(name)
-            kept = self.ledgers.memo(
-                f"household-codes-1 {name}", ("households", name),
-                lambda: {"codes": self.household_codes(frame["household_id"]).astype(np.int32)},
-                lambda got: len(got.get("codes", ())) == len(frame))
-            return kept["codes"]  # int32 (8 M payments: 32 MB), to index with
-        return self._cached(("household codes of", name), compute) if hold else compute()
+        """Per row of ledger `name` (as read): its household's code, -1 for none (a
+        household's code depends on the households ledger alone)."""
+        return self._ledger_codes(name, "household_id", "households", self.household_codes,
+                                  hold)
 
     def ledger_person_codes(self, name: str, hold: bool = True) -> np.ndarray:
         """Per row of ledger `name` (as read): its person's code, -1 for someone who is
-        not a member; hashed once per set and kept in the cache as household codes are
-        (a person's code depends on the members ledger alone)."""
+        not a member (a person's code depends on the members ledger alone)."""
+        return self._ledger_codes(name, "person_id", "members", self.person_codes, hold)
+
+    def _ledger_codes(self, name: str, column: str, pool: str, lookup, hold: bool
+                      ) -> np.ndarray:
+        """The codes of ledger `name`'s whole `column` (lookup: ids -> codes, from ledger
+        `pool` alone), hashed once per set and kept in the cache for the same files; int32
+        (8 M payments: 32 MB), to index with. hold=False: not held here once given (the
+        payments' codes, asked by two rules of check, are read back from the cache by the
+        second rather than held to its end)."""
         def compute():
             frame = self.ledgers.frame(name)
             kept = self.ledgers.memo(
-                f"person-codes-1 {name}", ("members", name),
-                lambda: {"codes": self.person_codes(frame["person_id"]).astype(np.int32)},
+                f"{column} codes-1 {name}", (pool, name),
+                lambda: {"codes": lookup(frame[column]).astype(np.int32)},
                 lambda got: len(got.get("codes", ())) == len(frame))
-            return kept["codes"]  # int32 (8 M payments: 32 MB), to index with
-        return self._cached(("person codes of", name), compute) if hold else compute()
+            return kept["codes"]
+        return self._cached((column, "codes of", name), compute) if hold else compute()
 
     def person_codes(self, ids) -> np.ndarray:
         """The code of each person id, -1 for someone who is not a member."""
