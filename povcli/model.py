@@ -735,9 +735,17 @@ def with_area(frame: pd.DataFrame, ledgers: LedgerSet) -> pd.DataFrame:
             # become, without making millions of Python strings and parsing them back
             out[col] = hh[col].array.take(codes, allow_fill=True)
             continue
-        values = hh[col].to_numpy()
-        out[col] = np.where(codes >= 0, values[np.maximum(codes, 0)], None) if len(hh) else None
+        out[col] = household_values(hh, codes, col)
     return out
+
+
+def household_values(hh: pd.DataFrame, rows: np.ndarray, column: str) -> np.ndarray:
+    """Per entry of rows (a households row, as index_in gives it; -1: none): that row's
+    `column`, None where there is none. Only the rows asked are taken."""
+    if not len(hh):
+        return np.full(len(rows), None, dtype=object)
+    values = hh[column].iloc[np.maximum(rows, 0)].to_numpy(dtype=object)
+    return np.where(rows >= 0, values, None)
 
 
 @cache

@@ -13,7 +13,7 @@ from .findings import UsageError
 from .read.arrowkit import distinct, index_in, is_in
 from .read.loaded import LedgerSet
 from .messages import Said
-from .model import (Rolls, cadre_identity, latest_year, meets_incidence,
+from .model import (Rolls, cadre_identity, household_values, latest_year, meets_incidence,
                     poverty_incidence, year_end)
 from .policy import NATIONAL_POVERTY_LINE, value_for
 from .reports import Report, _finish, _rows_of_year, with_area
@@ -341,11 +341,7 @@ def housing(ledgers: LedgerSet, year: int | None = None, listing: bool = False) 
 def _of_household(hh: pd.DataFrame, ids: pd.Series, column: str) -> np.ndarray:
     """Per id: `column` of the id's first row in households, None where there is none
     (one hash of the ids; households neither copied nor indexed)."""
-    at = index_in(ids, hh["household_id"])
-    if not len(hh):
-        return np.full(len(at), None, dtype=object)
-    values = hh[column].iloc[np.maximum(at, 0)].to_numpy(dtype=object)
-    return np.where(at >= 0, values, None)
+    return household_values(hh, index_in(ids, hh["household_id"]), column)
 
 
 # --------------------------------------------------------------------------- education
