@@ -229,7 +229,7 @@ MEMORY_PER_FILE_BYTE = 4
 # Below this, a budget cannot be met however small the shards: the main process and a
 # worker a core each take the interpreter and its libraries (about 120 MB) and their
 # batches (measured: summary of 100 k households streamed at --memory 64M or 256M took
-# 0.58 GB in its largest process and 0.92 GB in all; read whole, 0.48 GB).
+# 0.58 GiB in its largest process and 0.92 GiB in all; read whole, 0.48 GiB).
 LEAST_MEMORY = 1 << 30
 
 
