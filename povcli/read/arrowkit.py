@@ -11,10 +11,10 @@ import pyarrow.compute as pc
 
 def steady_allocator() -> None:
     """Arrow's memory from jemalloc where it has it (Linux, macOS), unless
-    $ARROW_DEFAULT_MEMORY_POOL chooses. Its default, mimalloc, gave back and took again
-    so much memory that system time was a third of a run's CPU: a cold summary of a
-    million households took 12.2-13.0 s with jemalloc against 13.8-14.8 s (system time
-    3.4-4.4 s against 6.4-7.8 s), show 11.7 against 14.0 s, at the same peak memory."""
+    $ARROW_DEFAULT_MEMORY_POOL chooses. With its default, mimalloc, system time was
+    about a third of a run's CPU: a cold summary of a million households took 12.2-13.0 s
+    with jemalloc against 13.8-14.8 s (system time 3.4-4.4 s against 6.4-7.8 s), show
+    11.7 against 14.0 s, at the same peak memory or less."""
     import os
 
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
