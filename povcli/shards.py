@@ -489,6 +489,19 @@ def merge(parts: list[tuple], spec):
 
 # --------------------------------------------------------------------------- the map
 
+def _scheduler_timeout() -> float:
+    """Seconds to wait for the Dask scheduler to answer: $POVCLI_SCHEDULER_TIMEOUT, else 10
+    (Dask tries again and again until then, even when the address refuses at once)."""
+    import os
+
+    raw = os.environ.get("POVCLI_SCHEDULER_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else 10.0
+    except ValueError:
+        return 10.0
+    return value if value > 0 else 10.0
+
+
 def _client(scheduler):
     """A dask.distributed Client for `scheduler` (an address, or a Client already)."""
     try:
@@ -498,7 +511,8 @@ def _client(scheduler):
     if isinstance(scheduler, Client):
         return scheduler, False
     try:
-        return Client(scheduler, timeout="10s", set_as_default=False), True
+        return Client(scheduler, timeout=f"{_scheduler_timeout()}s",
+                      set_as_default=False), True
     except (OSError, TimeoutError) as exc:
         raise UsageError.of("shards.unreachable", scheduler=str(scheduler), reason=str(exc)) \
             from None

@@ -280,8 +280,9 @@ def test_a_scheduler_without_dask_installed_is_a_usage_error_with_words(run, mon
 
 def test_a_scheduler_out_of_reach_is_a_usage_error_with_words(run):
     pytest.importorskip("dask.distributed")
+    # (a second, not the 10 Dask is given by default: it tries again until then)
     result = run("exits", "--data", SAMPLE, "--scheduler", "tcp://127.0.0.1:9",
-                 "--format", "csv")
+                 "--format", "csv", env={"POVCLI_SCHEDULER_TIMEOUT": "1"})
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
